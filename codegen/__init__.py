@@ -1,0 +1,1 @@
+"""The generator: OpenAI's OpenAPI document in, the spec bundle (and generated code) out."""

@@ -1,0 +1,149 @@
+"""Corrections and missing hints for OpenAI's OpenAPI document.
+
+The spec file is never edited. Everything the generator needs that the spec gets wrong or does
+not say lives here, one entry per fact, each with the reason it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# operationId -> friendly snake_case name, where mechanical splitting cannot find the words.
+NAMES: dict[str, tuple[str, str]] = {
+    "submitToolOuputsToRun": ("submit_tool_outputs_to_run", "the operationId misspells 'Outputs'"),
+    "Getinputtokencounts": ("get_input_token_counts", "operationId written without word breaks"),
+    "beta_Getinputtokencounts": ("beta_get_input_token_counts", "no word breaks in the id"),
+    "Compactconversation": ("compact_conversation", "operationId written without word breaks"),
+    "beta_Compactconversation": ("beta_compact_conversation", "no word breaks in the id"),
+    "Getorganizationspendlimit": ("get_organization_spend_limit", "no word breaks in the id"),
+    "Updateorganizationspendlimit": ("update_organization_spend_limit", "no word breaks"),
+    "Deleteorganizationspendlimit": ("delete_organization_spend_limit", "no word breaks"),
+    "Getprojectspendlimit": ("get_project_spend_limit", "operationId written without word breaks"),
+    "Updateprojectspendlimit": ("update_project_spend_limit", "no word breaks in the id"),
+    "Deleteprojectspendlimit": ("delete_project_spend_limit", "no word breaks in the id"),
+    "CreateanAPIkeyforaserviceaccount": (
+        "create_service_account_api_key",
+        "operationId is a sentence without word breaks",
+    ),
+    "Createcontentprovenancecheck": ("create_content_provenance_check", "no word breaks"),
+}
+
+# operationId -> streaming kind, for operations that stream without declaring
+# text/event-stream (or declare it without a `stream` switch the generator can see).
+STREAMING: dict[str, tuple[str, str, str]] = {
+    # op id: (kind, event schema, reason)
+    "createCompletion": (
+        "chat",
+        "CreateCompletionResponse",
+        "legacy completions stream `data:` chunks shaped like the response, ending in [DONE]",
+    ),
+    "createRun": (
+        "assistants",
+        "AssistantStreamEvent",
+        "runs stream `event: thread.*` events when stream=true; the spec declares only JSON",
+    ),
+    "createThreadAndRun": (
+        "assistants",
+        "AssistantStreamEvent",
+        "like createRun: streams thread.* events when stream=true",
+    ),
+    "submitToolOuputsToRun": (
+        "assistants",
+        "AssistantStreamEvent",
+        "like createRun: streams thread.* events when stream=true",
+    ),
+    "getResponse": (
+        "responses",
+        "ResponseStreamEvent",
+        "retrieving a background response with ?stream=true replays its event stream",
+    ),
+    "beta_getResponse": (
+        "responses",
+        "ResponseStreamEvent",
+        "beta twin of getResponse: ?stream=true replays the event stream",
+    ),
+}
+
+# Operations whose body is raw bytes although the spec says JSON or says nothing.
+BINARY: dict[str, tuple[str, str]] = {
+    "downloadFile": (
+        "application/octet-stream",
+        "file content is the uploaded bytes; the spec labels it a JSON string",
+    ),
+    "RetrieveContainerFileContent": (
+        "application/octet-stream",
+        "container file content is raw bytes; the spec declares no content at all",
+    ),
+}
+
+# operationId -> pagination kind, where the shape of the list does not reveal it.
+PAGINATION: dict[str, tuple[str, str]] = {}
+
+# Places where OpenAI's real responses differ from its spec. Each is applied to the normalized
+# schema, so both validation profiles accept what OpenAI itself sends.
+# (schema name, JSON path of property names inside it, change, source). A change is
+# "nullable" (null is also accepted) or "also:<json type>" (that type is also accepted).
+WAIVERS: list[tuple[str, tuple[str, ...], str, str]] = [
+    (
+        "CreateChatCompletionResponse",
+        ("system_fingerprint",),
+        "nullable",
+        "OpenAI sends system_fingerprint: null for many models (openai-python types it Optional)",
+    ),
+    (
+        "CreateChatCompletionStreamResponse",
+        ("system_fingerprint",),
+        "nullable",
+        "stream chunks carry system_fingerprint: null (openai-python types it Optional)",
+    ),
+    (
+        "CreateChatCompletionStreamResponse",
+        ("usage",),
+        "nullable",
+        "every chunk before the usage chunk carries usage: null when include_usage is on",
+    ),
+    (
+        "CreateCompletionResponse",
+        ("system_fingerprint",),
+        "nullable",
+        "legacy completions send system_fingerprint: null (openai-python types it Optional)",
+    ),
+    (
+        "VectorStoreSearchResultsPage",
+        ("search_query",),
+        "also:string",
+        "the spec's own searchVectorStore example answers search_query as one string",
+    ),
+    (
+        "RunGraderResponse",
+        ("metadata", "token_usage"),
+        "also:object",
+        "the spec's own runGrader example answers token_usage as an object of token counts",
+    ),
+]
+
+# Schemas whose `required` list names a property twice.
+DEDUPLICATE_REQUIRED_REASON = "ContainerResource lists its required properties twice"
+
+
+def reason_table() -> list[dict[str, Any]]:
+    """Every override with its reason, for the bundle's provenance section."""
+    rows: list[dict[str, Any]] = []
+    for op, (name, why) in sorted(NAMES.items()):
+        rows.append({"kind": "name", "target": op, "value": name, "reason": why})
+    for op, (kind, schema, why) in sorted(STREAMING.items()):
+        rows.append({"kind": "streaming", "target": op, "value": f"{kind}:{schema}", "reason": why})
+    for op, (media, why) in sorted(BINARY.items()):
+        rows.append({"kind": "binary", "target": op, "value": media, "reason": why})
+    for op, (kind, why) in sorted(PAGINATION.items()):
+        rows.append({"kind": "pagination", "target": op, "value": kind, "reason": why})
+    for schema, path, change, why in WAIVERS:
+        rows.append(
+            {
+                "kind": "waiver",
+                "target": f"{schema}.{'.'.join(path)}",
+                "value": change,
+                "reason": why,
+            }
+        )
+    return rows

@@ -1,0 +1,1 @@
+"""oai_mock.client"""
