@@ -195,8 +195,14 @@ def _merge_all_of(node: JSON, schemas: dict[str, JSON]) -> JSON:
     if not isinstance(node, dict):
         return node
     out = {key: _merge_children(key, value, schemas) for key, value in node.items()}
+    if "allOf" in out:
+        # `allOf: [X, {}]` says no more than X.
+        out["allOf"] = [branch for branch in out["allOf"] if branch != {}]
+        if len(out["allOf"]) == 1 and len(out) == 1:
+            return out["allOf"][0]
     branches = out.get("allOf")
     if not branches:
+        out.pop("allOf", None)
         return out
     resolved = [resolve(branch, schemas) for branch in branches]
     if not all(_is_plain_object(branch) for branch in resolved):
@@ -284,7 +290,8 @@ def _apply_waivers(schemas: dict[str, JSON]) -> None:
     for name, path, change, _reason in WAIVERS:
         parent = resolve(schemas[name], schemas)
         for prop in path[:-1]:
-            parent = resolve(parent["properties"][prop], schemas)
+            step = parent["items"] if prop == "[]" else parent["properties"][prop]
+            parent = resolve(step, schemas)
         target = parent["properties"][path[-1]]
         if change == "nullable":
             parent["properties"][path[-1]] = _make_nullable(copy.deepcopy(target))

@@ -83,6 +83,7 @@ PAGINATION: dict[str, tuple[str, str]] = {}
 # schema, so both validation profiles accept what OpenAI itself sends.
 # (schema name, JSON path of property names inside it, change, source). A change is
 # "nullable" (null is also accepted) or "also:<json type>" (that type is also accepted).
+# In a path, "[]" steps into an array's items.
 WAIVERS: list[tuple[str, tuple[str, ...], str, str]] = [
     (
         "CreateChatCompletionResponse",
@@ -107,6 +108,12 @@ WAIVERS: list[tuple[str, tuple[str, ...], str, str]] = [
         ("system_fingerprint",),
         "nullable",
         "legacy completions send system_fingerprint: null (openai-python types it Optional)",
+    ),
+    (
+        "CreateCompletionResponse",
+        ("choices", "[]", "finish_reason"),
+        "nullable",
+        "legacy completion stream chunks carry finish_reason: null until the last one",
     ),
     (
         "VectorStoreSearchResultsPage",

@@ -50,6 +50,12 @@ class Problem:
     keyword: str
     kind: DeviationKind | None = None
     """Set when the lenient profile tolerates this problem."""
+    parts: tuple[str | int, ...] = ()
+    """The instance path as keys and indexes."""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    """The keyword's facts: ``{"property": "model"}`` for ``required``, ``{"limit": 1}`` for
+    ``minimum``, ``{"options": [...]}`` for ``enum``."""
+    instance: Any = None
 
     def __str__(self) -> str:
         where = self.path or "/"
@@ -158,7 +164,7 @@ def lenient_schema(node: Any) -> Any:
         if key in ("enum", "const"):
             if "type" not in node:
                 values = value if key == "enum" else [value]
-                out["type"] = sorted({_json_type(v) for v in values})
+                out["type"] = sorted({json_type(v) for v in values})
             continue
         if key == "properties":
             out[key] = {name: _nullable(lenient_schema(sub)) for name, sub in value.items()}
@@ -178,7 +184,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]} if schema else schema
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a decoded JSON value."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -234,4 +241,13 @@ def _problem(error: Any) -> Problem:
         deviation = "unknown-enum-value"
     elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Type) and error.instance is None:
         deviation = "null-for-non-nullable"
-    return Problem(path=path, message=error.message, keyword=keyword, kind=deviation)
+    detail = {k: v for k, v in kind.as_dict().items() if k != "context"}
+    return Problem(
+        path=path,
+        message=error.message,
+        keyword=keyword,
+        kind=deviation,
+        parts=tuple(error.instance_path),
+        detail=detail,
+        instance=error.instance,
+    )

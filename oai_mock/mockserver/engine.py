@@ -1,0 +1,178 @@
+"""The fake OpenAI server's engine: a plain request in, a plain response out.
+
+It routes every operation of the spec bundle, validates the request like the real API, and
+answers from a behaviour when one refines the operation, or from the response schema otherwise.
+Adapters (ASGI, httpx and httpx2 transports, respx routes, a live server) put it behind a URL.
+
+>>> from oai_mock import OpenAIMock
+>>> from oai_mock.mockserver import MockRequest
+>>> mock = OpenAIMock(seed=1)
+>>> response = mock.handle(MockRequest.from_url("GET", "/v1/models/gpt-4o-mini"))
+>>> response.status
+200
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from oai_mock.mockserver.clock import Clock, ClockMode
+from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.generic import generic_answer, json_response
+from oai_mock.mockserver.ids import IdFactory, token
+from oai_mock.mockserver.journal import Journal
+from oai_mock.mockserver.messages import MockRequest, MockResponse
+from oai_mock.mockserver.requests import Call, parse_call
+from oai_mock.mockserver.routing import Router
+from oai_mock.mockserver.synthesis import Synthesizer
+from oai_mock.spec import Bundle, SchemaChecker, load_bundle
+
+ANY_KEY = "*"
+"""Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
+
+_shared: dict[str, Any] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_parts(bundle: Bundle) -> tuple[Router, SchemaChecker]:
+    """Routes and compiled validators depend only on the bundle: every mock shares them, so a
+    new mock costs almost nothing to build."""
+    key = bundle.source["sha256"]
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None or found[0] is not bundle:
+            found = (bundle, Router(bundle.operations), SchemaChecker(bundle))
+            _shared[key] = found
+    return found[1], found[2]
+
+
+class OpenAIMock:
+    """A fake OpenAI: every operation of the spec answers, deterministically from ``seed``.
+
+    ``api_key``: ``None`` accepts any request; ``ANY_KEY`` (``"*"``) requires some key; any
+    other string requires that exact key. ``clock``: ``"frozen"`` (the default: reproducible
+    timestamps, moved with ``mock.clock.advance``), ``"real"`` or ``"accelerated"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        api_key: str | None = None,
+        clock: Clock | ClockMode = "frozen",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        bundle: Bundle | None = None,
+    ) -> None:
+        self.bundle = bundle or load_bundle()
+        self.router, self.checker = _shared_parts(self.bundle)
+        self.seed = seed
+        self.api_key = api_key
+        self.clock = clock if isinstance(clock, Clock) else Clock(clock)
+        self.max_body_bytes = max_body_bytes
+        self.ids = IdFactory(seed)
+        self.synthesizer = Synthesizer(self.bundle, self.ids, self.clock)
+        self.journal = Journal()
+        self.behaviours: dict[str, Behaviour] = {}
+        self._request_counter = 0
+        self._counter_lock = threading.Lock()
+
+    # -- the engine ----------------------------------------------------------------------------
+
+    def handle(self, request: MockRequest) -> MockResponse:
+        """Answer one request. Never raises: every failure is an answer in OpenAI's shape."""
+        call: Call | None = None
+        try:
+            match = self.router.match(request.method, request.path, request.query)
+            self._authenticate(request)
+            call = parse_call(match, request, self.checker, self.max_body_bytes)
+            response = self._answer(call)
+        except APIError as error:
+            response = error.to_response()
+        except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
+            response = APIError(
+                500,
+                f"oai-mock failed to answer this request ({type(error).__name__}: {error}). "
+                "This is a bug in oai-mock; please report it with the request.",
+                type="server_error",
+            ).to_response()
+        self._decorate(request, response)
+        self.journal.record(request, call, response)
+        return response
+
+    def _authenticate(self, request: MockRequest) -> None:
+        if self.api_key is None:
+            return
+        auth = request.header("authorization") or ""
+        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        key = key or (request.header("api-key") or "").strip()
+        if not key:
+            raise APIError(401, MISSING_KEY_MESSAGE)
+        if self.api_key != ANY_KEY and key != self.api_key:
+            shown = f"{key[:3]}{'*' * 8}{key[-4:]}" if len(key) > 8 else "*" * len(key)
+            raise APIError(
+                401,
+                f"Incorrect API key provided: {shown}. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.",
+                code="invalid_api_key",
+            )
+
+    def _answer(self, call: Call) -> MockResponse:
+        behaviour = self.behaviours.get(call.operation.id)
+        if behaviour is None:
+            return generic_answer(call, self)
+        answer = behaviour(call, self)
+        if isinstance(answer, MockResponse):
+            return answer
+        return json_response(answer, call.operation.success_status)
+
+    def _decorate(self, request: MockRequest, response: MockResponse) -> None:
+        with self._counter_lock:
+            self._request_counter += 1
+            number = self._request_counter
+        response.headers.extend(
+            [
+                ("x-request-id", "req_" + token(f"{self.seed}:request:{number}", 32)),
+                ("openai-version", "2020-10-01"),
+                ("openai-processing-ms", "1"),
+                ("openai-organization", request.header("openai-organization") or "user-oai-mock"),
+                ("x-ratelimit-limit-requests", "10000"),
+                ("x-ratelimit-limit-tokens", "30000000"),
+                ("x-ratelimit-remaining-requests", "9999"),
+                ("x-ratelimit-remaining-tokens", "29999000"),
+                ("x-ratelimit-reset-requests", "6ms"),
+                ("x-ratelimit-reset-tokens", "2ms"),
+            ]
+        )
+
+    # -- conveniences --------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> MockResponse:
+        """Send a request straight to the engine, without HTTP:
+        ``mock.request("GET", "/v1/models")``."""
+        all_headers = dict(headers or {})
+        body = b""
+        if json is not None:
+            body = orjson.dumps(json)
+            all_headers.setdefault("content-type", "application/json")
+        return self.handle(MockRequest.from_url(method, url, all_headers, body))
+
+    def reset(self) -> None:
+        """Forget every request and object; ids and the request counter start again."""
+        self.ids.reset()
+        self.journal.clear()
+        with self._counter_lock:
+            self._request_counter = 0
