@@ -30,8 +30,20 @@ def synthesis_context(call: Call, mock: OpenAIMock) -> Context:
         subject_id=subject_id(call.operation.path_template, call.path_params),
         model=model if isinstance(model, str) and model else "gpt-4o-mini",
         base_url=f"http://{host}/v1",
-        key=f"{mock.seed}:{call.operation.id}:{call.request.body.decode('utf-8', 'replace')}",
+        key=request_key(call, mock.seed),
     )
+
+
+def request_key(call: Call, seed: int) -> str:
+    """What makes two requests "the same" for deterministic answers: the operation and the
+    body, less the fields that only change how the answer is delivered (streaming)."""
+    body = call.body
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+        text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+    else:
+        text = call.request.body.decode("utf-8", "replace")
+    return f"{seed}:{call.operation.id}:{call.path_params}:{text}"
 
 
 def generic_answer(call: Call, mock: OpenAIMock) -> MockResponse:

@@ -63,6 +63,8 @@ class MockResponse:
     """Set for streamed answers; then ``body`` is empty."""
     delay: float = 0.0
     """Seconds the adapter waits before sending the head of the response."""
+    dropped: bool = False
+    """Drop the connection instead of answering (after ``delay``)."""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

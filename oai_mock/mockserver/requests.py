@@ -299,10 +299,37 @@ def _check(checker: SchemaChecker, value: Any, schema: Mapping[str, Any], name: 
     report = checker.check(value, schema)
     if report.ok:
         return
-    raise openai_error(report.errors[0], name)
+    problem = report.errors[0]
+    numeric = _numeric_kind(checker, schema, problem.parts)
+    raise openai_error(problem, name, numeric)
 
 
-def openai_error(problem: Problem, root: str | None) -> APIError:
+def _numeric_kind(
+    checker: SchemaChecker, schema: Mapping[str, Any], parts: tuple[str | int, ...]
+) -> str | None:
+    """Whether the schema at ``parts`` is an integer or a decimal, as error messages say."""
+    node: Mapping[str, Any] | None = checker.bundle.resolve(schema)
+    for part in parts:
+        if node is None:
+            return None
+        key = "items" if isinstance(part, int) else None
+        found: Any = node.get("items") if key else node.get("properties", {}).get(part)
+        if found is None:
+            for branch in node.get("anyOf", []):
+                branch = checker.bundle.resolve(branch)
+                found = branch.get("items") if key else branch.get("properties", {}).get(part)
+                if found is not None:
+                    break
+        node = checker.bundle.resolve(found) if isinstance(found, Mapping) else None
+    if node is None:
+        return None
+    types = set(_types(node, checker))
+    if "number" in types:
+        return "decimal"
+    return "integer" if "integer" in types else None
+
+
+def openai_error(problem: Problem, root: str | None, numeric: str | None = None) -> APIError:
     """Turn a schema problem into the 400 OpenAI answers for it."""
     parts: list[str | int] = [root] if root else []
     parts.extend(problem.parts)
@@ -351,7 +378,7 @@ def openai_error(problem: Problem, root: str | None) -> APIError:
             "string_below_min_length",
         )
     if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        kind = "integer" if isinstance(value, int) else "decimal"
+        kind = numeric or ("integer" if isinstance(value, int) else "decimal")
         below = keyword.endswith("inimum")
         relation = (">" if below else "<") + ("" if keyword.startswith("exclusive") else "=")
         return invalid_request(

@@ -67,6 +67,23 @@ NULL_BY_DEFAULT = frozenset(
         "output_file_id",
     }
 )
+# The `object` string of schemas that leave it a free string in the spec.
+OBJECT_BY_SCHEMA = {
+    "ContainerFileResource": "container.file",
+    "ContainerResource": "container",
+    "DeleteModelResponse": "model",
+    "DeletedRoleAssignmentResource": "group.role.deleted",
+    "ListAssistantsResponse": "list",
+    "ListFilesResponse": "list",
+    "ListMessagesResponse": "list",
+    "ListRunStepsResponse": "list",
+    "ListRunsResponse": "list",
+    "ListVectorStoreFilesResponse": "list",
+    "ListVectorStoresResponse": "list",
+    "ProjectUserListResponse": "list",
+    "RealtimeSessionCreateResponse": "realtime.session",
+    "RealtimeTranscriptionSessionCreateResponseGA": "realtime.transcription_session",
+}
 # Path suffixes that act on the object named by the path parameter before them.
 ACTIONS = frozenset(
     {"cancel", "complete", "pause", "resume", "submit_tool_outputs", "activate", "deactivate"}
@@ -115,7 +132,11 @@ class Synthesizer:
         owner: str | None,
         top: bool = False,
     ) -> Any:
+        ref = schema.get("$ref")
         schema = self._resolve(schema)
+        if isinstance(ref, str) and ref[8:] in OBJECT_BY_SCHEMA and "properties" in schema:
+            props = {**schema["properties"], "object": {"const": OBJECT_BY_SCHEMA[ref[8:]]}}
+            schema = {**schema, "properties": props}
         if "const" in schema:
             return schema["const"]
         if "enum" in schema:
@@ -213,6 +234,8 @@ class Synthesizer:
             wanted = prop in required
             if not wanted and depth < 3:
                 wanted = prop in USEFUL_OPTIONAL or (top and ctx.echo and prop in ctx.body)
+            if not wanted and prop in ("object", "type"):
+                wanted = "const" in self._resolve(sub)  # real answers always name their kind
             if not wanted:
                 continue
             if top and prop == "id" and ctx.subject_id is not None:
@@ -237,8 +260,7 @@ class Synthesizer:
                     out[prop] = echoed
                     continue
             out[prop] = self._value(sub, ctx, prop, depth + 1, owner, top=False)
-        if owner is not None:
-            _agree_list(out)
+        _agree_list(out)
         return out
 
     def _array(
@@ -374,7 +396,7 @@ def _object_name(props: Mapping[str, Any]) -> str | None:
 def _agree_list(out: dict[str, Any]) -> None:
     """Make a list page's cursors agree with its data."""
     data = out.get("data")
-    if not isinstance(data, list):
+    if not isinstance(data, list) or not ("first_id" in out or "has_more" in out):
         return
     ids = [item.get("id") for item in data if isinstance(item, dict)]
     if "first_id" in out:

@@ -1,0 +1,80 @@
+"""The ``oai-mock`` command: ``oai-mock serve`` runs the fake OpenAI server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from oai_mock import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oai-mock", description="A fake OpenAI API for tests.")
+    parser.add_argument("--version", action="version", version=f"oai-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the fake OpenAI API over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of every generated answer")
+    serve.add_argument(
+        "--api-key",
+        default=None,
+        help="require this key ('*' accepts any non-empty key); by default no key is needed",
+    )
+    serve.add_argument(
+        "--clock",
+        choices=["real", "frozen", "accelerated"],
+        default="real",
+        help="how the fake's time moves (default real)",
+    )
+    serve.add_argument("--speed", type=float, default=60.0, help="speed of an accelerated clock")
+    serve.add_argument("--quiet", action="store_true", help="do not log one line per request")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands first
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from oai_mock.mockserver.asgi import create_app
+    from oai_mock.mockserver.clock import Clock
+    from oai_mock.mockserver.engine import OpenAIMock
+
+    if args.speed <= 0:
+        print("oai-mock: --speed must be positive", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    mock = OpenAIMock(seed=args.seed, api_key=args.api_key, clock=Clock(args.clock, speed=args.speed))
+    app = create_app(mock, log_requests=not args.quiet)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+
+    original_startup = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+        for listener in server.servers:
+            for sock in listener.sockets:
+                host, port = sock.getsockname()[:2]
+                print(f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1", flush=True)
+                print("press Ctrl-C to stop", flush=True)
+                return
+
+    server.startup = startup  # type: ignore[method-assign]
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    print("oai-mock stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

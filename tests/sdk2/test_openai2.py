@@ -1,0 +1,79 @@
+"""The official openai 2.x (httpx based) against the fake: the same areas as with 3.x."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from test_official_sdk import MESSAGES, SCENARIOS
+
+from oai_mock import OpenAIMock
+from oai_mock.mockserver.live import LiveServer
+from oai_mock.mockserver.sdk import openai_client
+
+
+def test_this_environment_has_openai_2() -> None:
+    assert openai.__version__.startswith("2.")
+    assert isinstance(openai.OpenAI(api_key="x")._client, httpx.Client)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[LiveServer]:
+    with LiveServer(OpenAIMock()) as server:
+        yield server
+
+
+def _client(mode: str, live: LiveServer, asynchronous: bool) -> Any:
+    options: dict[str, Any] = {"_strict_response_validation": True, "max_retries": 0}
+    if mode == "in-process":
+        return openai_client(OpenAIMock(), asynchronous=asynchronous, **options)
+    cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
+    return cls(api_key="sk-test", base_url=live.url, **options)
+
+
+# openai 2.x has no admin client: the other 22 areas.
+AREAS = sorted(area for area in SCENARIOS if area != "admin")
+
+
+@pytest.mark.parametrize("mode", ["in-process", "live"])
+@pytest.mark.parametrize("area", AREAS)
+def test_sync_client(area: str, mode: str, live: LiveServer) -> None:
+    call, check = SCENARIOS[area]
+    result = call(_client(mode, live, asynchronous=False))
+    assert check(result), result
+
+
+@pytest.mark.parametrize("mode", ["in-process", "live"])
+@pytest.mark.parametrize("area", AREAS)
+def test_async_client(area: str, mode: str, live: LiveServer) -> None:
+    call, check = SCENARIOS[area]
+
+    async def run() -> Any:
+        client = _client(mode, live, asynchronous=True)
+        result = call(client)
+        if inspect.isawaitable(result):
+            result = await result
+        await client.close()
+        return result
+
+    assert check(asyncio.run(run()))
+
+
+def test_in_process_client_uses_httpx() -> None:
+    client = openai_client(OpenAIMock())
+    assert isinstance(client._client, httpx.Client)
+
+
+@pytest.mark.parametrize("mode", ["in-process", "live"])
+def test_chat_stream(mode: str, live: LiveServer) -> None:
+    client = _client(mode, live, asynchronous=False)
+    chunks = list(
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    )
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[-1].choices[0].finish_reason == "stop"
