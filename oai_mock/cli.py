@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 
@@ -49,7 +50,9 @@ def _serve(args: argparse.Namespace) -> int:
         print("oai-mock: --speed must be positive", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    mock = OpenAIMock(seed=args.seed, api_key=args.api_key, clock=Clock(args.clock, speed=args.speed))
+    mock = OpenAIMock(
+        seed=args.seed, api_key=args.api_key, clock=Clock(args.clock, speed=args.speed)
+    )
     app = create_app(mock, log_requests=not args.quiet)
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
@@ -63,15 +66,16 @@ def _serve(args: argparse.Namespace) -> int:
         for listener in server.servers:
             for sock in listener.sockets:
                 host, port = sock.getsockname()[:2]
-                print(f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1", flush=True)
+                print(
+                    f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
+                    flush=True,
+                )
                 print("press Ctrl-C to stop", flush=True)
                 return
 
     server.startup = startup  # type: ignore[method-assign]
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        pass
     print("oai-mock stopped", flush=True)
     return 0
 

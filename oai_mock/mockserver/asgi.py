@@ -46,7 +46,12 @@ def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
             op = entry.operation_id if entry and entry.operation_id else "-"
             elapsed = (time.perf_counter() - started) * 1000
             logger.info(
-                "%s %s -> %d %s (%.1f ms)", request.method, request.url.path, answer.status, op, elapsed
+                "%s %s -> %d %s (%.1f ms)",
+                request.method,
+                request.url.path,
+                answer.status,
+                op,
+                elapsed,
             )
         if answer.delay:
             await anyio.sleep(answer.delay)
@@ -56,9 +61,14 @@ def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
             return StreamingResponse(_dropped(), status_code=answer.status, headers=headers)
         if answer.stream is not None:
             return StreamingResponse(
-                _chunks(answer.stream), status_code=answer.status, headers=headers, media_type=media_type
+                _chunks(answer.stream),
+                status_code=answer.status,
+                headers=headers,
+                media_type=media_type,
             )
-        return Response(answer.body, status_code=answer.status, headers=headers, media_type=media_type)
+        return Response(
+            answer.body, status_code=answer.status, headers=headers, media_type=media_type
+        )
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])
 

@@ -64,7 +64,9 @@ class LiveServer:
         return self.base_url + "/v1"
 
     def start(self) -> LiveServer:
-        self._thread = threading.Thread(target=self._server.run, name="oai-mock-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name="oai-mock-server", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not self._server.started:

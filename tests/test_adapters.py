@@ -1,0 +1,160 @@
+"""Adapters: respx routes, transports for sync/async httpx and httpx2, the live server and the
+`oai-mock serve` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import httpx2
+import pytest
+import respx
+
+from oai_mock import OpenAIMock
+from oai_mock.mockserver.live import LiveServer
+from oai_mock.mockserver.respx_routes import route_to_mock
+from oai_mock.mockserver.transports import AsyncMockTransport, MockTransport, httpx2_transports
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_respx_routes_send_openai_traffic_to_the_engine() -> None:
+    mock = OpenAIMock()
+    with respx.mock(assert_all_called=True) as router:
+        route_to_mock(router, mock)
+        response = httpx.post("https://api.openai.com/v1/chat/completions", json=CHAT)
+        assert response.status_code == 200
+        stream = httpx.post(
+            "https://api.openai.com/v1/chat/completions", json={**CHAT, "stream": True}
+        )
+        assert stream.text.endswith("data: [DONE]\n\n")
+    assert [e.operation_id for e in mock.journal] == ["createChatCompletion"] * 2
+
+
+def test_respx_leaves_other_hosts_unrouted() -> None:
+    with respx.mock(assert_all_called=False) as router:
+        route_to_mock(router, OpenAIMock())
+        with pytest.raises(respx.models.AllMockedAssertionError):
+            httpx.get("https://example.com/")
+
+
+def test_async_httpx_transport_streams() -> None:
+    async def run() -> str:
+        async with (
+            httpx.AsyncClient(
+                transport=AsyncMockTransport(OpenAIMock()), base_url="http://m/v1"
+            ) as client,
+            client.stream("POST", "/chat/completions", json={**CHAT, "stream": True}) as response,
+        ):
+            return "".join([chunk async for chunk in response.aiter_text()])
+
+    assert asyncio.run(run()).endswith("data: [DONE]\n\n")
+
+
+def test_httpx2_transports_sync_and_async() -> None:
+    family = httpx2_transports()
+    mock = OpenAIMock()
+    with httpx2.Client(transport=family.sync(mock), base_url="http://m/v1") as client:
+        assert client.get("/models").status_code == 200
+
+    async def run() -> int:
+        async with httpx2.AsyncClient(
+            transport=family.asynchronous(mock), base_url="http://m/v1"
+        ) as client:
+            return (await client.post("/chat/completions", json=CHAT)).status_code
+
+    assert asyncio.run(run()) == 200
+
+
+def test_transport_reads_request_bodies_and_queries() -> None:
+    mock = OpenAIMock()
+    client = httpx.Client(transport=MockTransport(mock), base_url="http://m/v1")
+    client.get("/files", params={"limit": 3, "purpose": "batch"})
+    assert mock.journal[0].query == (("limit", "3"), ("purpose", "batch"))
+
+
+def test_live_server_binds_loopback_on_a_free_port_and_stops() -> None:
+    server = LiveServer(OpenAIMock())
+    with server:
+        assert server.host == "127.0.0.1" and server.port > 0
+        assert httpx.get(server.url + "/models").status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url + "/models", timeout=1)
+
+
+def test_serve_command_prints_url_logs_requests_and_stops_on_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oai_mock.cli", "serve", "--port", "0", "--seed", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "serving the OpenAI API at http://127.0.0.1:" in line, line
+        url = line.split(" at ", 1)[1].strip()
+        assert url.endswith("/v1")
+        assert httpx.post(url + "/chat/completions", json=CHAT, timeout=5).status_code == 200
+        assert httpx.get(url + "/nope", timeout=5).status_code == 404
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "POST /v1/chat/completions -> 200 createChatCompletion" in output
+    assert "GET /v1/nope -> 404" in output
+    assert "oai-mock stopped" in output
+
+
+def test_serve_rejects_bad_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", "serve", "--speed", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "--speed must be positive" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", "serve", "--port", "x"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "invalid int value" in result.stderr
+
+
+def test_mocks_share_routes_and_validators_but_not_state() -> None:
+    mocks = [OpenAIMock(seed=i) for i in range(5)]
+    assert len({id(m.router) for m in mocks}) == 1
+    assert len({id(m.checker) for m in mocks}) == 1
+    mocks[0].request("GET", "/v1/models")
+    assert len(mocks[0].journal) == 1 and len(mocks[1].journal) == 0
+
+
+def test_the_readme_main_command_serves_and_shows_clients_talking(tmp_path: object) -> None:
+    import socket
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        ["scripts/serve", "--demo"],
+        cwd=root,
+        env={**os.environ, "PORT": str(port)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert f"serving the OpenAI API at http://127.0.0.1:{port}/v1" in out
+    assert '"object":"chat.completion"' in out  # curl's answer
+    assert "chat: " in out and "stream: " in out  # the official SDK's answers
+    assert "oai-mock stopped" in out
