@@ -21,6 +21,14 @@ CHECKER = SchemaChecker(BUNDLE)
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
+    """The generic engine alone: every answer synthesized from the response schemas."""
+    with LiveServer(OpenAIMock(seed=3, behaviours={})) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def full_server() -> Iterator[LiveServer]:
+    """With the behaviours: unknown ids get OpenAI's 404 instead of a made-up object."""
     with LiveServer(OpenAIMock(seed=3)) as live:
         yield live
 
@@ -97,6 +105,30 @@ def test_streams_use_their_family_framing(server: LiveServer, op: Operation) -> 
             data = {"event": event.event, "data": data}
         report = CHECKER.check(data, op.streaming.event_schema)
         assert report.ok, f"{event.event}: {report.summary()}"
+
+
+def test_with_behaviours_every_operation_answers_valid_success_or_openai_error(
+    full_server: LiveServer,
+) -> None:
+    successes = errors = 0
+    failures = []
+    with httpx.Client(base_url=full_server.url, timeout=10) as client:
+        for op in BUNDLE.operations:
+            response = send(client, op)
+            if response.status_code >= 500:
+                failures.append(f"{op.id}: {response.status_code} {response.text[:200]}")
+            elif response.status_code >= 400:
+                error = response.json()["error"]
+                assert set(error) == {"message", "type", "param", "code"}, op.id
+                errors += 1
+            else:
+                successes += 1
+                if op.response_kind == "json" and op.success_schema is not None:
+                    report = CHECKER.check(response.json(), op.success_schema)
+                    if not report.ok:
+                        failures.append(f"{op.id}: {report.summary(2)}")
+    print(f"\nwith behaviours: {successes} valid answers, {errors} OpenAI errors (unknown ids)")
+    assert not failures, "\n".join(failures)
 
 
 def test_chat_stream_ends_with_done_and_keeps_ids_constant(server: LiveServer) -> None:

@@ -20,14 +20,19 @@ from typing import Any
 
 import orjson
 
+from oai_mock.mockserver.behaviours import default_behaviours
+from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
 from oai_mock.mockserver.journal import Journal
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
 from oai_mock.mockserver.routing import Router
+from oai_mock.mockserver.scenario import Fault, Reply, Scenario
+from oai_mock.mockserver.state import Store
 from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
@@ -59,6 +64,9 @@ class OpenAIMock:
     ``api_key``: ``None`` accepts any request; ``ANY_KEY`` (``"*"``) requires some key; any
     other string requires that exact key. ``clock``: ``"frozen"`` (the default: reproducible
     timestamps, moved with ``mock.clock.advance``), ``"real"`` or ``"accelerated"``.
+    ``behaviours``: operationId -> handler, replacing the built-in ones (``{}`` leaves every
+    operation to the generic, schema-synthesized answer). ``models``: model ids added to the
+    catalogue that ``/v1/models`` lists.
     """
 
     def __init__(
@@ -69,6 +77,8 @@ class OpenAIMock:
         clock: Clock | ClockMode = "frozen",
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         bundle: Bundle | None = None,
+        behaviours: Mapping[str, Behaviour] | None = None,
+        models: tuple[str, ...] = (),
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -79,7 +89,13 @@ class OpenAIMock:
         self.ids = IdFactory(seed)
         self.synthesizer = Synthesizer(self.bundle, self.ids, self.clock)
         self.journal = Journal()
-        self.behaviours: dict[str, Behaviour] = {}
+        self.scenario = Scenario()
+        self.state = Store()
+        self.behaviours: dict[str, Behaviour] = dict(
+            default_behaviours() if behaviours is None else behaviours
+        )
+        self.extra_models = models
+        seed_catalogue(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
 
@@ -92,7 +108,7 @@ class OpenAIMock:
             match = self.router.match(request.method, request.path, request.query)
             self._authenticate(request)
             call = parse_call(match, request, self.checker, self.max_body_bytes)
-            response = self._answer(call)
+            response = self._scripted_answer(call)
         except APIError as error:
             response = error.to_response()
         except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
@@ -122,6 +138,23 @@ class OpenAIMock:
                 "https://platform.openai.com/account/api-keys.",
                 code="invalid_api_key",
             )
+
+    def _scripted_answer(self, call: Call) -> MockResponse:
+        rule = self.scenario.take(call)
+        if rule is None:
+            return self._answer(call)
+        if isinstance(rule.action, Fault):
+            fault = rule.action
+            return apply_fault(fault, lambda: self._answer(call))
+        call.scripted = rule.action
+        response = self._answer(call)
+        if (
+            isinstance(rule.action, Reply)
+            and rule.action.chunk_delay
+            and response.stream is not None
+        ):
+            response.stream = paced(response.stream, rule.action.chunk_delay)
+        return response
 
     def _answer(self, call: Call) -> MockResponse:
         behaviour = self.behaviours.get(call.operation.id)
@@ -174,5 +207,8 @@ class OpenAIMock:
         """Forget every request and object; ids and the request counter start again."""
         self.ids.reset()
         self.journal.clear()
+        self.scenario.clear()
+        self.state.clear()
+        seed_catalogue(self, self.extra_models)
         with self._counter_lock:
             self._request_counter = 0

@@ -12,6 +12,7 @@ from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError, invalid_r
 from oai_mock.mockserver.messages import MockRequest
 from oai_mock.mockserver.multipart import MultipartError, UploadedFile, parse_multipart
 from oai_mock.mockserver.routing import RouteMatch
+from oai_mock.mockserver.scenario import Reply
 from oai_mock.spec import Operation, Parameter, Problem, SchemaChecker
 from oai_mock.spec.validation import json_type
 
@@ -38,6 +39,8 @@ class Call:
     """The JSON body, or the form fields of a multipart body (files in ``files``)."""
     files: dict[str, list[UploadedFile]] = field(default_factory=dict)
     deployment: str | None = None
+    scripted: Reply | None = None
+    """The scripted reply a scenario rule chose for this request, if any."""
 
     @property
     def json(self) -> dict[str, Any]:

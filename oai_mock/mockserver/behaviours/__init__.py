@@ -1,0 +1,26 @@
+"""Behaviours: hand-written refinements of the generic answer where the real API has semantics.
+
+Each module serves one API area; :func:`default_behaviours` maps operationIds to them. An
+operation without a behaviour gets the answer synthesized from its response schema.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import Behaviour
+
+
+def default_behaviours() -> dict[str, Behaviour]:
+    from oai_mock.mockserver.behaviours import chat, completions, embeddings, models, moderations
+
+    return {
+        "createChatCompletion": chat.create_chat_completion,
+        "createCompletion": completions.create_completion,
+        "createEmbedding": embeddings.create_embedding,
+        "createModeration": moderations.create_moderation,
+        "listModels": models.list_models,
+        "retrieveModel": models.retrieve_model,
+        "deleteModel": models.delete_model,
+    }

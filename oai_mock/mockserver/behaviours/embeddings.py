@@ -1,0 +1,92 @@
+"""Embeddings: deterministic unit vectors.
+
+Each vector is a hashed bag of the input's words (texts that share words point in similar
+directions) plus a small component derived from the whole input (so different texts never get
+the same vector), normalised to length 1. ``dimensions`` keeps the first N components and
+normalises again, as OpenAI's shortened embeddings do; ``encoding_format: "base64"`` sends the
+little-endian float32 bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import random
+import re
+import struct
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from oai_mock.mockserver.behaviours import text
+from oai_mock.mockserver.errors import invalid_request
+from oai_mock.mockserver.requests import Call
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import OpenAIMock
+
+MODEL_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+SHORTENABLE = ("text-embedding-3-small", "text-embedding-3-large")
+WORD = re.compile(r"\w+")
+
+
+def create_embedding(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    body = call.json
+    model = str(body.get("model"))
+    full = MODEL_DIMENSIONS.get(model, 1536)
+    dimensions = body.get("dimensions")
+    if dimensions is not None:
+        if model in MODEL_DIMENSIONS and model not in SHORTENABLE:
+            raise invalid_request(
+                "This model does not support specifying dimensions.", "dimensions", "invalid_value"
+            )
+        if dimensions > full:
+            raise invalid_request(
+                f"Invalid 'dimensions': {model} has {full} dimensions; ask for at most {full}.",
+                "dimensions",
+                "invalid_value",
+            )
+    inputs = inputs_of(body.get("input"))
+    data = []
+    tokens = 0
+    for index, item in enumerate(inputs):
+        tokens += text.count_tokens(item)
+        vector = embed(item, full, dimensions or full)
+        encoded: Any = vector
+        if body.get("encoding_format") == "base64":
+            encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
+def inputs_of(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+        return [" ".join(f"t{v}" for v in value)]
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else " ".join(f"t{t}" for t in v) for v in value]
+    return [""]
+
+
+@lru_cache(maxsize=4096)
+def embed(item: str, full: int, dimensions: int) -> list[float]:
+    vector = [0.0] * full
+    for word in WORD.findall(item.lower()):
+        rng = random.Random(f"word:{word}")
+        for _ in range(8):
+            vector[rng.randrange(full)] += 1.0 if rng.random() < 0.5 else -1.0
+    rng = random.Random(f"text:{item}")
+    for i in range(full):
+        vector[i] += rng.gauss(0.0, 0.05)
+    vector = vector[:dimensions]
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [round(v / norm, 8) for v in vector]

@@ -1,0 +1,240 @@
+"""Scripted replies and faults: what the fake answers instead of its default.
+
+A :class:`Rule` matches requests (by operation, model, message content, or any predicate) and
+carries either a :class:`Reply` (what a generative answer says: text, tool calls, a refusal,
+structured output, stream pacing) or a :class:`Fault` (an error status with its headers, a
+delay, a dropped connection, a truncated or malformed body, a stream cut after N events). Rules
+are used in the order they were added, each ``times`` times (``None``: forever).
+
+>>> from oai_mock import OpenAIMock
+>>> from oai_mock.mockserver.scenario import Fault, Reply, Rule
+>>> mock = OpenAIMock()
+>>> mock.scenario.add(Rule(Fault(429, headers={"retry-after-ms": "10"}), times=2))
+>>> mock.scenario.add(Rule(Reply(content="Hi there"), operation="createChatCompletion"))
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.requests import Call
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call a scripted reply makes. ``arguments`` left as None are generated from the
+    tool's ``parameters`` schema."""
+
+    name: str
+    arguments: Mapping[str, Any] | str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a generative answer says. Each behaviour uses the fields that fit its API."""
+
+    content: str | None = None
+    tool_calls: Sequence[ToolCall] = ()
+    refusal: str | None = None
+    json: Any = None
+    """Structured output: sent as the JSON text of this value."""
+    finish_reason: str | None = None
+    chunk_delay: float = 0.0
+    """Seconds between stream events."""
+    run_status: str | None = None
+    """Assistants runs: ``completed``, ``requires_action``, ``failed``, ``incomplete``, ..."""
+    error: Mapping[str, Any] | None = None
+    """Assistants runs and batches: the ``last_error`` / failure to report."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A transport or HTTP failure, answered instead of the operation's result."""
+
+    status: int | None = 500
+    """Error status; None keeps the normal answer (for delays, cuts and drops alone)."""
+    message: str | None = None
+    type: str | None = None
+    code: str | None = None
+    param: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds before the answer (a client with a shorter read timeout times out)."""
+    drop: bool = False
+    """Drop the connection instead of answering."""
+    body: bytes | None = None
+    """Raw body to send instead of OpenAI's error envelope (plain text, HTML, ...)."""
+    malformed_json: bool = False
+    """Send a body that is not valid JSON."""
+    truncate_at: int | None = None
+    """Send this many bytes of the normal body, then drop the connection."""
+    cut_stream_after: int | None = None
+    """Send this many stream events of the normal answer, then drop the connection."""
+
+
+Predicate = Callable[["Call"], bool]
+
+
+@dataclass
+class Rule:
+    action: Reply | Fault
+    operation: str | None = None
+    """operationId (``createChatCompletion``) or snake_case name; None matches every one."""
+    model: str | None = None
+    contains: str | None = None
+    """Matches when the request's messages / input / prompt contain this text."""
+    predicate: Predicate | None = None
+    times: int | None = 1
+    used: int = 0
+
+    def matches(self, call: Call) -> bool:
+        op = call.operation
+        if self.operation is not None and self.operation not in (op.id, op.name):
+            return False
+        if self.model is not None and call.json.get("model") != self.model:
+            return False
+        if self.contains is not None and self.contains not in request_text(call.json):
+            return False
+        return self.predicate is None or bool(self.predicate(call))
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.used >= self.times
+
+
+def request_text(body: Mapping[str, Any]) -> str:
+    """All the text a request sends: messages, input, prompt, instructions."""
+    parts: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for key in ("content", "text", "input", "output"):
+                if key in value:
+                    collect(value[key])
+
+    for key in ("messages", "input", "prompt", "instructions"):
+        collect(body.get(key))
+    return "\n".join(parts)
+
+
+class Scenario:
+    """The rules of one mock, thread-safe."""
+
+    def __init__(self) -> None:
+        self._rules: list[Rule] = []
+        self._lock = threading.Lock()
+
+    def add(self, rule: Rule) -> Rule:
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def take(self, call: Call) -> Rule | None:
+        """The first rule with uses left that matches ``call``, counted as used."""
+        with self._lock:
+            for rule in self._rules:
+                if not rule.exhausted and rule.matches(call):
+                    rule.used += 1
+                    return rule
+        return None
+
+    def rules(self) -> list[Rule]:
+        with self._lock:
+            return list(self._rules)
+
+    def unused(self) -> list[Rule]:
+        """Rules that still expect requests (a finite ``times`` not used up)."""
+        with self._lock:
+            return [r for r in self._rules if r.times is not None and r.used < r.times]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+
+# -- scenario files (for `oai-mock serve --scenario FILE`) --------------------------------------
+
+_RULE_KEYS = {"operation", "model", "contains", "times", "reply", "fault"}
+
+
+class ScenarioFileError(ValueError):
+    pass
+
+
+def load_scenario_file(path: str | Path) -> list[Rule]:
+    """Read rules from a YAML or JSON file::
+
+    rules:
+      - operation: createChatCompletion
+        contains: weather
+        reply: {content: "Sunny, 22 C"}
+        times: null              # forever
+      - operation: createEmbedding
+        fault: {status: 429, headers: {retry-after-ms: "10"}}
+        times: 2
+    """
+    path = Path(path)
+    text = path.read_text()
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = orjson.loads(text)
+    except Exception as error:
+        raise ScenarioFileError(
+            f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {error}"
+        ) from None
+    rules = data.get("rules") if isinstance(data, dict) else data
+    if not isinstance(rules, list):
+        raise ScenarioFileError(f"{path}: expected a list of rules under 'rules'")
+    return [_rule(entry, f"{path}: rule {n + 1}") for n, entry in enumerate(rules)]
+
+
+def _rule(entry: Any, where: str) -> Rule:
+    if not isinstance(entry, dict):
+        raise ScenarioFileError(f"{where}: a rule is a mapping")
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise ScenarioFileError(
+            f"{where}: unknown keys {sorted(unknown)}; known: {sorted(_RULE_KEYS)}"
+        )
+    if ("reply" in entry) == ("fault" in entry):
+        raise ScenarioFileError(f"{where}: give exactly one of 'reply' or 'fault'")
+    try:
+        action: Reply | Fault
+        if "reply" in entry:
+            reply = dict(entry["reply"])
+            calls = [ToolCall(**c) for c in reply.pop("tool_calls", [])]
+            action = Reply(**reply, tool_calls=calls)
+        else:
+            fault = dict(entry["fault"])
+            if isinstance(fault.get("body"), str):
+                fault["body"] = fault["body"].encode()
+            action = Fault(**fault)
+    except TypeError as error:
+        raise ScenarioFileError(f"{where}: {error}") from None
+    times = entry.get("times", 1)
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise ScenarioFileError(f"{where}: 'times' is a positive integer or null (forever)")
+    return Rule(
+        action,
+        operation=entry.get("operation"),
+        model=entry.get("model"),
+        contains=entry.get("contains"),
+        times=times,
+    )

@@ -1,0 +1,130 @@
+"""The fake's memory: objects by kind and id, in creation order, safe under concurrent requests.
+
+Behaviours keep their objects here (files, batches, runs, stored responses...). Limits on the
+number of objects and on stored bytes answer OpenAI-style errors instead of growing without end.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from oai_mock.mockserver.errors import APIError, not_found
+
+DEFAULT_MAX_OBJECTS = 100_000
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+
+class Store:
+    def __init__(
+        self, max_objects: int = DEFAULT_MAX_OBJECTS, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        self.max_objects = max_objects
+        self.max_bytes = max_bytes
+        self.lock = threading.RLock()
+        """Hold it to read and change several objects as one step."""
+        self._kinds: dict[str, dict[str, Any]] = {}
+        self._count = 0
+        self._bytes = 0
+
+    def put(self, kind: str, object_id: str, value: Any, size: int = 0) -> Any:
+        """Store (or replace) an object; ``size`` counts its payload bytes against the limit."""
+        with self.lock:
+            objects = self._kinds.setdefault(kind, {})
+            if object_id not in objects:
+                if self._count >= self.max_objects:
+                    raise APIError(
+                        429,
+                        f"oai-mock stores at most {self.max_objects} objects; delete some or "
+                        "raise max_objects.",
+                        type="insufficient_quota",
+                        code="storage_limit_exceeded",
+                    )
+                self._count += 1
+            if size:
+                if self._bytes + size > self.max_bytes:
+                    raise APIError(
+                        413,
+                        f"oai-mock stores at most {self.max_bytes} bytes; this upload of {size} "
+                        "bytes would exceed it.",
+                        code="storage_limit_exceeded",
+                    )
+                self._bytes += size
+            objects[object_id] = value
+            return value
+
+    def get(self, kind: str, object_id: str) -> Any | None:
+        with self.lock:
+            return self._kinds.get(kind, {}).get(object_id)
+
+    def require(self, kind: str, object_id: str, message: str, param: str | None = None) -> Any:
+        """The object, or OpenAI's 404 with ``message``."""
+        found = self.get(kind, object_id)
+        if found is None:
+            raise not_found(message, param)
+        return found
+
+    def delete(self, kind: str, object_id: str, size: int = 0) -> bool:
+        with self.lock:
+            removed = self._kinds.get(kind, {}).pop(object_id, None) is not None
+            if removed:
+                self._count -= 1
+                self._bytes -= size
+            return removed
+
+    def values(self, kind: str, where: Callable[[Any], bool] | None = None) -> list[Any]:
+        """Every object of a kind, oldest first."""
+        with self.lock:
+            items: Iterable[Any] = self._kinds.get(kind, {}).values()
+            return [v for v in items if where is None or where(v)]
+
+    def count(self, kind: str) -> int:
+        with self.lock:
+            return len(self._kinds.get(kind, {}))
+
+    def clear(self) -> None:
+        with self.lock:
+            self._kinds.clear()
+            self._count = 0
+            self._bytes = 0
+
+    @property
+    def stored_bytes(self) -> int:
+        return self._bytes
+
+
+def paginate(
+    items: list[dict[str, Any]],
+    *,
+    limit: int | None = 20,
+    after: str | None = None,
+    before: str | None = None,
+    order: str = "desc",
+    key: str = "id",
+) -> dict[str, Any]:
+    """A cursor page (``data``, ``first_id``, ``last_id``, ``has_more``) over items given oldest
+    first."""
+    ordered = list(reversed(items)) if order == "desc" else list(items)
+    ids = [item[key] for item in ordered]
+    start = 0
+    end = len(ordered)
+    if after is not None and after in ids:
+        start = ids.index(after) + 1
+    if before is not None and before in ids:
+        end = ids.index(before)
+    window = ordered[start:end]
+    size = 20 if limit is None else max(1, min(int(limit), 100))
+    if before is not None and after is None:
+        page = window[-size:]
+        has_more = len(window) > size
+    else:
+        page = window[:size]
+        has_more = len(window) > size
+    return {
+        "object": "list",
+        "data": page,
+        "first_id": page[0][key] if page else None,
+        "last_id": page[-1][key] if page else None,
+        "has_more": has_more,
+    }
