@@ -13,9 +13,17 @@ if TYPE_CHECKING:
 
 
 def default_behaviours() -> dict[str, Behaviour]:
-    from oai_mock.mockserver.behaviours import chat, completions, embeddings, models, moderations
+    from oai_mock.mockserver.behaviours import (
+        chat,
+        completions,
+        embeddings,
+        models,
+        moderations,
+        responses,
+    )
 
     return {
+        **responses.OPERATIONS,
         "createChatCompletion": chat.create_chat_completion,
         "createCompletion": completions.create_completion,
         "createEmbedding": embeddings.create_embedding,

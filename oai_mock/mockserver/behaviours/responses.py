@@ -1,0 +1,539 @@
+"""The Responses API: create (stored by default), retrieve, delete, cancel, input items, token
+counts, ``previous_response_id`` chaining, conversations, background responses that move
+``queued -> in_progress -> completed`` one step per retrieve, and the real event stream."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from oai_mock.mockserver import streams
+from oai_mock.mockserver.behaviours import text
+from oai_mock.mockserver.behaviours.chat import _instance
+from oai_mock.mockserver.errors import invalid_request, not_found
+from oai_mock.mockserver.generic import stream_response
+from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.scenario import ToolCall
+from oai_mock.mockserver.state import paginate
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import OpenAIMock
+
+JSON = dict[str, Any]
+RESPONSE = "response"
+CONVERSATION = "conversation"
+BACKGROUND_STEPS = ("queued", "in_progress", "completed")
+
+
+# -- input and context ---------------------------------------------------------------------
+
+
+def input_items(value: Any, mock: OpenAIMock) -> list[JSON]:
+    """The request's ``input`` as stored items, each with an id."""
+    if isinstance(value, str):
+        value = [{"role": "user", "content": value}]
+    items = []
+    for raw in value or []:
+        if not isinstance(raw, dict):
+            continue
+        item = copy.deepcopy(raw)
+        if "role" in item and item.get("type", "message") == "message":
+            item["type"] = "message"
+            content = item.get("content")
+            if isinstance(content, str):
+                kind = "output_text" if item["role"] == "assistant" else "input_text"
+                item["content"] = [{"type": kind, "text": content}]
+            item.setdefault("status", "completed")
+            item.setdefault("id", mock.ids.next("msg_"))
+        elif item.get("type") == "function_call_output":
+            item.setdefault("id", mock.ids.next("fco_"))
+            item.setdefault("status", "completed")
+        items.append(item)
+    return items
+
+
+def item_text(item: JSON) -> str:
+    content = item.get("content")
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    if item.get("type") == "function_call_output":
+        return str(item.get("output", ""))
+    return str(content or "")
+
+
+def _context(call: Call, mock: OpenAIMock) -> list[JSON]:
+    """Earlier turns the request builds on: a previous response's chain or a conversation."""
+    body = call.json
+    previous = body.get("previous_response_id")
+    if previous:
+        stored = mock.state.get(RESPONSE, previous)
+        if stored is None:
+            raise not_found(
+                f"Previous response with id '{previous}' not found.", "previous_response_id"
+            )
+        return [*stored["context"], *stored["input"], *stored["response"]["output"]]
+    conversation = _conversation_id(body)
+    if conversation:
+        found = mock.state.require(
+            CONVERSATION,
+            conversation,
+            f"Conversation with id '{conversation}' not found.",
+            "conversation",
+        )
+        return list(found["items"])
+    return []
+
+
+def _conversation_id(body: JSON) -> str | None:
+    value = body.get("conversation")
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if value else None
+
+
+# -- building a response ---------------------------------------------------------------------
+
+
+def build_response(call: Call, mock: OpenAIMock) -> tuple[JSON, list[JSON], list[JSON]]:
+    body = call.json
+    model = str(body.get("model") or "gpt-4o-mini")
+    context = _context(call, mock)
+    items = input_items(body.get("input"), mock)
+    turns = [*context, *items]
+    output, output_tokens, truncated = _output(call, mock, model, turns)
+    input_tokens = text.REPLY_PRIMING_TOKENS + sum(
+        text.TOKENS_PER_MESSAGE + text.count_tokens(item_text(i)) for i in turns
+    )
+    if body.get("instructions"):
+        input_tokens += text.count_tokens(str(body["instructions"]))
+    now = mock.clock.timestamp()
+    status = "incomplete" if truncated else "completed"
+    text_config = body.get("text") or {"format": {"type": "text"}}
+    response: JSON = {
+        "id": mock.ids.next("resp_"),
+        "object": "response",
+        "created_at": now,
+        "status": status,
+        "background": bool(body.get("background", False)),
+        "completed_at": now if status == "completed" else None,
+        "error": None,
+        "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "model": model,
+        "output": output,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "temperature": body.get("temperature", 1.0),
+        "text": text_config,
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
+        "top_p": body.get("top_p", 1.0),
+        "truncation": body.get("truncation") or "disabled",
+        "usage": {
+            "input_tokens": input_tokens,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": output_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": input_tokens + output_tokens,
+        },
+        "metadata": body.get("metadata") or {},
+    }
+    if _conversation_id(body):
+        response["conversation"] = {"id": _conversation_id(body)}
+    return response, context, items
+
+
+def _output(
+    call: Call, mock: OpenAIMock, model: str, turns: list[JSON]
+) -> tuple[list[JSON], int, bool]:
+    body = call.json
+    scripted = call.scripted
+    calls = _function_calls(call, mock)
+    if calls:
+        return calls, sum(text.count_tokens(c["arguments"]) for c in calls), False
+    if scripted is not None and scripted.refusal is not None:
+        part: JSON = {"type": "refusal", "refusal": scripted.refusal}
+        return [_message(mock, [part])], text.count_tokens(scripted.refusal), False
+    if scripted is not None and scripted.json is not None:
+        reply = orjson.dumps(scripted.json).decode()
+    elif scripted is not None and scripted.content is not None:
+        reply = scripted.content
+    else:
+        last_user = next((item_text(i) for i in reversed(turns) if i.get("role") == "user"), "")
+        reply = text.default_reply(mock.seed, model, turns, last_user)
+        fmt = (
+            ((body.get("text") or {}).get("format") or {})
+            if isinstance(body.get("text"), dict)
+            else {}
+        )
+        if fmt.get("type") == "json_schema":
+            schema = fmt.get("schema") or {"type": "object"}
+            reply = orjson.dumps(_instance(schema, reply, "text.format.schema")).decode()
+        elif fmt.get("type") == "json_object":
+            reply = orjson.dumps({"reply": reply}).decode()
+    truncated = False
+    limit = body.get("max_output_tokens")
+    if isinstance(limit, int):
+        reply, truncated = text.truncate_tokens(reply, limit)
+    content = {"type": "output_text", "text": reply, "annotations": [], "logprobs": []}
+    message = _message(mock, [content])
+    if truncated:
+        message["status"] = "incomplete"
+    return [message], text.count_tokens(reply), truncated
+
+
+def _message(mock: OpenAIMock, content: list[JSON]) -> JSON:
+    return {
+        "type": "message",
+        "id": mock.ids.next("msg_"),
+        "status": "completed",
+        "role": "assistant",
+        "content": content,
+    }
+
+
+def _function_calls(call: Call, mock: OpenAIMock) -> list[JSON]:
+    body = call.json
+    tools = {
+        str(t.get("name")): t.get("parameters") or {"type": "object", "properties": {}}
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and t.get("type") == "function"
+    }
+    scripted = call.scripted
+    wanted: list[ToolCall] = []
+    if scripted is not None and scripted.tool_calls:
+        wanted = list(scripted.tool_calls)
+    else:
+        choice = body.get("tool_choice")
+        if isinstance(choice, dict) and choice.get("type") == "function" and choice.get("name"):
+            wanted = [ToolCall(str(choice["name"]))]
+        elif choice == "required" and tools:
+            wanted = [ToolCall(next(iter(tools)))]
+    out = []
+    for position, wish in enumerate(wanted):
+        arguments = wish.arguments
+        if arguments is None:
+            arguments = _instance(
+                tools.get(wish.name, {"type": "object"}),
+                f"{wish.name}:{position}",
+                "tools.parameters",
+            )
+        out.append(
+            {
+                "type": "function_call",
+                "id": mock.ids.next("fc_"),
+                "call_id": wish.id or mock.ids.next("call_"),
+                "name": wish.name,
+                "arguments": arguments
+                if isinstance(arguments, str)
+                else orjson.dumps(arguments).decode(),
+                "status": "completed",
+            }
+        )
+    return out
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+def create_response(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
+    body = call.json
+    response, context, items = build_response(call, mock)
+    background = bool(body.get("background"))
+    if background:
+        if body.get("store") is False:
+            raise invalid_request(
+                "Background responses must be stored: set 'store' to true.", "store"
+            )
+        final = copy.deepcopy(response)
+        response["status"] = "queued"
+        response["completed_at"] = None
+        response["output"] = []
+        response.pop("usage", None)
+    else:
+        final = response
+    if body.get("store", True):
+        mock.state.put(
+            RESPONSE,
+            response["id"],
+            {"response": response, "final": final, "context": context, "input": items, "step": 0},
+        )
+    conversation = _conversation_id(body)
+    if conversation:
+        with mock.state.lock:
+            found = mock.state.get(CONVERSATION, conversation)
+            if found is not None:
+                found["items"].extend([*items, *final["output"]])
+    if call.wants_stream:
+        return stream_response(streams.responses_frames(response_events(final)))
+    return response
+
+
+def response_events(response: JSON) -> list[JSON]:
+    """The event sequence OpenAI streams for a finished response."""
+    started = {
+        **copy.deepcopy(response),
+        "status": "in_progress",
+        "output": [],
+        "usage": None,
+        "completed_at": None,
+    }
+    events: list[JSON] = [
+        {"type": "response.created", "response": started},
+        {"type": "response.in_progress", "response": copy.deepcopy(started)},
+    ]
+    for index, item in enumerate(response["output"]):
+        if item["type"] == "message":
+            events.extend(_message_events(index, item))
+        elif item["type"] == "function_call":
+            events.extend(_function_call_events(index, item))
+    final_type = (
+        "response.incomplete" if response["status"] == "incomplete" else "response.completed"
+    )
+    events.append({"type": final_type, "response": response})
+    return events
+
+
+def _message_events(index: int, item: JSON) -> list[JSON]:
+    opened = {**item, "status": "in_progress", "content": []}
+    events: list[JSON] = [
+        {"type": "response.output_item.added", "output_index": index, "item": opened}
+    ]
+    for part_index, part in enumerate(item["content"]):
+        where = {"item_id": item["id"], "output_index": index, "content_index": part_index}
+        if part["type"] == "refusal":
+            events.append(
+                {
+                    "type": "response.content_part.added",
+                    **where,
+                    "part": {"type": "refusal", "refusal": ""},
+                }
+            )
+            for piece in streams.split_text(part["refusal"]):
+                events.append({"type": "response.refusal.delta", **where, "delta": piece})
+            events.append({"type": "response.refusal.done", **where, "refusal": part["refusal"]})
+        else:
+            empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            events.append({"type": "response.content_part.added", **where, "part": empty})
+            for piece in streams.split_text(part["text"]):
+                events.append(
+                    {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
+                )
+            events.append(
+                {"type": "response.output_text.done", **where, "text": part["text"], "logprobs": []}
+            )
+        events.append({"type": "response.content_part.done", **where, "part": part})
+    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    return events
+
+
+def _function_call_events(index: int, item: JSON) -> list[JSON]:
+    opened = {**item, "arguments": "", "status": "in_progress"}
+    events: list[JSON] = [
+        {"type": "response.output_item.added", "output_index": index, "item": opened}
+    ]
+    where = {"item_id": item["id"], "output_index": index}
+    for piece in streams.split_text(item["arguments"], size=16):
+        events.append({"type": "response.function_call_arguments.delta", **where, "delta": piece})
+    events.append(
+        {
+            "type": "response.function_call_arguments.done",
+            **where,
+            "arguments": item["arguments"],
+            "name": item["name"],
+        }
+    )
+    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    return events
+
+
+def _stored(call: Call, mock: OpenAIMock) -> JSON:
+    response_id = call.path_params["response_id"]
+    found: JSON = mock.state.require(
+        RESPONSE, response_id, f"Response with id '{response_id}' not found.", "response_id"
+    )
+    return found
+
+
+def get_response(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
+    with mock.state.lock:
+        stored = _stored(call, mock)
+        response = stored["response"]
+        if response["status"] in ("queued", "in_progress"):
+            stored["step"] += 1
+            status = BACKGROUND_STEPS[min(stored["step"], len(BACKGROUND_STEPS) - 1)]
+            if status == "completed":
+                response = stored["response"] = {
+                    **stored["final"],
+                    "status": stored["final"]["status"],
+                }
+            else:
+                response["status"] = status
+        response = copy.deepcopy(response)
+    if call.wants_stream:
+        return stream_response(
+            streams.responses_frames(response_events(copy.deepcopy(stored["final"])))
+        )
+    return response
+
+
+def delete_response(call: Call, mock: OpenAIMock) -> MockResponse:
+    stored = _stored(call, mock)
+    mock.state.delete(RESPONSE, stored["response"]["id"])
+    return MockResponse(200, [("content-type", "application/json")])
+
+
+def cancel_response(call: Call, mock: OpenAIMock) -> JSON:
+    with mock.state.lock:
+        stored = _stored(call, mock)
+        response = stored["response"]
+        if not response.get("background"):
+            raise invalid_request(
+                "Only responses created with background=true can be cancelled.", "response_id"
+            )
+        if response["status"] in ("queued", "in_progress"):
+            response["status"] = "cancelled"
+        return copy.deepcopy(response)
+
+
+def list_input_items(call: Call, mock: OpenAIMock) -> JSON:
+    stored = _stored(call, mock)
+    return _page(call, stored["input"])
+
+
+def _page(call: Call, items: list[JSON]) -> JSON:
+    query = call.query
+    return paginate(
+        items,
+        limit=query.get("limit", 20),
+        after=query.get("after"),
+        before=query.get("before"),
+        order=query.get("order", "desc"),
+    )
+
+
+def count_input_tokens(call: Call, mock: OpenAIMock) -> JSON:
+    body = call.json
+    turns = [*_context(call, mock), *input_items(body.get("input"), mock)]
+    tokens = text.REPLY_PRIMING_TOKENS + sum(
+        text.TOKENS_PER_MESSAGE + text.count_tokens(item_text(i)) for i in turns
+    )
+    if body.get("instructions"):
+        tokens += text.count_tokens(str(body["instructions"]))
+    return {"object": "response.input_tokens", "input_tokens": tokens}
+
+
+# -- conversations ---------------------------------------------------------------------------
+
+
+def _conversation(call: Call, mock: OpenAIMock) -> JSON:
+    conversation_id = call.path_params["conversation_id"]
+    found: JSON = mock.state.require(
+        CONVERSATION,
+        conversation_id,
+        f"Conversation with id '{conversation_id}' not found.",
+        "conversation_id",
+    )
+    return found
+
+
+def _conversation_resource(found: JSON) -> JSON:
+    return {k: found[k] for k in ("id", "object", "created_at", "metadata")}
+
+
+def create_conversation(call: Call, mock: OpenAIMock) -> JSON:
+    body = call.json
+    found = {
+        "id": mock.ids.next("conv_"),
+        "object": "conversation",
+        "created_at": mock.clock.timestamp(),
+        "metadata": body.get("metadata") or {},
+        "items": input_items(body.get("items"), mock),
+    }
+    mock.state.put(CONVERSATION, found["id"], found)
+    return _conversation_resource(found)
+
+
+def get_conversation(call: Call, mock: OpenAIMock) -> JSON:
+    return _conversation_resource(_conversation(call, mock))
+
+
+def update_conversation(call: Call, mock: OpenAIMock) -> JSON:
+    with mock.state.lock:
+        found = _conversation(call, mock)
+        found["metadata"] = call.json.get("metadata") or {}
+        return _conversation_resource(found)
+
+
+def delete_conversation(call: Call, mock: OpenAIMock) -> JSON:
+    found = _conversation(call, mock)
+    mock.state.delete(CONVERSATION, found["id"])
+    return {"id": found["id"], "object": "conversation.deleted", "deleted": True}
+
+
+def create_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
+    with mock.state.lock:
+        found = _conversation(call, mock)
+        added = input_items(call.json.get("items"), mock)
+        found["items"].extend(added)
+    return {
+        "object": "list",
+        "data": added,
+        "first_id": added[0]["id"] if added else None,
+        "last_id": added[-1]["id"] if added else None,
+        "has_more": False,
+    }
+
+
+def list_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
+    return _page(call, list(_conversation(call, mock)["items"]))
+
+
+def _item(call: Call, found: JSON) -> JSON:
+    item_id = call.path_params["item_id"]
+    for item in found["items"]:
+        if item.get("id") == item_id:
+            return dict(item)
+    raise not_found(f"Item with id '{item_id}' not found.", "item_id")
+
+
+def get_conversation_item(call: Call, mock: OpenAIMock) -> JSON:
+    return _item(call, _conversation(call, mock))
+
+
+def delete_conversation_item(call: Call, mock: OpenAIMock) -> JSON:
+    with mock.state.lock:
+        found = _conversation(call, mock)
+        item = _item(call, found)
+        found["items"] = [i for i in found["items"] if i.get("id") != item["id"]]
+        return _conversation_resource(found)
+
+
+OPERATIONS = {
+    "createResponse": create_response,
+    "beta_createResponse": create_response,
+    "getResponse": get_response,
+    "beta_getResponse": get_response,
+    "deleteResponse": delete_response,
+    "beta_deleteResponse": delete_response,
+    "cancelResponse": cancel_response,
+    "beta_cancelResponse": cancel_response,
+    "listInputItems": list_input_items,
+    "beta_listInputItems": list_input_items,
+    "Getinputtokencounts": count_input_tokens,
+    "beta_Getinputtokencounts": count_input_tokens,
+    "createConversation": create_conversation,
+    "getConversation": get_conversation,
+    "updateConversation": update_conversation,
+    "deleteConversation": delete_conversation,
+    "createConversationItems": create_conversation_items,
+    "listConversationItems": list_conversation_items,
+    "getConversationItem": get_conversation_item,
+    "deleteConversationItem": delete_conversation_item,
+}
