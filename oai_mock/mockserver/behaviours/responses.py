@@ -376,11 +376,12 @@ def get_response(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
             else:
                 response["status"] = status
         response = copy.deepcopy(response)
+    answer: JSON = response
     if call.wants_stream:
         return stream_response(
             streams.responses_frames(response_events(copy.deepcopy(stored["final"])))
         )
-    return response
+    return answer
 
 
 def delete_response(call: Call, mock: OpenAIMock) -> MockResponse:
@@ -449,14 +450,15 @@ def _conversation_resource(found: JSON) -> JSON:
 
 def create_conversation(call: Call, mock: OpenAIMock) -> JSON:
     body = call.json
-    found = {
-        "id": mock.ids.next("conv_"),
+    conversation_id = mock.ids.next("conv_")
+    found: JSON = {
+        "id": conversation_id,
         "object": "conversation",
         "created_at": mock.clock.timestamp(),
         "metadata": body.get("metadata") or {},
         "items": input_items(body.get("items"), mock),
     }
-    mock.state.put(CONVERSATION, found["id"], found)
+    mock.state.put(CONVERSATION, conversation_id, found)
     return _conversation_resource(found)
 
 
