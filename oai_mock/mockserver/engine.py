@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from oai_mock.mockserver.behaviours import default_behaviours
+from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
@@ -105,6 +106,10 @@ class OpenAIMock:
         """Answer one request. Never raises: every failure is an answer in OpenAI's shape."""
         call: Call | None = None
         try:
+            if request.path.startswith(IMAGE_PATH) and request.method == "GET":
+                served = serve_image(self, request.path[len(IMAGE_PATH) :])
+                if served is not None:
+                    return served
             match = self.router.match(request.method, request.path, request.query)
             self._authenticate(request)
             call = parse_call(match, request, self.checker, self.max_body_bytes)

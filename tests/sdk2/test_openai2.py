@@ -77,3 +77,31 @@ def test_chat_stream(mode: str, live: LiveServer) -> None:
     )
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_helpers_of_openai_2() -> None:
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        city: str
+        days: int
+
+    client = openai_client(OpenAIMock())
+    parsed = client.chat.completions.parse(
+        model="gpt-4o", messages=MESSAGES, response_format=Answer
+    )
+    assert isinstance(parsed.choices[0].message.parsed, Answer)
+    with client.chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_completion()
+    assert final.choices[0].message.content.startswith("Mock reply")
+    with client.responses.stream(model="gpt-4o", input="hi") as events:
+        for _ in events:
+            pass
+        response = events.get_final_response()
+    assert response.output_text.startswith("Mock reply")
+    assert (
+        client.responses.parse(model="gpt-4o", input="x", text_format=Answer).output_parsed
+        is not None
+    )

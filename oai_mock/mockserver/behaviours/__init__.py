@@ -14,9 +14,11 @@ if TYPE_CHECKING:
 
 def default_behaviours() -> dict[str, Behaviour]:
     from oai_mock.mockserver.behaviours import (
+        audio,
         chat,
         completions,
         embeddings,
+        images,
         models,
         moderations,
         responses,
@@ -24,6 +26,8 @@ def default_behaviours() -> dict[str, Behaviour]:
 
     return {
         **responses.OPERATIONS,
+        **images.OPERATIONS,
+        **audio.OPERATIONS,
         "createChatCompletion": chat.create_chat_completion,
         "createCompletion": completions.create_completion,
         "createEmbedding": embeddings.create_embedding,

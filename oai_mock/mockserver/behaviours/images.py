@@ -1,0 +1,118 @@
+"""Images: generations, edits and variations answer real PNGs of the requested size, as base64
+or as a URL on the mock itself (downloading it returns the PNG); gpt-image models stream
+partial images when asked."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any
+
+from oai_mock.mockserver import media, streams
+from oai_mock.mockserver.generic import stream_response, synthesis_context
+from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.requests import Call
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import OpenAIMock
+
+IMAGE_BLOB = "image.blob"
+IMAGE_PATH = "/oai-mock/images/"
+MAX_SIDE = 1792
+
+
+def _size(value: Any) -> tuple[int, int]:
+    if isinstance(value, str) and "x" in value:
+        width, _, height = value.partition("x")
+        if width.isdigit() and height.isdigit():
+            return min(int(width), MAX_SIDE), min(int(height), MAX_SIDE)
+    return 1024, 1024
+
+
+def _is_gpt_image(model: str) -> bool:
+    return model.startswith("gpt-image") or model.startswith("chatgpt-image")
+
+
+def create_image(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+    body = call.json
+    model = str(body.get("model") or "dall-e-2")
+    width, height = _size(body.get("size"))
+    png = media.png(width, height)
+    n = int(body.get("n") or 1)
+    now = mock.clock.timestamp()
+    gpt_image = _is_gpt_image(model)
+    as_url = not gpt_image and body.get("response_format", "url") == "url"
+    data = []
+    for _ in range(n):
+        if as_url:
+            name = mock.ids.next("img-") + ".png"
+            mock.state.put(IMAGE_BLOB, name, png, size=len(png))
+            base = synthesis_context(call, mock).base_url.removesuffix("/v1")
+            entry: dict[str, Any] = {"url": f"{base}{IMAGE_PATH}{name}"}
+        else:
+            entry = {"b64_json": base64.b64encode(png).decode()}
+        if model == "dall-e-3":
+            entry["revised_prompt"] = str(body.get("prompt", ""))
+        data.append(entry)
+    answer: dict[str, Any] = {"created": now, "data": data}
+    if gpt_image:
+        answer.update(
+            {
+                "background": body.get("background") or "opaque",
+                "output_format": body.get("output_format") or "png",
+                "quality": body.get("quality")
+                if body.get("quality") in ("low", "medium", "high")
+                else "high",
+                "size": f"{width}x{height}",
+                "usage": _usage(body),
+            }
+        )
+    if call.wants_stream:
+        return stream_response(streams.typed_frames(_events(call, answer, png), event_lines=True))
+    return answer
+
+
+def _usage(body: dict[str, Any]) -> dict[str, Any]:
+    prompt = len(str(body.get("prompt", "")).split())
+    return {
+        "total_tokens": prompt + 272,
+        "input_tokens": prompt,
+        "output_tokens": 272,
+        "input_tokens_details": {"text_tokens": prompt, "image_tokens": 0},
+    }
+
+
+def _events(call: Call, answer: dict[str, Any], png: bytes) -> list[dict[str, Any]]:
+    prefix = "image_edit" if call.operation.id == "createImageEdit" else "image_generation"
+    b64 = base64.b64encode(png).decode()
+    common = {
+        "b64_json": b64,
+        "background": answer.get("background", "opaque"),
+        "created_at": answer["created"],
+        "output_format": answer.get("output_format", "png"),
+        "quality": answer.get("quality", "high"),
+        "size": answer.get("size", "1024x1024"),
+    }
+    partials = int(call.json.get("partial_images") or 0)
+    events = [
+        {"type": f"{prefix}.partial_image", **common, "partial_image_index": index}
+        for index in range(partials)
+    ]
+    events.append(
+        {"type": f"{prefix}.completed", **common, "usage": answer.get("usage") or _usage(call.json)}
+    )
+    return events
+
+
+def serve_image(mock: OpenAIMock, name: str) -> MockResponse | None:
+    """The bytes behind an image URL the mock handed out, or None."""
+    data = mock.state.get(IMAGE_BLOB, name)
+    if data is None:
+        return None
+    return MockResponse(200, [("content-type", "image/png")], body=data)
+
+
+OPERATIONS = {
+    "createImage": create_image,
+    "createImageEdit": create_image,
+    "createImageVariation": create_image,
+}
