@@ -287,6 +287,11 @@ def _constants(schema: JSON) -> Iterable[JSON]:
 
 
 def _apply_waivers(schemas: dict[str, JSON]) -> None:
+    for schema in schemas.values():
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        if isinstance(props, dict) and {"data", "first_id", "last_id"} <= set(props):
+            for cursor in ("first_id", "last_id"):
+                props[cursor] = _make_nullable(copy.deepcopy(props[cursor]))
     for name, path, change, _reason in WAIVERS:
         parent = resolve(schemas[name], schemas)
         for prop in path[:-1]:

@@ -18,6 +18,23 @@ from oai_mock.mockserver.sdk import openai_client
 Scenario = tuple[Callable[[Any], Any], Callable[[Any], bool]]
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
+BATCH_LINE = (
+    b'{"custom_id": "r1", "method": "POST", "url": "/v1/chat/completions", '
+    b'"body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}}\n'
+)
+
+
+def then(value: Any, step: Callable[[Any], Any]) -> Any:
+    """Chain a second call on the first's result, for sync and async clients alike."""
+    if inspect.isawaitable(value):
+
+        async def chained() -> Any:
+            result = step(await value)
+            return await result if inspect.isawaitable(result) else result
+
+        return chained()
+    return step(value)
+
 
 SCENARIOS: dict[str, Scenario] = {
     "chat": (
@@ -63,14 +80,20 @@ SCENARIOS: dict[str, Scenario] = {
         lambda r: len(r.results) >= 1,
     ),
     "fine_tuning": (
-        lambda c: c.fine_tuning.jobs.create(model="gpt-4o-mini", training_file="file-abc"),
+        lambda c: then(
+            c.files.create(file=("train.jsonl", b'{"messages": []}\n'), purpose="fine-tune"),
+            lambda f: c.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=f.id),
+        ),
         lambda r: r.id.startswith("ftjob-") and r.object == "fine_tuning.job",
     ),
     "batches": (
-        lambda c: c.batches.create(
-            input_file_id="file-abc", endpoint="/v1/chat/completions", completion_window="24h"
+        lambda c: then(
+            c.files.create(file=("lines.jsonl", BATCH_LINE), purpose="batch"),
+            lambda f: c.batches.create(
+                input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+            ),
         ),
-        lambda r: r.id.startswith("batch_") and r.input_file_id == "file-abc",
+        lambda r: r.id.startswith("batch_") and r.input_file_id.startswith("file-"),
     ),
     "vector_stores": (
         lambda c: c.vector_stores.create(name="kb"),

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from oai_mock.mockserver.behaviours import default_behaviours
+from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
@@ -29,11 +30,12 @@ from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
 from oai_mock.mockserver.journal import Journal
+from oai_mock.mockserver.lifecycle import Lifecycles, Policy
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
 from oai_mock.mockserver.routing import Router
 from oai_mock.mockserver.scenario import Fault, Reply, Scenario
-from oai_mock.mockserver.state import Store
+from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
@@ -80,6 +82,11 @@ class OpenAIMock:
         bundle: Bundle | None = None,
         behaviours: Mapping[str, Behaviour] | None = None,
         models: tuple[str, ...] = (),
+        lifecycle: Policy = "per_poll",
+        step_seconds: float = 1.0,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        max_objects: int = DEFAULT_MAX_OBJECTS,
+        max_stored_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -91,7 +98,9 @@ class OpenAIMock:
         self.synthesizer = Synthesizer(self.bundle, self.ids, self.clock)
         self.journal = Journal()
         self.scenario = Scenario()
-        self.state = Store()
+        self.state = Store(max_objects, max_stored_bytes)
+        self.max_file_bytes = max_file_bytes
+        self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
@@ -102,8 +111,9 @@ class OpenAIMock:
 
     # -- the engine ----------------------------------------------------------------------------
 
-    def handle(self, request: MockRequest) -> MockResponse:
-        """Answer one request. Never raises: every failure is an answer in OpenAI's shape."""
+    def handle(self, request: MockRequest, *, record: bool = True) -> MockResponse:
+        """Answer one request. Never raises: every failure is an answer in OpenAI's shape.
+        ``record=False`` keeps the request out of the journal (the mock's own batch lines)."""
         call: Call | None = None
         try:
             if request.path.startswith(IMAGE_PATH) and request.method == "GET":
@@ -124,7 +134,8 @@ class OpenAIMock:
                 type="server_error",
             ).to_response()
         self._decorate(request, response)
-        self.journal.record(request, call, response)
+        if record:
+            self.journal.record(request, call, response)
         return response
 
     def _authenticate(self, request: MockRequest) -> None:
@@ -214,6 +225,7 @@ class OpenAIMock:
         self.journal.clear()
         self.scenario.clear()
         self.state.clear()
+        self.lifecycles.clear()
         seed_catalogue(self, self.extra_models)
         with self._counter_lock:
             self._request_counter = 0

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
 def default_behaviours() -> dict[str, Behaviour]:
     from oai_mock.mockserver.behaviours import (
         audio,
+        batches,
         chat,
         completions,
         embeddings,
+        files,
+        fine_tuning,
         images,
         models,
         moderations,
@@ -28,6 +31,9 @@ def default_behaviours() -> dict[str, Behaviour]:
         **responses.OPERATIONS,
         **images.OPERATIONS,
         **audio.OPERATIONS,
+        **files.OPERATIONS,
+        **batches.OPERATIONS,
+        **fine_tuning.OPERATIONS,
         "createChatCompletion": chat.create_chat_completion,
         "createCompletion": completions.create_completion,
         "createEmbedding": embeddings.create_embedding,

@@ -14,7 +14,7 @@ from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
 
 SECONDS_PER_WORD = 0.4
 
@@ -130,7 +130,7 @@ def create_translation(call: Call, mock: OpenAIMock) -> MockResponse | dict[str,
     return _formatted(call, _heard(call, "translation"), "translate")
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Behaviour] = {
     "createSpeech": create_speech,
     "createTranscription": create_transcription,
     "createTranslation": create_translation,

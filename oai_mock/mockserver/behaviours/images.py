@@ -13,7 +13,7 @@ from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
 
 IMAGE_BLOB = "image.blob"
 IMAGE_PATH = "/oai-mock/images/"
@@ -111,7 +111,7 @@ def serve_image(mock: OpenAIMock, name: str) -> MockResponse | None:
     return MockResponse(200, [("content-type", "image/png")], body=data)
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Behaviour] = {
     "createImage": create_image,
     "createImageEdit": create_image,
     "createImageVariation": create_image,

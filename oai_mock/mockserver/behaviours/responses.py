@@ -20,7 +20,7 @@ from oai_mock.mockserver.scenario import ToolCall
 from oai_mock.mockserver.state import paginate
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
 
 JSON = dict[str, Any]
 RESPONSE = "response"
@@ -517,7 +517,7 @@ def delete_conversation_item(call: Call, mock: OpenAIMock) -> JSON:
         return _conversation_resource(found)
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Behaviour] = {
     "createResponse": create_response,
     "beta_createResponse": create_response,
     "getResponse": get_response,

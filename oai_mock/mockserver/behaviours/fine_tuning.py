@@ -1,0 +1,209 @@
+"""Fine-tuning jobs: ``validating_files -> queued -> running -> succeeded``, with events and
+checkpoints; the resulting ``ft:`` model joins the models list and answers chat. Cancel, pause
+and resume; failure when a test says so (``mock.lifecycles.fail(job_id, code, message)``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from oai_mock.mockserver.behaviours.files import file_record
+from oai_mock.mockserver.behaviours.models import add_model
+from oai_mock.mockserver.errors import invalid_request
+from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.state import paginate
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+
+JOB = "fine_tuning.job"
+PATH = ("queued", "running", "succeeded")
+TRAINED_TOKENS = 1200
+
+
+def _event(mock: OpenAIMock, record: dict[str, Any], message: str, level: str = "info") -> None:
+    record["events"].append(
+        {
+            "object": "fine_tuning.job.event",
+            "id": mock.ids.next("ftevent-"),
+            "created_at": mock.clock.timestamp(),
+            "level": level,
+            "message": message,
+            "type": "message",
+            "data": {},
+        }
+    )
+
+
+def create_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    body = call.json
+    training = file_record(mock, body["training_file"], "training_file")
+    if training["purpose"] != "fine-tune":
+        raise invalid_request(
+            f"File {training['id']} has purpose '{training['purpose']}'; fine-tuning needs 'fine-tune'.",
+            "training_file",
+        )
+    if body.get("validation_file"):
+        file_record(mock, body["validation_file"], "validation_file")
+    now = mock.clock.timestamp()
+    method = body.get("method") or {"type": "supervised", "supervised": {"hyperparameters": {}}}
+    job: dict[str, Any] = {
+        "object": "fine_tuning.job",
+        "id": mock.ids.next("ftjob-"),
+        "model": body["model"],
+        "created_at": now,
+        "finished_at": None,
+        "fine_tuned_model": None,
+        "organization_id": "org-oai-mock",
+        "result_files": [],
+        "status": "validating_files",
+        "validation_file": body.get("validation_file"),
+        "training_file": training["id"],
+        "hyperparameters": {
+            "n_epochs": "auto",
+            "batch_size": "auto",
+            "learning_rate_multiplier": "auto",
+            **(body.get("hyperparameters") or {}),
+        },
+        "trained_tokens": None,
+        "error": None,
+        "integrations": body.get("integrations"),
+        "seed": body.get("seed", 42),
+        "estimated_finish": None,
+        "method": method,
+        "metadata": body.get("metadata"),
+    }
+    record: dict[str, Any] = {"job": job, "events": [], "checkpoints": []}
+    mock.state.put(JOB, job["id"], record)
+    _event(mock, record, f"Validating training file: {training['id']}")
+
+    def enter(status: str) -> None:
+        job["status"] = status
+        if status == "queued":
+            _event(mock, record, "Files validated, moving job to queued state")
+        elif status == "running":
+            _event(mock, record, f"Fine-tuning job started: {job['id']}")
+        elif status == "succeeded":
+            _succeed(mock, record)
+
+    def on_fail(code: str, message: str) -> None:
+        job["status"] = "failed"
+        job["finished_at"] = mock.clock.timestamp()
+        job["error"] = {"code": code, "message": message, "param": None}
+        _event(mock, record, f"Job failed: {message}", "error")
+
+    def on_cancel() -> None:
+        job["status"] = "cancelled"
+        job["finished_at"] = mock.clock.timestamp()
+        _event(mock, record, "Job cancelled")
+
+    mock.lifecycles.track(job["id"], "validating_files", PATH, enter, on_fail, on_cancel)
+    return dict(job)
+
+
+def _succeed(mock: OpenAIMock, record: dict[str, Any]) -> None:
+    job = record["job"]
+    suffix = job["id"].split("-", 1)[-1][:8]
+    name = f"ft:{job['model']}:oai-mock::{suffix}"
+    job["fine_tuned_model"] = name
+    job["finished_at"] = mock.clock.timestamp()
+    job["trained_tokens"] = TRAINED_TOKENS
+    for step in (10, 20):
+        checkpoint_model = f"{name}:ckpt-step-{step}"
+        record["checkpoints"].append(
+            {
+                "object": "fine_tuning.job.checkpoint",
+                "id": mock.ids.next("ftckpt_"),
+                "created_at": mock.clock.timestamp(),
+                "fine_tuned_model_checkpoint": checkpoint_model,
+                "fine_tuning_job_id": job["id"],
+                "step_number": step,
+                "metrics": {
+                    "step": step,
+                    "train_loss": round(1.0 / step, 4),
+                    "train_mean_token_accuracy": 0.9,
+                },
+            }
+        )
+    add_model(mock, name, "user")
+    _event(mock, record, f"New fine-tuned model created: {name}")
+    _event(mock, record, "The job has successfully completed")
+
+
+def _record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    job_id = call.path_params["fine_tuning_job_id"]
+    found: dict[str, Any] = mock.state.require(
+        JOB, job_id, f"Could not find fine tune: {job_id}", "fine_tuning_job_id"
+    )
+    return found
+
+
+def retrieve_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    record = _record(call, mock)
+    if record["job"]["status"] != "paused":
+        mock.lifecycles.poll(record["job"]["id"])
+    return dict(record["job"])
+
+
+def list_jobs(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    jobs = [dict(r["job"]) for r in mock.state.values(JOB)]
+    page = paginate(jobs, limit=call.query.get("limit", 20), after=call.query.get("after"))
+    return {"object": "list", "data": page["data"], "has_more": page["has_more"]}
+
+
+def cancel_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    record = _record(call, mock)
+    if record["job"]["status"] in ("succeeded", "failed", "cancelled"):
+        raise invalid_request(f"Job has already {record['job']['status']}.", "fine_tuning_job_id")
+    mock.lifecycles.cancel(record["job"]["id"])
+    return dict(record["job"])
+
+
+def pause_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    record = _record(call, mock)
+    job = record["job"]
+    if job["status"] != "running":
+        raise invalid_request(
+            f"Only a running job can be paused; this one is {job['status']}.", "fine_tuning_job_id"
+        )
+    job["status"] = "paused"
+    _event(mock, record, "Job paused")
+    return dict(job)
+
+
+def resume_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    record = _record(call, mock)
+    job = record["job"]
+    if job["status"] != "paused":
+        raise invalid_request(
+            f"Only a paused job can be resumed; this one is {job['status']}.", "fine_tuning_job_id"
+        )
+    job["status"] = "running"
+    _event(mock, record, "Job resumed")
+    return dict(job)
+
+
+def list_events(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    record = _record(call, mock)
+    page = paginate(
+        record["events"], limit=call.query.get("limit", 20), after=call.query.get("after")
+    )
+    return {"object": "list", "data": page["data"], "has_more": page["has_more"]}
+
+
+def list_checkpoints(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    record = _record(call, mock)
+    return paginate(
+        record["checkpoints"], limit=call.query.get("limit", 10), after=call.query.get("after")
+    )
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "createFineTuningJob": create_job,
+    "retrieveFineTuningJob": retrieve_job,
+    "listPaginatedFineTuningJobs": list_jobs,
+    "cancelFineTuningJob": cancel_job,
+    "pauseFineTuningJob": pause_job,
+    "resumeFineTuningJob": resume_job,
+    "listFineTuningEvents": list_events,
+    "listFineTuningJobCheckpoints": list_checkpoints,
+}
