@@ -108,12 +108,20 @@ SCENARIOS: dict[str, Scenario] = {
         lambda r: r.id.startswith("thread_") and r.object == "thread",
     ),
     "messages": (
-        lambda c: c.beta.threads.messages.create("thread_1", role="user", content="hi"),
-        lambda r: r.thread_id == "thread_1" and r.id.startswith("msg_"),
+        lambda c: then(
+            c.beta.threads.create(),
+            lambda t: c.beta.threads.messages.create(t.id, role="user", content="hi"),
+        ),
+        lambda r: r.thread_id.startswith("thread_") and r.id.startswith("msg_"),
     ),
     "runs": (
-        lambda c: c.beta.threads.runs.retrieve("run_7", thread_id="thread_1"),
-        lambda r: r.id == "run_7" and r.thread_id == "thread_1",
+        lambda c: then(
+            c.beta.assistants.create(model="gpt-4o"),
+            lambda a: c.beta.threads.create_and_run(
+                assistant_id=a.id, thread={"messages": [{"role": "user", "content": "hi"}]}
+            ),
+        ),
+        lambda r: r.id.startswith("run_") and r.status == "queued",
     ),
     "responses": (
         lambda c: c.responses.create(model="gpt-4o", input="hello"),

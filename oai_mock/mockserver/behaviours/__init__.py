@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 def default_behaviours() -> dict[str, Behaviour]:
     from oai_mock.mockserver.behaviours import (
+        assistants,
         audio,
         batches,
         chat,
@@ -25,6 +26,7 @@ def default_behaviours() -> dict[str, Behaviour]:
         models,
         moderations,
         responses,
+        vector_stores,
     )
 
     return {
@@ -34,6 +36,8 @@ def default_behaviours() -> dict[str, Behaviour]:
         **files.OPERATIONS,
         **batches.OPERATIONS,
         **fine_tuning.OPERATIONS,
+        **vector_stores.OPERATIONS,
+        **assistants.OPERATIONS,
         "createChatCompletion": chat.create_chat_completion,
         "createCompletion": completions.create_completion,
         "createEmbedding": embeddings.create_embedding,
