@@ -166,8 +166,9 @@ def _message(
 
 
 def _new_thread(mock: OpenAIMock, body: dict[str, Any]) -> dict[str, Any]:
-    thread = {
-        "id": mock.ids.next("thread_"),
+    thread_id = mock.ids.next("thread_")
+    thread: dict[str, Any] = {
+        "id": thread_id,
         "object": "thread",
         "created_at": _now(mock),
         "tool_resources": body.get("tool_resources") or {},
@@ -178,14 +179,14 @@ def _new_thread(mock: OpenAIMock, body: dict[str, Any]) -> dict[str, Any]:
         record["messages"].append(
             _message(
                 mock,
-                thread["id"],
+                thread_id,
                 raw["role"],
                 raw["content"],
                 attachments=raw.get("attachments"),
                 metadata=raw.get("metadata"),
             )
         )
-    mock.state.put(THREAD, thread["id"], record)
+    mock.state.put(THREAD, thread_id, record)
     return record
 
 
@@ -413,7 +414,7 @@ class RunMachine:
 
     def _require_action(self) -> None:
         tools = self.function_tools()
-        calls = []
+        calls: list[dict[str, Any]] = []
         for position, wish in enumerate(self.wanted_calls()):
             arguments = wish.arguments
             if arguments is None:

@@ -59,8 +59,9 @@ def _view(mock: OpenAIMock, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _expiry(mock: OpenAIMock, expires_after: Any) -> int | None:
-    if isinstance(expires_after, dict) and isinstance(expires_after.get("days"), int):
-        return _now(mock) + expires_after["days"] * 86_400
+    days = expires_after.get("days") if isinstance(expires_after, dict) else None
+    if isinstance(days, int):
+        return _now(mock) + days * 86_400
     return None
 
 
