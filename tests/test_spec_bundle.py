@@ -21,7 +21,7 @@ def checker() -> SchemaChecker:
     return SchemaChecker(BUNDLE)
 
 
-def test_every_operation_of_the_spec_is_in_the_bundle() -> None:
+def test_every_operation_of_the_spec_is_in_the_bundle(figure: Any) -> None:
     spec_ops = {
         (method.upper(), path)
         for path, item in raw_spec()["paths"].items()
@@ -31,7 +31,7 @@ def test_every_operation_of_the_spec_is_in_the_bundle() -> None:
     bundle_ops = {(op.method, op.path) for op in BUNDLE.operations}
     assert bundle_ops == spec_ops
     assert len(BUNDLE.operations) == 288
-    print(f"\n{len(bundle_ops)} of {len(spec_ops)} operations in the bundle")
+    figure(f"{len(bundle_ops)} of {len(spec_ops)} operations in the bundle")
 
 
 def test_names_are_unique_snake_case_identifiers() -> None:
@@ -204,7 +204,7 @@ def test_recursive_filters_validate_and_terminate(checker: SchemaChecker) -> Non
     )
 
 
-def test_every_schema_compiles_in_both_profiles(checker: SchemaChecker) -> None:
+def test_every_schema_compiles_in_both_profiles(checker: SchemaChecker, figure: Any) -> None:
     for name in BUNDLE.schemas:
         checker.validator({"$ref": f"#/$defs/{name}"}, "strict")
         checker.validator({"$ref": f"#/$defs/{name}"}, "lenient")
@@ -216,7 +216,9 @@ def test_every_schema_compiles_in_both_profiles(checker: SchemaChecker) -> None:
         for schema in schemas:
             checker.validator(schema, "strict")
             inline += 1
-    print(f"\n{len(BUNDLE.schemas)} component schemas and {inline} operation schemas compile")
+    figure(
+        f"{len(BUNDLE.schemas)} component schemas (both profiles) and {inline} operation schemas compile"
+    )
 
 
 def test_waivers_are_applied_with_their_sources(checker: SchemaChecker) -> None:
@@ -229,7 +231,9 @@ def test_waivers_are_applied_with_their_sources(checker: SchemaChecker) -> None:
 # -- the spec's own examples ------------------------------------------------------------------
 
 
-def test_json_response_examples_validate_in_the_lenient_profile(checker: SchemaChecker) -> None:
+def test_json_response_examples_validate_in_the_lenient_profile(
+    checker: SchemaChecker, figure: Any
+) -> None:
     total = strict_ok = 0
     failures = []
     deviations: collections.Counter[str] = collections.Counter()
@@ -249,15 +253,17 @@ def test_json_response_examples_validate_in_the_lenient_profile(checker: SchemaC
             failures.append(f"{example.operation_id} {example.title}: {report.summary(2)}")
         deviations.update(p.kind or "other" for p in report.deviations)
         strict_ok += checker.is_valid(instance, schema)
-    print(f"\nlenient: {total - len(failures)} of {total} response examples valid")
-    print(f"strict: {strict_ok} of {total} response examples valid")
-    print(f"deviations tolerated by the lenient profile: {dict(deviations)}")
+    figure(f"lenient: {total - len(failures)} of {total} JSON response examples valid")
+    figure(f"strict: {strict_ok} of {total} JSON response examples valid")
+    figure(f"deviations tolerated by the lenient profile: {dict(sorted(deviations.items()))}")
     assert total >= 260
     assert not failures, "\n".join(failures)
     assert strict_ok < total  # the spec's examples do break its own schemas: lenient is needed
 
 
-def test_sse_transcripts_validate_against_the_event_schema(checker: SchemaChecker) -> None:
+def test_sse_transcripts_validate_against_the_event_schema(
+    checker: SchemaChecker, figure: Any
+) -> None:
     transcripts = [e for e in response_examples() if e.is_sse]
     assert len(transcripts) == 10
     checked = 0
@@ -283,9 +289,10 @@ def test_sse_transcripts_validate_against_the_event_schema(checker: SchemaChecke
             report = checker.check(data, op.streaming.event_schema, "lenient")
             assert report.ok, f"{op.id} {event.event}: {report.summary()}"
             checked += 1
-    print(f"\n{checked} events from {len(transcripts)} SSE transcripts validate")
-    print(f"defects in the spec's own transcripts ({len(malformed)}):")
-    print("\n".join(f"  {m}" for m in malformed))
+    figure(f"{checked} events from {len(transcripts)} SSE transcripts validate")
+    figure(
+        f"defects in the spec's own transcripts: {len(malformed)} ({'; '.join(malformed[:3])} ...)"
+    )
     assert checked >= 60
 
 

@@ -4,6 +4,7 @@ streaming operation streams events valid against its event schema."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import orjson
@@ -47,7 +48,7 @@ def send(client: httpx.Client, op: Operation, stream: bool = False) -> httpx.Res
     return client.request(example.method, url, headers=dict(example.headers), content=example.body)
 
 
-def test_all_operations_answer_valid_responses(server: LiveServer) -> None:
+def test_all_operations_answer_valid_responses(server: LiveServer, figure: Any) -> None:
     failures = []
     with httpx.Client(base_url=server.url, timeout=10) as client:
         for op in BUNDLE.operations:
@@ -64,7 +65,7 @@ def test_all_operations_answer_valid_responses(server: LiveServer) -> None:
                 failures.append(f"{op.id}: empty binary body")
                 continue
     passed = len(BUNDLE.operations) - len(failures)
-    print(f"\n{passed} of {len(BUNDLE.operations)} operations answer valid responses (strict)")
+    figure(f"{passed} of {len(BUNDLE.operations)} operations answer valid responses (strict)")
     assert not failures, "\n".join(failures)
     assert passed == 288
 
@@ -108,7 +109,7 @@ def test_streams_use_their_family_framing(server: LiveServer, op: Operation) -> 
 
 
 def test_with_behaviours_every_operation_answers_valid_success_or_openai_error(
-    full_server: LiveServer,
+    full_server: LiveServer, figure: Any
 ) -> None:
     successes = errors = 0
     failures = []
@@ -127,7 +128,7 @@ def test_with_behaviours_every_operation_answers_valid_success_or_openai_error(
                     report = CHECKER.check(response.json(), op.success_schema)
                     if not report.ok:
                         failures.append(f"{op.id}: {report.summary(2)}")
-    print(f"\nwith behaviours: {successes} valid answers, {errors} OpenAI errors (unknown ids)")
+    figure(f"with behaviours: {successes} valid answers, {errors} OpenAI errors (unknown ids)")
     assert not failures, "\n".join(failures)
 
 

@@ -87,6 +87,7 @@ class OpenAIMock:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         max_objects: int = DEFAULT_MAX_OBJECTS,
         max_stored_bytes: int = DEFAULT_MAX_BYTES,
+        poll_after_ms: int = 5,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -100,6 +101,7 @@ class OpenAIMock:
         self.scenario = Scenario()
         self.state = Store(max_objects, max_stored_bytes)
         self.max_file_bytes = max_file_bytes
+        self.poll_after_ms = poll_after_ms
         self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
@@ -197,6 +199,8 @@ class OpenAIMock:
                 ("x-ratelimit-remaining-tokens", "29999000"),
                 ("x-ratelimit-reset-requests", "6ms"),
                 ("x-ratelimit-reset-tokens", "2ms"),
+                # The SDKs' polling helpers wait this long between polls (1 s without it).
+                ("openai-poll-after-ms", str(self.poll_after_ms)),
             ]
         )
 

@@ -151,11 +151,12 @@ def create_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 
     def enter(status: str) -> None:
         with mock.state.lock:
-            if batch["status"] in ("cancelling", "cancelled"):
+            if batch["status"] in ("cancelling", "cancelled", "expired"):
                 return
-            if _now(mock) > batch["expires_at"] and status != "completed":
+            if _now(mock) > batch["expires_at"]:
                 batch["status"] = "expired"
                 batch["expired_at"] = _now(mock)
+                mock.lifecycles.set_path(batch["id"], [])
                 return
             batch["status"] = status
             batch[f"{status}_at"] = _now(mock)
