@@ -32,6 +32,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--speed", type=float, default=60.0, help="speed of an accelerated clock")
     serve.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    serve.add_argument(
+        "--scenario",
+        metavar="FILE",
+        help="YAML or JSON file of scripted replies and faults (see the README)",
+    )
+    serve.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="add a model id to the catalogue /v1/models lists (repeatable)",
+    )
+    serve.add_argument(
+        "--lifecycle",
+        choices=["per_poll", "clock", "manual"],
+        default="per_poll",
+        help="how batches, fine-tuning jobs and runs move (default per_poll)",
+    )
+    serve.add_argument(
+        "--step-seconds",
+        type=float,
+        default=1.0,
+        help="with --lifecycle clock: seconds of the mock's clock per step",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -49,10 +73,26 @@ def _serve(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
         return 2
+    from oai_mock.mockserver.scenario import ScenarioFileError, load_scenario_file
+
+    rules = []
+    if args.scenario:
+        try:
+            rules = load_scenario_file(args.scenario)
+        except (OSError, ScenarioFileError) as error:
+            print(f"oai-mock: {error}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     mock = OpenAIMock(
-        seed=args.seed, api_key=args.api_key, clock=Clock(args.clock, speed=args.speed)
+        seed=args.seed,
+        api_key=args.api_key,
+        clock=Clock(args.clock, speed=args.speed),
+        models=tuple(args.model),
+        lifecycle=args.lifecycle,
+        step_seconds=args.step_seconds,
     )
+    for rule in rules:
+        mock.scenario.add(rule)
     app = create_app(mock, log_requests=not args.quiet)
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import httpx2
@@ -138,7 +139,6 @@ def test_mocks_share_routes_and_validators_but_not_state() -> None:
 
 def test_the_readme_main_command_serves_and_shows_clients_talking(tmp_path: object) -> None:
     import socket
-    from pathlib import Path
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -158,3 +158,55 @@ def test_the_readme_main_command_serves_and_shows_clients_talking(tmp_path: obje
     assert '"object":"chat.completion"' in out  # curl's answer
     assert "chat: " in out and "stream: " in out  # the official SDK's answers
     assert "oai-mock stopped" in out
+
+
+def test_serve_with_a_scenario_file_and_extra_models() -> None:
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oai_mock.cli",
+            "serve",
+            "--port",
+            "0",
+            "--quiet",
+            "--scenario",
+            str(root / "examples/scenarios/weather.yaml"),
+            "--model",
+            "my-local-model",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" at ", 1)[1].strip()
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "weather today?"}]}
+        reply = httpx.post(url + "/chat/completions", json=chat, timeout=5).json()
+        assert reply["choices"][0]["message"]["content"] == "It is sunny and 22 degrees."
+        embedding = {"model": "text-embedding-3-small", "input": "x"}
+        statuses = [
+            httpx.post(url + "/embeddings", json=embedding, timeout=5).status_code for _ in range(3)
+        ]
+        assert statuses == [429, 429, 200]
+        assert httpx.get(url + "/models/my-local-model", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+
+
+def test_serve_reports_a_broken_scenario_file(tmp_path: Path) -> None:
+    broken = tmp_path / "bad.yaml"
+    broken.write_text(
+        "rules:\n  - operation: x\n    reply: {content: hi}\n    fault: {status: 500}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", "serve", "--scenario", str(broken)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "rule 1: give exactly one of 'reply' or 'fault'" in result.stderr
