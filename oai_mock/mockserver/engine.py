@@ -35,6 +35,7 @@ from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
 from oai_mock.mockserver.routing import Router
 from oai_mock.mockserver.scenario import Fault, Reply, Scenario
+from oai_mock.mockserver.scripting import RuleBuilder, on
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
@@ -161,6 +162,7 @@ class OpenAIMock:
         rule = self.scenario.take(call)
         if rule is None:
             return self._answer(call)
+        call.rule_used = True
         if isinstance(rule.action, Fault):
             fault = rule.action
             return apply_fault(fault, lambda: self._answer(call))
@@ -205,6 +207,37 @@ class OpenAIMock:
         )
 
     # -- conveniences --------------------------------------------------------------------------
+
+    def on(
+        self,
+        operation: str | None = None,
+        *,
+        model: str | None = None,
+        contains: str | None = None,
+        where: Callable[[Call], bool] | None = None,
+        times: int | None = 1,
+    ) -> RuleBuilder:
+        """Script what the next matching request gets: ``mock.on("chat").reply("Hi")``.
+
+        ``operation`` is an alias (``chat``, ``completions``, ``embeddings``, ``responses``,
+        ``runs``, ``images``, ``speech``, ``transcriptions``, ...), an operationId or a
+        snake_case operation name; None matches every request. ``model`` and ``contains``
+        (text anywhere in the messages, input or prompt) narrow the match, ``where`` takes any
+        predicate over the parsed request. Each rule answers ``times`` requests (None: all).
+        """
+        return on(self, operation, model=model, contains=contains, where=where, times=times)
+
+    def openai(self, **kwargs: Any) -> Any:
+        """An official ``openai.OpenAI`` client wired to this mock in-process."""
+        from oai_mock.mockserver.sdk import openai_client
+
+        return openai_client(self, **kwargs)
+
+    def async_openai(self, **kwargs: Any) -> Any:
+        """An official ``openai.AsyncOpenAI`` client wired to this mock in-process."""
+        from oai_mock.mockserver.sdk import openai_client
+
+        return openai_client(self, asynchronous=True, **kwargs)
 
     def request(
         self,

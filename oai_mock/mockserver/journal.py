@@ -34,6 +34,55 @@ class JournalEntry:
     files: Mapping[str, list[UploadedFile]] = field(default_factory=dict)
     status: int = 0
     raw_body: bytes = b""
+    scripted: bool = False
+    """Whether a scripted rule (reply or fault) answered it."""
+
+    @property
+    def json(self) -> dict[str, Any]:
+        """The parsed JSON body (empty when there was none)."""
+        return self.body if isinstance(self.body, dict) else {}
+
+    @property
+    def model(self) -> str | None:
+        value = self.json.get("model")
+        return value if isinstance(value, str) else None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Chat messages, or Responses input items."""
+        value = self.json.get("messages")
+        if value is None:
+            value = self.json.get("input")
+            if isinstance(value, str):
+                value = [{"role": "user", "content": value}]
+        return [m for m in value or [] if isinstance(m, dict)]
+
+    @property
+    def system_prompt(self) -> str | None:
+        """The text of the first system or developer message (or Responses ``instructions``)."""
+        for message in self.messages:
+            if message.get("role") in ("system", "developer"):
+                content = message.get("content")
+                if isinstance(content, list):
+                    return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+                return str(content)
+        instructions = self.json.get("instructions")
+        return instructions if isinstance(instructions, str) else None
+
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        return [t for t in self.json.get("tools") or [] if isinstance(t, dict)]
+
+    @property
+    def tool_names(self) -> list[str]:
+        """Names of the function tools sent (chat and Responses shapes)."""
+        names = []
+        for tool in self.tools:
+            function = tool.get("function")
+            name = function.get("name") if isinstance(function, dict) else tool.get("name")
+            if isinstance(name, str):
+                names.append(name)
+        return names
 
 
 class Journal:
@@ -63,6 +112,7 @@ class Journal:
             files=files,
             status=response.status,
             raw_body=request.body,
+            scripted=call.rule_used if call is not None else False,
         )
         with self._lock:
             self._entries.append(entry)
@@ -85,6 +135,43 @@ class Journal:
     def __getitem__(self, index: int) -> JournalEntry:
         with self._lock:
             return self._entries[index]
+
+    def calls(self, operation: str | None = None) -> list[JournalEntry]:
+        """The requests of one operation (an operationId, snake_case name or alias), in order."""
+        from oai_mock.mockserver.scripting import ALIASES
+
+        entries = self.entries()
+        if operation is None:
+            return entries
+        wanted = set(ALIASES.get(operation, (operation,)))
+        return [e for e in entries if e.operation_id in wanted or _snake(e.operation_id) in wanted]
+
+    def last(self, operation: str | None = None) -> JournalEntry:
+        """The most recent request (of one operation); AssertionError when there is none."""
+        found = self.calls(operation)
+        if not found:
+            raise AssertionError(f"no {operation or ''} request was received".replace("  ", " "))
+        return found[-1]
+
+    def assert_called(self, operation: str, times: int | None = None) -> list[JournalEntry]:
+        """Assert the operation was called (exactly ``times`` times when given)."""
+        found = self.calls(operation)
+        if times is None and not found:
+            raise AssertionError(f"{operation} was never called")
+        if times is not None and len(found) != times:
+            raise AssertionError(f"{operation} was called {len(found)} times, expected {times}")
+        return found
+
+
+def _snake(operation_id: str | None) -> str | None:
+    if operation_id is None:
+        return None
+    from oai_mock.spec import load_bundle
+
+    try:
+        return load_bundle().operation(operation_id).name
+    except KeyError:
+        return None
 
 
 def scrub(headers: Mapping[str, str]) -> dict[str, str]:

@@ -41,6 +41,8 @@ class Call:
     deployment: str | None = None
     scripted: Reply | None = None
     """The scripted reply a scenario rule chose for this request, if any."""
+    rule_used: bool = False
+    """Whether a scenario rule (reply or fault) answered this request."""
 
     @property
     def json(self) -> dict[str, Any]:

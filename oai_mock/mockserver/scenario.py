@@ -86,8 +86,9 @@ Predicate = Callable[["Call"], bool]
 @dataclass
 class Rule:
     action: Reply | Fault
-    operation: str | None = None
-    """operationId (``createChatCompletion``) or snake_case name; None matches every one."""
+    operation: str | tuple[str, ...] | None = None
+    """operationId (``createChatCompletion``) or snake_case name, or several; None matches
+    every operation."""
     model: str | None = None
     contains: str | None = None
     """Matches when the request's messages / input / prompt contain this text."""
@@ -97,8 +98,10 @@ class Rule:
 
     def matches(self, call: Call) -> bool:
         op = call.operation
-        if self.operation is not None and self.operation not in (op.id, op.name):
-            return False
+        if self.operation is not None:
+            wanted = (self.operation,) if isinstance(self.operation, str) else self.operation
+            if op.id not in wanted and op.name not in wanted:
+                return False
         if self.model is not None and call.json.get("model") != self.model:
             return False
         if self.contains is not None and self.contains not in request_text(call.json):

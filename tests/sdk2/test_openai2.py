@@ -105,3 +105,28 @@ def test_helpers_of_openai_2() -> None:
         client.responses.parse(model="gpt-4o", input="x", text_format=Answer).output_parsed
         is not None
     )
+
+
+def test_fixture_intercepts_openai_2(oai_mock: OpenAIMock) -> None:
+    oai_mock.on("chat", times=2).fail(429, retry_after_ms=5)
+    reply = openai.OpenAI().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert reply.choices[0].message.content
+    assert [e.status for e in oai_mock.journal.calls("chat")] == [429, 429, 200]
+
+
+def test_fixture_intercepts_openai_2_async_streams(oai_mock: OpenAIMock) -> None:
+    oai_mock.on("chat").cut_stream(after=2)
+
+    async def run() -> int:
+        client = openai.AsyncOpenAI(max_retries=0)
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
+        count = 0
+        with pytest.raises((httpx.RemoteProtocolError, openai.APIConnectionError)):
+            async for _ in stream:
+                count += 1
+        await client.close()
+        return count
+
+    assert asyncio.run(run()) == 2

@@ -311,6 +311,8 @@ class RunMachine:
             return []
         if self.scripted is not None and self.scripted.tool_calls:
             return list(self.scripted.tool_calls)
+        if self.scripted is not None and self.scripted.run_status == "completed":
+            return []
         tools = self.function_tools()
         choice = self.run.get("tool_choice")
         if not tools or choice == "none":

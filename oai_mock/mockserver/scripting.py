@@ -1,0 +1,215 @@
+"""The scripting API: ``mock.on(...)`` then what to answer.
+
+>>> from oai_mock import OpenAIMock
+>>> mock = OpenAIMock()
+>>> rule = mock.on("chat", contains="weather").reply("Sunny.")
+>>> _ = mock.on("embeddings", times=2).fail(429, retry_after_ms=10)
+>>> _ = mock.on("chat").stream("Hi there", chunk_delay=0.01)
+>>> _ = mock.on("runs").requires_action(("get_weather", {"city": "Paris"}))
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, ToolCall
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import OpenAIMock
+
+# Short names for the operations tests script most.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "chat": ("createChatCompletion",),
+    "completions": ("createCompletion",),
+    "embeddings": ("createEmbedding",),
+    "moderations": ("createModeration",),
+    "responses": ("createResponse", "beta_createResponse"),
+    "runs": ("createRun", "createThreadAndRun", "submitToolOuputsToRun"),
+    "images": ("createImage", "createImageEdit", "createImageVariation"),
+    "speech": ("createSpeech",),
+    "transcriptions": ("createTranscription",),
+    "translations": ("createTranslation",),
+    "files": ("createFile",),
+    "batches": ("createBatch",),
+}
+
+ToolCallLike = ToolCall | str | tuple[str, Mapping[str, Any] | str]
+
+
+def _tool_call(value: ToolCallLike) -> ToolCall:
+    if isinstance(value, ToolCall):
+        return value
+    if isinstance(value, str):
+        return ToolCall(value)
+    name, arguments = value
+    return ToolCall(name, arguments)
+
+
+class RuleBuilder:
+    """What ``mock.on(...)`` returns: each method adds one rule and returns it."""
+
+    def __init__(
+        self,
+        mock: OpenAIMock,
+        operations: tuple[str, ...] | None,
+        model: str | None,
+        contains: str | None,
+        where: Predicate | None,
+        times: int | None,
+    ) -> None:
+        self._mock = mock
+        self._operations = operations
+        self._model = model
+        self._contains = contains
+        self._where = where
+        self._times = times
+
+    def _add(self, action: Reply | Fault) -> Rule:
+        rule = Rule(action, self._operations, self._model, self._contains, self._where, self._times)
+        return self._mock.scenario.add(rule)
+
+    # -- replies -------------------------------------------------------------------------------
+
+    def reply(
+        self,
+        content: str | None = None,
+        *,
+        tool_calls: list[ToolCallLike] | None = None,
+        refusal: str | None = None,
+        json: Any = None,
+        finish_reason: str | None = None,
+        chunk_delay: float = 0.0,
+    ) -> Rule:
+        """Answer with this text (or tool calls, a refusal, structured output)."""
+        calls = tuple(_tool_call(c) for c in tool_calls or ())
+        return self._add(Reply(content, calls, refusal, json, finish_reason, chunk_delay))
+
+    def stream(self, content: str, chunk_delay: float = 0.0) -> Rule:
+        """Answer with this text; when the request streams, wait ``chunk_delay`` between events."""
+        return self._add(Reply(content, chunk_delay=chunk_delay))
+
+    def call_tools(self, *calls: ToolCallLike) -> Rule:
+        """Answer with tool calls: names, ``(name, arguments)`` pairs or :class:`ToolCall`.
+        Arguments left out are generated from the tool's schema."""
+        return self._add(Reply(tool_calls=tuple(_tool_call(c) for c in calls)))
+
+    def refuse(self, refusal: str = "I'm sorry, I can't help with that.") -> Rule:
+        return self._add(Reply(refusal=refusal))
+
+    def structured(self, value: Any) -> Rule:
+        """Answer with this value as the JSON text of a structured output."""
+        return self._add(Reply(json=value))
+
+    # -- assistants runs ---------------------------------------------------------------------
+
+    def requires_action(self, *calls: ToolCallLike) -> Rule:
+        """The run stops in ``requires_action`` with these tool calls."""
+        return self._add(Reply(tool_calls=tuple(_tool_call(c) for c in calls)))
+
+    def completes(self, content: str) -> Rule:
+        """The run completes with this assistant message."""
+        return self._add(Reply(content=content, run_status="completed"))
+
+    def fails(self, code: str = "server_error", message: str = "The run failed.") -> Rule:
+        """The run fails with this ``last_error``."""
+        return self._add(Reply(run_status="failed", error={"code": code, "message": message}))
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        status: int = 500,
+        *,
+        message: str | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after: float | str | None = None,
+        retry_after_ms: int | None = None,
+        should_retry: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+    ) -> Rule:
+        """Answer an error in OpenAI's envelope (or ``body`` as given), with the retry headers
+        the SDKs read."""
+        all_headers = dict(headers or {})
+        if retry_after is not None:
+            all_headers["retry-after"] = str(retry_after)
+        if retry_after_ms is not None:
+            all_headers["retry-after-ms"] = str(retry_after_ms)
+        if should_retry is not None:
+            all_headers["x-should-retry"] = "true" if should_retry else "false"
+        raw = body.encode() if isinstance(body, str) else body
+        return self._add(Fault(status, message, type, code, param, all_headers, body=raw))
+
+    def rate_limit(self, retry_after_ms: int | None = None, *, quota: bool = False) -> Rule:
+        """A 429: rate limited (retried by the SDKs), or ``quota=True`` for
+        ``insufficient_quota`` (final)."""
+        if quota:
+            return self.fail(
+                429,
+                message="You exceeded your current quota, please check your plan and billing details.",
+                type="insufficient_quota",
+                code="insufficient_quota",
+            )
+        return self.fail(429, retry_after_ms=retry_after_ms)
+
+    def delay(self, seconds: float) -> Rule:
+        """Answer normally, after ``seconds``."""
+        return self._add(Fault(None, delay=seconds))
+
+    def timeout(self, seconds: float = 600.0) -> Rule:
+        """Answer only after ``seconds``: a client with a shorter read timeout times out."""
+        return self._add(Fault(None, delay=seconds))
+
+    def drop(self) -> Rule:
+        """Drop the connection instead of answering."""
+        return self._add(Fault(None, drop=True))
+
+    def cut_stream(self, after: int) -> Rule:
+        """Stream ``after`` events of the normal answer, then drop the connection."""
+        return self._add(Fault(None, cut_stream_after=after))
+
+    def truncate(self, at: int) -> Rule:
+        """Send the first ``at`` bytes of the normal body, then drop the connection."""
+        return self._add(Fault(None, truncate_at=at))
+
+    def malformed(self, status: int | None = None) -> Rule:
+        """Send a body that is not valid JSON (the normal answer cut in half, or an error
+        status with a broken envelope)."""
+        return self._add(Fault(status, malformed_json=True))
+
+
+def resolve_operations(mock: OpenAIMock, operation: str | None) -> tuple[str, ...] | None:
+    """An alias, an operationId or a snake_case name -> operationIds; a clear error otherwise."""
+    if operation is None:
+        return None
+    if operation in ALIASES:
+        return ALIASES[operation]
+    try:
+        return (mock.bundle.operation(operation).id,)
+    except KeyError:
+        names = [
+            *ALIASES,
+            *(op.id for op in mock.bundle.operations),
+            *(op.name for op in mock.bundle.operations),
+        ]
+        close = difflib.get_close_matches(operation, names, n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"no operation or alias {operation!r}{hint}") from None
+
+
+def on(
+    mock: OpenAIMock,
+    operation: str | None = None,
+    *,
+    model: str | None = None,
+    contains: str | None = None,
+    where: Callable[[Any], bool] | None = None,
+    times: int | None = 1,
+) -> RuleBuilder:
+    if times is not None and times < 1:
+        raise ValueError("times must be a positive number, or None for every matching request")
+    return RuleBuilder(mock, resolve_operations(mock, operation), model, contains, where, times)
