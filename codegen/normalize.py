@@ -300,6 +300,10 @@ def _apply_waivers(schemas: dict[str, JSON]) -> None:
         target = parent["properties"][path[-1]]
         if change == "nullable":
             parent["properties"][path[-1]] = _make_nullable(copy.deepcopy(target))
+        elif change.startswith("enum+:"):
+            extended = copy.deepcopy(target)
+            extended["enum"] = [*extended["enum"], change[6:]]
+            parent["properties"][path[-1]] = extended
         elif change.startswith("also:"):
             parent["properties"][path[-1]] = {"anyOf": [target, {"type": change[5:]}]}
         else:  # pragma: no cover - a new change kind must be taught here first

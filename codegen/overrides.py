@@ -82,7 +82,8 @@ PAGINATION: dict[str, tuple[str, str]] = {}
 # Places where OpenAI's real responses differ from its spec. Each is applied to the normalized
 # schema, so both validation profiles accept what OpenAI itself sends.
 # (schema name, JSON path of property names inside it, change, source). A change is
-# "nullable" (null is also accepted) or "also:<json type>" (that type is also accepted).
+# "nullable" (null is also accepted), "also:<json type>" (that type is also accepted) or
+# "enum+:<value>" (one more enum value).
 # In a path, "[]" steps into an array's items.
 WAIVERS: list[tuple[str, tuple[str, ...], str, str]] = [
     (
@@ -116,6 +117,18 @@ WAIVERS: list[tuple[str, tuple[str, ...], str, str]] = [
         "legacy completion stream chunks carry finish_reason: null until the last one",
     ),
     (
+        "FineTuningJob",
+        ("status",),
+        "enum+:paused",
+        "pauseFineTuningJob answers a job in the 'paused' state, which the status enum omits",
+    ),
+    (
+        "Embedding",
+        ("embedding",),
+        "also:string",
+        "with encoding_format: base64 OpenAI answers each vector as a base64 string",
+    ),
+    (
         "OpenAIFile",
         ("status_details",),
         "nullable",
@@ -134,6 +147,29 @@ WAIVERS: list[tuple[str, tuple[str, ...], str, str]] = [
         "the spec's own runGrader example answers token_usage as an object of token counts",
     ),
 ]
+
+# A batch reports its not-yet-reached timestamps, files and errors as null.
+WAIVERS.extend(
+    (
+        "Batch",
+        (field,),
+        "nullable",
+        "OpenAI sends null until the batch reaches that point "
+        "(openai-python types the field Optional)",
+    )
+    for field in (
+        "errors",
+        "output_file_id",
+        "error_file_id",
+        "in_progress_at",
+        "finalizing_at",
+        "completed_at",
+        "failed_at",
+        "expired_at",
+        "cancelling_at",
+        "cancelled_at",
+    )
+)
 
 # List pages: every schema with `data`, `first_id` and `last_id` gets nullable cursors.
 EMPTY_PAGE_CURSORS_REASON = (

@@ -1,9 +1,13 @@
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
+
+# Every mock in the suite checks its own answers against the spec (strict profile).
+os.environ.setdefault("OAI_MOCK_SELF_CHECK", "1")
 
 # Test helpers (spec_examples, ...) live beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))

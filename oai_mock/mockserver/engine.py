@@ -14,6 +14,7 @@ Adapters (ASGI, httpx and httpx2 transports, respx routes, a live server) put it
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -35,6 +36,7 @@ from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
 from oai_mock.mockserver.routing import Router
 from oai_mock.mockserver.scenario import Fault, Reply, Scenario
+from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.scripting import RuleBuilder, on
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
@@ -89,6 +91,7 @@ class OpenAIMock:
         max_objects: int = DEFAULT_MAX_OBJECTS,
         max_stored_bytes: int = DEFAULT_MAX_BYTES,
         poll_after_ms: int = 5,
+        self_check: bool | None = None,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -103,6 +106,9 @@ class OpenAIMock:
         self.state = Store(max_objects, max_stored_bytes)
         self.max_file_bytes = max_file_bytes
         self.poll_after_ms = poll_after_ms
+        if self_check is None:
+            self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
+        self.self_check = self_check
         self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
@@ -179,11 +185,16 @@ class OpenAIMock:
     def _answer(self, call: Call) -> MockResponse:
         behaviour = self.behaviours.get(call.operation.id)
         if behaviour is None:
-            return generic_answer(call, self)
-        answer = behaviour(call, self)
-        if isinstance(answer, MockResponse):
-            return answer
-        return json_response(answer, call.operation.success_status)
+            response = generic_answer(call, self)
+        else:
+            answer = behaviour(call, self)
+            if isinstance(answer, MockResponse):
+                response = answer
+            else:
+                response = json_response(answer, call.operation.success_status)
+        if self.self_check:
+            response = check_answer(call.operation, response, self.checker)
+        return response
 
     def _decorate(self, request: MockRequest, response: MockResponse) -> None:
         with self._counter_lock:

@@ -281,9 +281,9 @@ def response_events(response: JSON) -> list[JSON]:
         **copy.deepcopy(response),
         "status": "in_progress",
         "output": [],
-        "usage": None,
         "completed_at": None,
     }
+    started.pop("usage", None)  # no usage until the response is done
     events: list[JSON] = [
         {"type": "response.created", "response": started},
         {"type": "response.in_progress", "response": copy.deepcopy(started)},
