@@ -36,8 +36,8 @@ from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
 from oai_mock.mockserver.routing import Router
 from oai_mock.mockserver.scenario import Fault, Reply, Scenario
-from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.scripting import RuleBuilder, on
+from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
