@@ -15,7 +15,13 @@ BUNDLE_PATH = ROOT / "oai_mock" / "spec" / "bundle.json"
 
 def generated_files(spec: Path) -> dict[Path, bytes]:
     """Every file the generator owns, with the bytes it must hold."""
-    return {BUNDLE_PATH: render_bundle(build_bundle(spec))}
+    from codegen.client import render_client
+    from codegen.formatting import ruff_format
+
+    files = {BUNDLE_PATH: render_bundle(build_bundle(spec))}
+    for path, content in render_client(spec, ROOT).items():
+        files[path] = ruff_format(content, path)
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
 import orjson
 
 from oai_mock.mockserver.behaviours import default_behaviours
@@ -243,6 +244,18 @@ class OpenAIMock:
         from oai_mock.mockserver.sdk import openai_client
 
         return openai_client(self, **kwargs)
+
+    def httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.Client:
+        """An ``httpx.Client`` whose requests go to this mock in-process."""
+        from oai_mock.mockserver.transports import MockTransport
+
+        return httpx.Client(transport=MockTransport(self), base_url=base_url)
+
+    def async_httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` whose requests go to this mock in-process."""
+        from oai_mock.mockserver.transports import AsyncMockTransport
+
+        return httpx.AsyncClient(transport=AsyncMockTransport(self), base_url=base_url)
 
     def async_openai(self, **kwargs: Any) -> Any:
         """An official ``openai.AsyncOpenAI`` client wired to this mock in-process."""

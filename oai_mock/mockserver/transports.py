@@ -16,7 +16,7 @@ builds the same transports for httpx2::
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -175,9 +175,9 @@ class TransportFamily:
 
 
 HTTPX = TransportFamily(httpx)
-MockTransport: type[httpx.BaseTransport] = HTTPX.sync_class
+MockTransport: Callable[[Any], httpx.BaseTransport] = HTTPX.sync_class
 """``httpx.Client(transport=MockTransport(mock))``"""
-AsyncMockTransport: type[httpx.AsyncBaseTransport] = HTTPX.async_class
+AsyncMockTransport: Callable[[Any], httpx.AsyncBaseTransport] = HTTPX.async_class
 """``httpx.AsyncClient(transport=AsyncMockTransport(mock))``"""
 
 _httpx2_family: TransportFamily | None = None

@@ -1,0 +1,379 @@
+"""The reference client: configuration, requests, retries and errors like the official SDKs."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from oai_mock import __version__
+from oai_mock.client._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    MissingAPIKeyError,
+    status_error,
+)
+from oai_mock.client._files import is_file_input, to_httpx_file
+from oai_mock.client._resource import NOT_GIVEN, NotGiven
+from oai_mock.spec import Operation, load_bundle
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+MAX_RETRY_DELAY = 8.0
+INITIAL_RETRY_DELAY = 0.5
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+
+def _is_given(value: Any) -> bool:
+    return not isinstance(value, NotGiven)
+
+
+class BaseClient:
+    """Everything but the sending: configuration, URLs, headers, bodies, retry decisions."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        base_url: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        admin_api_key: str | None = None,
+    ) -> None:
+        self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        self.admin_api_key = (
+            admin_api_key if admin_api_key is not None else os.environ.get("OPENAI_ADMIN_KEY")
+        )
+        self.organization = (
+            organization if organization is not None else os.environ.get("OPENAI_ORG_ID")
+        )
+        self.project = project if project is not None else os.environ.get("OPENAI_PROJECT_ID")
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+            "/"
+        )
+        self.default_headers = dict(default_headers or {})
+        self.default_query = dict(default_query or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._bundle = load_bundle()
+
+    # -- building requests -------------------------------------------------------------------
+
+    def _url(self, op: Operation, path: str, body: Mapping[str, Any]) -> str:
+        return self.base_url + path
+
+    def _auth_headers(self, op: Operation) -> dict[str, str]:
+        key = self.admin_api_key if op.auth == "admin_key" and self.admin_api_key else self.api_key
+        if not key:
+            raise MissingAPIKeyError(
+                "No API key: pass api_key=... to the client or set the OPENAI_API_KEY environment variable."
+            )
+        return {"Authorization": f"Bearer {key}"}
+
+    def _build(
+        self,
+        op_id: str,
+        args: Mapping[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, object] | None,
+        extra_body: Mapping[str, object] | None,
+        timeout: Any,
+        stream_switch: str | None = None,
+    ) -> httpx.Request:
+        op = self._bundle.operation(op_id)
+        path = op.path_template
+        query: list[tuple[str, str | int | float | bool | None]] = list(op.literal_query)
+        body: dict[str, Any] = {}
+        raw_body: Any = NOT_GIVEN
+        for where, value in args.items():
+            if not _is_given(value):
+                continue
+            location, _, name = where.partition(":")
+            if location == "path":
+                path = path.replace("{" + name + "}", quote(str(value), safe=""))
+            elif location == "query":
+                query.extend(_query_pairs(name, value))
+            elif name == "*":
+                raw_body = value
+            else:
+                body[name] = value
+        if stream_switch == "body":
+            body["stream"] = True
+        elif stream_switch == "stream_format":
+            body["stream_format"] = "sse"
+        elif stream_switch == "query":
+            query.append(("stream", "true"))
+        for name, value in {**self.default_query, **(extra_query or {})}.items():
+            query.extend(_query_pairs(name, value))
+        headers = {
+            "User-Agent": f"oai-mock-client/{__version__}",
+            "Accept": "application/json",
+            **self._auth_headers(op),
+        }
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        if op.beta_header:
+            headers["OpenAI-Beta"] = op.beta_header
+        headers.update(self.default_headers)
+        headers.update(extra_headers or {})
+        if extra_body:
+            body.update(extra_body)
+        request_timeout = self.timeout if not _is_given(timeout) else timeout
+        extensions = {"timeout": httpx.Timeout(request_timeout).as_dict()}
+        url = self._url(op, path, body)
+        if op.body is None:
+            return httpx.Request(
+                op.method, url, params=query, headers=headers, extensions=extensions
+            )
+        media = op.body.content_types[0]
+        if _is_given(raw_body):
+            if isinstance(raw_body, bytes | str):
+                headers["Content-Type"] = media
+                return httpx.Request(
+                    op.method,
+                    url,
+                    params=query,
+                    headers=headers,
+                    content=raw_body,
+                    extensions=extensions,
+                )
+            body = {**dict(raw_body), **body}
+        if media == "multipart/form-data" or (
+            "multipart/form-data" in op.body.content_types
+            and any(_has_file(v) for v in body.values())
+        ):
+            data, files = _multipart(body)
+            return httpx.Request(
+                op.method,
+                url,
+                params=query,
+                headers=headers,
+                data=data,
+                files=files,
+                extensions=extensions,
+            )
+        headers["Content-Type"] = "application/json"
+        return httpx.Request(
+            op.method,
+            url,
+            params=query,
+            headers=headers,
+            content=orjson.dumps(body),
+            extensions=extensions,
+        )
+
+    # -- retry decisions --------------------------------------------------------------------------
+
+    @staticmethod
+    def _should_retry(response: httpx.Response) -> bool:
+        hint = response.headers.get("x-should-retry")
+        if hint == "true":
+            return True
+        if hint == "false":
+            return False
+        if response.status_code == 429 and b"insufficient_quota" in response.content:
+            return False  # out of quota: retrying cannot help
+        return response.status_code in RETRYABLE_STATUSES or response.status_code >= 500
+
+    @staticmethod
+    def _retry_delay(response: httpx.Response | None, attempt: int) -> float:
+        if response is not None:
+            header_ms = response.headers.get("retry-after-ms")
+            if header_ms is not None:
+                try:
+                    return max(0.0, float(header_ms) / 1000.0)
+                except ValueError:
+                    pass
+            header = response.headers.get("retry-after")
+            if header is not None:
+                try:
+                    seconds = float(header)
+                except ValueError:
+                    try:
+                        parsed = email.utils.parsedate_to_datetime(header)
+                        seconds = parsed.timestamp() - time.time()
+                    except (TypeError, ValueError):
+                        seconds = -1.0
+                if 0 <= seconds <= 60:
+                    return seconds
+        delay: float = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+        return delay * (1.0 - 0.25 * random.random())
+
+
+def _query_pairs(name: str, value: Any) -> list[tuple[str, str | int | float | bool | None]]:
+    if isinstance(value, bool):
+        return [(name, "true" if value else "false")]
+    if isinstance(value, list | tuple):
+        return [(name, _text(v)) for v in value]
+    if isinstance(value, dict):
+        return [(f"{name}[{k}]", _text(v)) for k, v in value.items()]
+    return [(name, _text(value))]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return orjson.dumps(value).decode()
+
+
+def _has_file(value: Any) -> bool:
+    return is_file_input(value) or (
+        isinstance(value, list) and any(is_file_input(v) for v in value)
+    )
+
+
+def _multipart(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    data: dict[str, Any] = {}
+    files: list[tuple[str, Any]] = []
+    for name, value in body.items():
+        if value is None:
+            continue
+        if is_file_input(value):
+            files.append((name, to_httpx_file(value)))
+        elif isinstance(value, list) and value and all(is_file_input(v) for v in value):
+            files.extend((f"{name}[]", to_httpx_file(v)) for v in value)
+        elif isinstance(value, list):
+            data[f"{name}[]"] = [_text(v) for v in value]
+        else:
+            data[name] = _text(value)
+    return data, files
+
+
+class OpenAIClient(BaseClient):
+    """The synchronous reference client for the whole OpenAI API.
+
+    >>> from oai_mock import OpenAIMock
+    >>> from oai_mock.client import OpenAIClient
+    >>> client = OpenAIClient(api_key="sk-test", http_client=OpenAIMock().httpx_client())
+    >>> client.models.retrieve_model("gpt-4o").id
+    'gpt-4o'
+    """
+
+    def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.http_client = http_client or httpx.Client(timeout=self.timeout)
+        from oai_mock.client._generated import SYNC_RESOURCES
+
+        for group, cls in SYNC_RESOURCES.items():
+            setattr(self, group, cls(self))
+
+    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self.http_client.send(request, stream=stream)
+            except httpx.TimeoutException as error:
+                if attempt < self.max_retries:
+                    time.sleep(self._retry_delay(None, attempt))
+                    attempt += 1
+                    continue
+                raise APITimeoutError(request) from error
+            except httpx.TransportError as error:
+                if attempt < self.max_retries:
+                    time.sleep(self._retry_delay(None, attempt))
+                    attempt += 1
+                    continue
+                raise APIConnectionError(
+                    str(error) or "Connection error.", request=request
+                ) from error
+            if response.status_code < 400:
+                return response
+            if stream:
+                response.read()
+            if attempt < self.max_retries and self._should_retry(response):
+                delay = self._retry_delay(response, attempt)
+                response.close()
+                time.sleep(delay)
+                attempt += 1
+                continue
+            raise status_error(response, _json_or_text(response))
+
+    def close(self) -> None:
+        self.http_client.close()
+
+    def __enter__(self) -> OpenAIClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncOpenAIClient(BaseClient):
+    """The asynchronous reference client: the same methods, awaited."""
+
+    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.http_client = http_client or httpx.AsyncClient(timeout=self.timeout)
+        from oai_mock.client._generated import ASYNC_RESOURCES
+
+        for group, cls in ASYNC_RESOURCES.items():
+            setattr(self, group, cls(self))
+
+    async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = await self.http_client.send(request, stream=stream)
+            except httpx.TimeoutException as error:
+                if attempt < self.max_retries:
+                    await asyncio.sleep(self._retry_delay(None, attempt))
+                    attempt += 1
+                    continue
+                raise APITimeoutError(request) from error
+            except httpx.TransportError as error:
+                if attempt < self.max_retries:
+                    await asyncio.sleep(self._retry_delay(None, attempt))
+                    attempt += 1
+                    continue
+                raise APIConnectionError(
+                    str(error) or "Connection error.", request=request
+                ) from error
+            if response.status_code < 400:
+                return response
+            if stream:
+                await response.aread()
+            if attempt < self.max_retries and self._should_retry(response):
+                delay = self._retry_delay(response, attempt)
+                await response.aclose()
+                await asyncio.sleep(delay)
+                attempt += 1
+                continue
+            raise status_error(response, _json_or_text(response))
+
+    async def close(self) -> None:
+        await self.http_client.aclose()
+
+    async def __aenter__(self) -> AsyncOpenAIClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+TokenProvider = Callable[[], str]

@@ -1,0 +1,217 @@
+"""What the generated resource methods call: one place turns a call into a request."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+import httpx
+
+from oai_mock.client._pagination import AsyncPage, Page
+from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
+from oai_mock.client._streaming import AsyncStream, Stream
+
+if TYPE_CHECKING:
+    from oai_mock.client._client import AsyncOpenAIClient, OpenAIClient
+
+
+class NotGiven:
+    """Marks an argument left out (distinct from an explicit ``None``, which is sent as null)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+Headers: TypeAlias = Mapping[str, str]
+Query: TypeAlias = Mapping[str, object]
+Body: TypeAlias = Mapping[str, object]
+Timeout: TypeAlias = "float | httpx.Timeout | None"
+CallArgs: TypeAlias = Mapping[str, Any]
+
+
+def decoder(name: str) -> Any:
+    """A decoder from the generated models module, imported on first use."""
+    if not name:
+        return None
+    return getattr(importlib.import_module("oai_mock.client._generated.models"), name)
+
+
+class SyncResource:
+    def __init__(self, client: OpenAIClient) -> None:
+        self._client = client
+
+    def _request(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+        decoder_name: str | None,
+    ) -> Any:
+        request = self._client._build(op_id, args, headers, query, body, timeout)
+        response = self._client._send(request)
+        if decoder_name is None:
+            return None
+        decode = decoder(decoder_name)
+        value = response.json() if response.content else {}
+        return decode(value) if decode else value
+
+    def _stream(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+        decoder_name: str,
+        kind: str,
+        switch: str,
+    ) -> Stream[Any]:
+        request = self._client._build(
+            op_id, args, headers, query, body, timeout, stream_switch=switch
+        )
+        response = self._client._send(request, stream=True)
+        return Stream(response, decoder(decoder_name), kind)
+
+    def _page(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+        kind: str,
+        item_decoder: str,
+    ) -> Page[Any]:
+        def fetch(extra: dict[str, Any]) -> dict[str, Any]:
+            merged = {**(query or {}), **extra}
+            request = self._client._build(op_id, args, headers, merged, body, timeout)
+            result: dict[str, Any] = self._client._send(request).json()
+            return result
+
+        return Page(fetch({}), decoder(item_decoder), kind, fetch)
+
+    def _binary(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+    ) -> BinaryResponse:
+        return BinaryResponse(
+            self._client._send(self._client._build(op_id, args, headers, query, body, timeout))
+        )
+
+    def _binary_stream(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+    ) -> BinaryStream:
+        request = self._client._build(op_id, args, headers, query, body, timeout)
+        return BinaryStream(self._client._send(request, stream=True))
+
+
+class AsyncResource:
+    def __init__(self, client: AsyncOpenAIClient) -> None:
+        self._client = client
+
+    async def _request(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+        decoder_name: str | None,
+    ) -> Any:
+        request = self._client._build(op_id, args, headers, query, body, timeout)
+        response = await self._client._send(request)
+        if decoder_name is None:
+            return None
+        decode = decoder(decoder_name)
+        value = response.json() if response.content else {}
+        return decode(value) if decode else value
+
+    async def _stream(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+        decoder_name: str,
+        kind: str,
+        switch: str,
+    ) -> AsyncStream[Any]:
+        request = self._client._build(
+            op_id, args, headers, query, body, timeout, stream_switch=switch
+        )
+        response = await self._client._send(request, stream=True)
+        return AsyncStream(response, decoder(decoder_name), kind)
+
+    def _page(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+        kind: str,
+        item_decoder: str,
+    ) -> AsyncPage[Any]:
+        async def fetch(extra: dict[str, Any]) -> dict[str, Any]:
+            merged = {**(query or {}), **extra}
+            request = self._client._build(op_id, args, headers, merged, body, timeout)
+            result: dict[str, Any] = (await self._client._send(request)).json()
+            return result
+
+        return AsyncPage(fetch, decoder(item_decoder), kind)
+
+    async def _binary(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+    ) -> BinaryResponse:
+        request = self._client._build(op_id, args, headers, query, body, timeout)
+        return BinaryResponse(await self._client._send(request))
+
+    def _binary_stream(
+        self,
+        op_id: str,
+        args: CallArgs,
+        headers: Headers | None,
+        query: Query | None,
+        body: Body | None,
+        timeout: Any,
+    ) -> AsyncBinaryStream:
+        request = self._client._build(op_id, args, headers, query, body, timeout)
+        return AsyncBinaryStream(lambda: self._client._send(request, stream=True))
