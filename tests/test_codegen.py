@@ -28,6 +28,7 @@ def test_committed_output_is_current() -> None:
 def test_check_fails_and_names_the_file_when_output_drifted(tmp_path: Path) -> None:
     copy = tmp_path / "repo"
     shutil.copytree(ROOT / "codegen", copy / "codegen")
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")  # ruff's settings
     shutil.copytree(
         ROOT / "oai_mock", copy / "oai_mock", ignore=shutil.ignore_patterns("__pycache__")
     )
