@@ -447,9 +447,25 @@ class ClientGenerator:
             "    from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream\n",
             "    from oai_mock.client._streaming import AsyncStream, Stream\n\n",
         ]
+        attributes = "\n".join(f"    {g}: {class_name(g)}Resource" for g in sorted(groups))
+        async_attributes = "\n".join(
+            f"    {g}: Async{class_name(g)}Resource" for g in sorted(groups)
+        )
         tail = (
             f"\n\nSYNC_RESOURCES: dict[str, type[SyncResource]] = {{\n{registry_sync},\n}}\n"
-            f"ASYNC_RESOURCES: dict[str, type[AsyncResource]] = {{\n{registry_async},\n}}\n"
+            f"ASYNC_RESOURCES: dict[str, type[AsyncResource]] = {{\n{registry_async},\n}}\n\n\n"
+            "class SyncResources:\n"
+            '    """The API areas of the synchronous client, one attribute each."""\n\n'
+            f"{attributes}\n\n"
+            "    def _attach_resources(self) -> None:\n"
+            "        for group, cls in SYNC_RESOURCES.items():\n"
+            "            setattr(self, group, cls(self))  # type: ignore[arg-type]\n\n\n"
+            "class AsyncResources:\n"
+            '    """The API areas of the asynchronous client, one attribute each."""\n\n'
+            f"{async_attributes}\n\n"
+            "    def _attach_resources(self) -> None:\n"
+            "        for group, cls in ASYNC_RESOURCES.items():\n"
+            "            setattr(self, group, cls(self))  # type: ignore[arg-type]\n"
         )
         return (
             "".join(head) + "\n\n".join(sync_classes) + "\n\n" + "\n\n".join(async_classes) + tail
@@ -565,7 +581,9 @@ def render_client(spec: Path, root: Path) -> dict[Path, bytes]:
     out_dir = root / "oai_mock" / "client" / "_generated"
     init = (
         HEADER
-        + '\nfrom oai_mock.client._generated.resources import ASYNC_RESOURCES, SYNC_RESOURCES\n\n__all__ = ["ASYNC_RESOURCES", "SYNC_RESOURCES"]\n'
+        + "\nfrom oai_mock.client._generated.resources import (\n"
+        + "    ASYNC_RESOURCES,\n    SYNC_RESOURCES,\n    AsyncResources,\n    SyncResources,\n)\n\n"
+        + '__all__ = ["ASYNC_RESOURCES", "SYNC_RESOURCES", "AsyncResources", "SyncResources"]\n'
     )
     return {
         out_dir / "__init__.py": init.encode(),

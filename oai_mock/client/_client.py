@@ -22,6 +22,7 @@ from oai_mock.client._errors import (
     status_error,
 )
 from oai_mock.client._files import is_file_input, to_httpx_file
+from oai_mock.client._generated import AsyncResources, SyncResources
 from oai_mock.client._resource import NOT_GIVEN, NotGiven
 from oai_mock.spec import Operation, load_bundle
 
@@ -258,7 +259,7 @@ def _multipart(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str,
     return data, files
 
 
-class OpenAIClient(BaseClient):
+class OpenAIClient(BaseClient, SyncResources):
     """The synchronous reference client for the whole OpenAI API.
 
     >>> from oai_mock import OpenAIMock
@@ -271,10 +272,7 @@ class OpenAIClient(BaseClient):
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.http_client = http_client or httpx.Client(timeout=self.timeout)
-        from oai_mock.client._generated import SYNC_RESOURCES
-
-        for group, cls in SYNC_RESOURCES.items():
-            setattr(self, group, cls(self))
+        self._attach_resources()
 
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         attempt = 0
@@ -317,16 +315,13 @@ class OpenAIClient(BaseClient):
         self.close()
 
 
-class AsyncOpenAIClient(BaseClient):
+class AsyncOpenAIClient(BaseClient, AsyncResources):
     """The asynchronous reference client: the same methods, awaited."""
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.http_client = http_client or httpx.AsyncClient(timeout=self.timeout)
-        from oai_mock.client._generated import ASYNC_RESOURCES
-
-        for group, cls in ASYNC_RESOURCES.items():
-            setattr(self, group, cls(self))
+        self._attach_resources()
 
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         attempt = 0

@@ -23975,3 +23975,75 @@ ASYNC_RESOURCES: dict[str, type[AsyncResource]] = {
     "vector_stores": AsyncVectorStoresResource,
     "videos": AsyncVideosResource,
 }
+
+
+class SyncResources:
+    """The API areas of the synchronous client, one attribute each."""
+
+    administration: AdministrationResource
+    assistants: AssistantsResource
+    audio: AudioResource
+    audit_logs: AuditLogsResource
+    batch: BatchResource
+    chat: ChatResource
+    chatkit: ChatkitResource
+    completions: CompletionsResource
+    containers: ContainersResource
+    content_provenance_checks: ContentProvenanceChecksResource
+    conversations: ConversationsResource
+    embeddings: EmbeddingsResource
+    evals: EvalsResource
+    files: FilesResource
+    fine_tuning: FineTuningResource
+    graders: GradersResource
+    images: ImagesResource
+    models: ModelsResource
+    moderations: ModerationsResource
+    realtime: RealtimeResource
+    responses: ResponsesResource
+    skills: SkillsResource
+    threads: ThreadsResource
+    uploads: UploadsResource
+    usage: UsageResource
+    vector_stores: VectorStoresResource
+    videos: VideosResource
+
+    def _attach_resources(self) -> None:
+        for group, cls in SYNC_RESOURCES.items():
+            setattr(self, group, cls(self))  # type: ignore[arg-type]
+
+
+class AsyncResources:
+    """The API areas of the asynchronous client, one attribute each."""
+
+    administration: AsyncAdministrationResource
+    assistants: AsyncAssistantsResource
+    audio: AsyncAudioResource
+    audit_logs: AsyncAuditLogsResource
+    batch: AsyncBatchResource
+    chat: AsyncChatResource
+    chatkit: AsyncChatkitResource
+    completions: AsyncCompletionsResource
+    containers: AsyncContainersResource
+    content_provenance_checks: AsyncContentProvenanceChecksResource
+    conversations: AsyncConversationsResource
+    embeddings: AsyncEmbeddingsResource
+    evals: AsyncEvalsResource
+    files: AsyncFilesResource
+    fine_tuning: AsyncFineTuningResource
+    graders: AsyncGradersResource
+    images: AsyncImagesResource
+    models: AsyncModelsResource
+    moderations: AsyncModerationsResource
+    realtime: AsyncRealtimeResource
+    responses: AsyncResponsesResource
+    skills: AsyncSkillsResource
+    threads: AsyncThreadsResource
+    uploads: AsyncUploadsResource
+    usage: AsyncUsageResource
+    vector_stores: AsyncVectorStoresResource
+    videos: AsyncVideosResource
+
+    def _attach_resources(self) -> None:
+        for group, cls in ASYNC_RESOURCES.items():
+            setattr(self, group, cls(self))  # type: ignore[arg-type]
