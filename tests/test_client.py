@@ -107,9 +107,8 @@ def _arguments(op_id: str, method: Callable[..., Any]) -> tuple[list[Any], dict[
                 (op.body.schemas.get("multipart/form-data") or {}) if op.body else {}
             )
             prop = BUNDLE.resolve(schema.get("properties", {}).get(name.rstrip("_"), {}))
-            if (
-                prop.get("format") == "binary"
-                or "anyOf" in prop
+            if prop.get("format") == "binary" or (
+                "anyOf" in prop
                 and any(BUNDLE.resolve(b).get("format") == "binary" for b in prop["anyOf"])
             ):
                 value = ("upload.bin", b"data")
@@ -162,9 +161,7 @@ def test_all_288_methods_async(figure: Any) -> None:
             method = getattr(getattr(client, group), name)
             args, kwargs = _arguments(op_id, method)
             result = method(*args, **kwargs)
-            if isinstance(result, AsyncPage):
-                result = await result
-            elif inspect.isawaitable(result):
+            if isinstance(result, AsyncPage) or inspect.isawaitable(result):
                 result = await result
             _check_result(op_id, result)
             called += 1
