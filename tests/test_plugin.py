@@ -86,6 +86,26 @@ def test_matching_on_model_content_and_predicate(oai_mock: OpenAIMock) -> None:
     assert say().startswith("Mock reply")
 
 
+def test_fixture_gives_configured_clients_and_its_clock(oai_mock: OpenAIMock) -> None:
+    reference = oai_mock.client()
+    assert reference.models.retrieve_model("gpt-4o").id == "gpt-4o"
+    official = oai_mock.openai()
+    assert official.models.retrieve("gpt-4o").id == "gpt-4o"
+    assert oai_mock.base_url == "http://oai-mock.local/v1"
+    assert openai.OpenAI(base_url=oai_mock.base_url).models.retrieve("gpt-4o").id == "gpt-4o"
+
+    async def run() -> str:
+        client = oai_mock.async_client()
+        model = await client.models.retrieve_model("gpt-4o")
+        await client.close()
+        return str(model.id)
+
+    assert asyncio.run(run()) == "gpt-4o"
+    before = oai_mock.clock.now()
+    oai_mock.clock.advance(10)
+    assert oai_mock.clock.now() == before + 10
+
+
 def test_unknown_operation_names_are_explained(oai_mock: OpenAIMock) -> None:
     with pytest.raises(ValueError, match="did you mean 'chat'"):
         oai_mock.on("chta")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -42,6 +42,9 @@ from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
+
+if TYPE_CHECKING:
+    from oai_mock.client import AsyncOpenAIClient, OpenAIClient
 
 ANY_KEY = "*"
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
@@ -238,6 +241,28 @@ class OpenAIMock:
         predicate over the parsed request. Each rule answers ``times`` requests (None: all).
         """
         return on(self, operation, model=model, contains=contains, where=where, times=times)
+
+    base_url = "http://oai-mock.local/v1"
+    """The base URL of this mock for in-process clients (the ``oai_mock`` fixture also
+    routes ``api.openai.com`` to it)."""
+
+    def client(self, **options: Any) -> OpenAIClient:
+        """The project's reference client, wired to this mock in-process."""
+        from oai_mock.client import OpenAIClient
+
+        options.setdefault("api_key", "sk-oai-mock")
+        return OpenAIClient(
+            http_client=self.httpx_client(self.base_url), base_url=self.base_url, **options
+        )
+
+    def async_client(self, **options: Any) -> AsyncOpenAIClient:
+        """The asynchronous reference client, wired to this mock in-process."""
+        from oai_mock.client import AsyncOpenAIClient
+
+        options.setdefault("api_key", "sk-oai-mock")
+        return AsyncOpenAIClient(
+            http_client=self.async_httpx_client(self.base_url), base_url=self.base_url, **options
+        )
 
     def openai(self, **kwargs: Any) -> Any:
         """An official ``openai.OpenAI`` client wired to this mock in-process."""
