@@ -11,6 +11,8 @@ from codegen.bundle import build_bundle, render_bundle
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT.parent / "shared" / "openapi" / "openapi.json"
 BUNDLE_PATH = ROOT / "oai_mock" / "spec" / "bundle.json"
+GENERATED_DIRS = (ROOT / "oai_mock" / "client" / "_generated",)
+"""Folders the generator owns entirely: a file it no longer writes there is stale."""
 
 
 def generated_files(spec: Path) -> dict[Path, bytes]:
@@ -33,14 +35,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"spec not found: {args.spec}", file=sys.stderr)
         return 2
     files = generated_files(args.spec)
+    stale = [
+        path
+        for folder in GENERATED_DIRS
+        if folder.is_dir()
+        for path in sorted(folder.rglob("*.py"))
+        if path not in files
+    ]
     if args.check:
         for path, content in sorted(files.items()):
             if not path.is_file() or path.read_bytes() != content:
                 print(f"generated file out of date: {path.relative_to(ROOT)}", file=sys.stderr)
                 print("run scripts/generate and commit the result", file=sys.stderr)
                 return 1
+        if stale:
+            print(f"stale generated file: {stale[0].relative_to(ROOT)}", file=sys.stderr)
+            return 1
         print(f"{len(files)} generated files up to date")
         return 0
+    for path in stale:
+        path.unlink()
+        print(f"removed {path.relative_to(ROOT)}")
     for path, content in sorted(files.items()):
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_bytes() != content:

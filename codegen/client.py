@@ -406,12 +406,29 @@ class ClientGenerator:
         decoders.append(f"{var} = {decoder or 'None'}")
         return ann, var
 
-    def render_resources(self, decoders: list[str]) -> str:
+    def render_resources(self, decoders: list[str]) -> dict[str, str]:
+        """One module per API area (imported when the area is first used), and a package
+        ``__init__`` with the typed attributes of the clients."""
         groups: dict[str, list[JSON]] = {}
         for op in self.bundle["operations"]:
             groups.setdefault(op["group"], []).append(op)
-        sync_classes = []
-        async_classes = []
+        head = "".join(
+            [
+                HEADER,
+                "from __future__ import annotations\n",
+                "from collections.abc import Sequence\n",
+                "from typing import TYPE_CHECKING, Any, Literal\n",
+                "from oai_mock.client._files import FileInput\n",
+                "from oai_mock.client._resource import (\n    NOT_GIVEN,\n    AsyncResource,\n    Body,\n    Headers,\n    NotGiven,\n    Query,\n    SyncResource,\n    Timeout,\n)\n\n",
+                "if TYPE_CHECKING:\n",
+                "    from oai_mock.client._generated import models as m\n",
+                "    from oai_mock.client._generated import params as p\n",
+                "    from oai_mock.client._pagination import AsyncPage, Page\n",
+                "    from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream\n",
+                "    from oai_mock.client._streaming import AsyncStream, Stream\n\n",
+            ]
+        )
+        modules: dict[str, str] = {}
         for group in sorted(groups):
             sync_methods = []
             async_methods = []
@@ -419,57 +436,57 @@ class ClientGenerator:
                 sync_methods.extend(self.method(op, decoders, asynchronous=False))
                 async_methods.extend(self.method(op, decoders, asynchronous=True))
             cls = class_name(group)
-            sync_classes.append(
-                f"class {cls}Resource(SyncResource):\n"
-                + f'    """{group}: {len(groups[group])} operations."""\n\n'
+            count = len(groups[group])
+            modules[group] = (
+                head
+                + f"class {cls}Resource(SyncResource):\n"
+                + f'    """{group}: {count} operations."""\n\n'
                 + "\n".join(sync_methods)
-            )
-            async_classes.append(
-                f"class Async{cls}Resource(AsyncResource):\n"
-                + f'    """{group}: {len(groups[group])} operations."""\n\n'
+                + f"\n\nclass Async{cls}Resource(AsyncResource):\n"
+                + f'    """{group}: {count} operations, awaited."""\n\n'
                 + "\n".join(async_methods)
             )
-        registry_sync = ",\n".join(f'    "{g}": {class_name(g)}Resource' for g in sorted(groups))
-        registry_async = ",\n".join(
-            f'    "{g}": Async{class_name(g)}Resource' for g in sorted(groups)
+        imports = "".join(
+            f"    from oai_mock.client._generated.resources.{g} import (\n"
+            f"        Async{class_name(g)}Resource,\n        {class_name(g)}Resource,\n    )\n"
+            for g in sorted(groups)
         )
-        head = [
-            HEADER,
-            "from __future__ import annotations\n",
-            "from collections.abc import Sequence\n",
-            "from typing import TYPE_CHECKING, Any, Literal\n",
-            "from oai_mock.client._files import FileInput\n",
-            "from oai_mock.client._resource import (\n    NOT_GIVEN,\n    AsyncResource,\n    Body,\n    Headers,\n    NotGiven,\n    Query,\n    SyncResource,\n    Timeout,\n)\n\n",
-            "if TYPE_CHECKING:\n",
-            "    from oai_mock.client._generated import models as m\n",
-            "    from oai_mock.client._generated import params as p\n",
-            "    from oai_mock.client._pagination import AsyncPage, Page\n",
-            "    from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream\n",
-            "    from oai_mock.client._streaming import AsyncStream, Stream\n\n",
-        ]
         attributes = "\n".join(f"    {g}: {class_name(g)}Resource" for g in sorted(groups))
         async_attributes = "\n".join(
             f"    {g}: Async{class_name(g)}Resource" for g in sorted(groups)
         )
-        tail = (
-            f"\n\nSYNC_RESOURCES: dict[str, type[SyncResource]] = {{\n{registry_sync},\n}}\n"
-            f"ASYNC_RESOURCES: dict[str, type[AsyncResource]] = {{\n{registry_async},\n}}\n\n\n"
-            "class SyncResources:\n"
-            '    """The API areas of the synchronous client, one attribute each."""\n\n'
-            f"{attributes}\n\n"
-            "    def _attach_resources(self) -> None:\n"
-            "        for group, cls in SYNC_RESOURCES.items():\n"
-            "            setattr(self, group, cls(self))  # type: ignore[arg-type]\n\n\n"
-            "class AsyncResources:\n"
-            '    """The API areas of the asynchronous client, one attribute each."""\n\n'
-            f"{async_attributes}\n\n"
-            "    def _attach_resources(self) -> None:\n"
-            "        for group, cls in ASYNC_RESOURCES.items():\n"
-            "            setattr(self, group, cls(self))  # type: ignore[arg-type]\n"
+        names = ",\n".join(f'    "{g}": "{class_name(g)}Resource"' for g in sorted(groups))
+        modules["__init__"] = (
+            HEADER
+            + "from __future__ import annotations\n\n"
+            + "import importlib\n"
+            + "from typing import TYPE_CHECKING, Any\n\n"
+            + "if TYPE_CHECKING:\n"
+            + imports
+            + "\n"
+            + "# API area -> resource class name; each area's module is imported on first use.\n"
+            + f"GROUPS: dict[str, str] = {{\n{names},\n}}\n\n\n"
+            + "def _resource(owner: Any, group: str, prefix: str) -> Any:\n"
+            + '    module = importlib.import_module(f"oai_mock.client._generated.resources.{group}")\n'
+            + "    resource = getattr(module, prefix + GROUPS[group])(owner)\n"
+            + "    setattr(owner, group, resource)\n"
+            + "    return resource\n\n\n"
+            + "class SyncResources:\n"
+            + '    """The API areas of the synchronous client, one attribute each."""\n\n'
+            + f"{attributes}\n\n"
+            + "    def __getattr__(self, name: str) -> Any:\n"
+            + "        if name in GROUPS:\n"
+            + '            return _resource(self, name, "")\n'
+            + '        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")\n\n\n'
+            + "class AsyncResources:\n"
+            + '    """The API areas of the asynchronous client, one attribute each."""\n\n'
+            + f"{async_attributes}\n\n"
+            + "    def __getattr__(self, name: str) -> Any:\n"
+            + "        if name in GROUPS:\n"
+            + '            return _resource(self, name, "Async")\n'
+            + '        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")\n'
         )
-        return (
-            "".join(head) + "\n\n".join(sync_classes) + "\n\n" + "\n\n".join(async_classes) + tail
-        )
+        return modules
 
     def qualify(self, annotation: str) -> str:
         """Prefix model and param class names with their module alias (``m.`` / ``p.``)."""
@@ -581,13 +598,14 @@ def render_client(spec: Path, root: Path) -> dict[Path, bytes]:
     out_dir = root / "oai_mock" / "client" / "_generated"
     init = (
         HEADER
-        + "\nfrom oai_mock.client._generated.resources import (\n"
-        + "    ASYNC_RESOURCES,\n    SYNC_RESOURCES,\n    AsyncResources,\n    SyncResources,\n)\n\n"
-        + '__all__ = ["ASYNC_RESOURCES", "SYNC_RESOURCES", "AsyncResources", "SyncResources"]\n'
+        + "\nfrom oai_mock.client._generated.resources import GROUPS, AsyncResources, SyncResources\n\n"
+        + '__all__ = ["GROUPS", "AsyncResources", "SyncResources"]\n'
     )
-    return {
+    files = {
         out_dir / "__init__.py": init.encode(),
         out_dir / "models.py": models.encode(),
         out_dir / "params.py": params.encode(),
-        out_dir / "resources.py": resources.encode(),
     }
+    for group, text in resources.items():
+        files[out_dir / "resources" / f"{group}.py"] = text.encode()
+    return files

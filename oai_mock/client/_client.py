@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import os
 import random
@@ -272,7 +271,6 @@ class OpenAIClient(BaseClient, SyncResources):
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.http_client = http_client or httpx.Client(timeout=self.timeout)
-        self._attach_resources()
 
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         attempt = 0
@@ -321,9 +319,10 @@ class AsyncOpenAIClient(BaseClient, AsyncResources):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.http_client = http_client or httpx.AsyncClient(timeout=self.timeout)
-        self._attach_resources()
 
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        import asyncio  # imported here: the sync client should not pay for it
+
         attempt = 0
         while True:
             try:
