@@ -84,7 +84,14 @@ class ClientGenerator:
 
     @staticmethod
     def is_object(schema: JSON) -> bool:
-        return isinstance(schema, dict) and bool(schema.get("properties")) and "anyOf" not in schema
+        """An object with properties (an ``anyOf`` that only names alternative required sets,
+        such as ``file_ids`` or ``files``, still makes an object)."""
+        if not isinstance(schema, dict) or not schema.get("properties"):
+            return False
+        branches = schema.get("anyOf")
+        return branches is None or all(
+            isinstance(b, dict) and set(b) == {"required"} for b in branches
+        )
 
     @staticmethod
     def non_null(branches: list[JSON]) -> tuple[list[JSON], bool]:

@@ -96,10 +96,7 @@ def _arguments(op_id: str, method: Callable[..., Any]) -> tuple[list[Any], dict[
         if "=" in pair
     )
     for name, param in signature.parameters.items():
-        if (
-            param.kind is not inspect.Parameter.KEYWORD_ONLY
-            or param.default is not inspect.Parameter.empty
-        ):
+        if param.kind is not inspect.Parameter.KEYWORD_ONLY or name.startswith("extra_"):
             continue
         if isinstance(example.json, dict) and name.rstrip("_") in example.json:
             value = example.json[name.rstrip("_")]

@@ -39,3 +39,46 @@ def test_pytest_examples_pass(pytester: pytest.Pytester, number: int) -> None:
     assert (
         outcomes.get("passed", 0) >= 1 and not outcomes.get("failed") and not outcomes.get("errors")
     ), result.stdout.str()
+
+
+CLIENT_EXAMPLES = python_blocks("The reference client")
+
+
+def test_the_client_section_follows_the_dart_order() -> None:
+    text = section("The reference client")
+    order = [
+        "Authentication and organization",
+        "Chat, with tools",
+        "Function calling",
+        "Vision",
+        "JSON mode, structured output and streaming",
+        "Completions",
+        "Fine-tuning and batch",
+        "Images, models and moderations",
+        "Assistants, threads, messages and runs",
+        "Vector stores, their files and file batches",
+        "Azure OpenAI",
+        "Any OpenAI-compatible API",
+        "A custom HTTP client, and HTTP or SOCKS5 proxies",
+    ]
+    positions = [text.index(f"**{title}") for title in order]
+    assert positions == sorted(positions)
+
+
+def test_client_examples_run_in_order() -> None:
+    from oai_mock import OpenAIMock
+    from oai_mock.fixtures.intercept import intercept
+
+    mock = OpenAIMock()
+    compatible = OpenAIMock(accept_unknown_arguments=True)  # stands for a local server
+    namespace: dict[str, object] = {}
+    with (
+        intercept(mock, hosts=("api.openai.com", "my-resource.openai.azure.com")),
+        intercept(compatible, hosts=("localhost",)),
+    ):
+        for number, block in enumerate(CLIENT_EXAMPLES):
+            exec(compile(block, f"README client example {number + 1}", "exec"), namespace)
+    assert compatible.journal.last("chat").json["top_k"] == 20
+    assert len(CLIENT_EXAMPLES) == 13
+    used = {entry.operation_id for entry in mock.journal}
+    assert {"createChatCompletion", "createRun", "searchVectorStore", "createBatch"} <= used

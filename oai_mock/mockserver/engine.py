@@ -96,6 +96,7 @@ class OpenAIMock:
         max_stored_bytes: int = DEFAULT_MAX_BYTES,
         poll_after_ms: int = 5,
         self_check: bool | None = None,
+        accept_unknown_arguments: bool = False,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -113,6 +114,7 @@ class OpenAIMock:
         if self_check is None:
             self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
         self.self_check = self_check
+        self.accept_unknown_arguments = accept_unknown_arguments
         self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
@@ -135,7 +137,9 @@ class OpenAIMock:
                     return served
             match = self.router.match(request.method, request.path, request.query)
             self._authenticate(request)
-            call = parse_call(match, request, self.checker, self.max_body_bytes)
+            call = parse_call(
+                match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
+            )
             response = self._scripted_answer(call)
         except APIError as error:
             response = error.to_response()

@@ -62,7 +62,11 @@ class Call:
 
 
 def parse_call(
-    match: RouteMatch, request: MockRequest, checker: SchemaChecker, max_body_bytes: int
+    match: RouteMatch,
+    request: MockRequest,
+    checker: SchemaChecker,
+    max_body_bytes: int,
+    accept_unknown_arguments: bool = False,
 ) -> Call:
     op = match.operation
     call = Call(op, request, match.path_params, deployment=match.deployment)
@@ -82,7 +86,7 @@ def parse_call(
                 f"{max_body_bytes} bytes.",
                 code="request_too_large",
             )
-        _parse_body(call, checker)
+        _parse_body(call, checker, accept_unknown_arguments)
     return call
 
 
@@ -168,14 +172,14 @@ def _scalar(value: str, types: list[str]) -> Any:
 # -- body ----------------------------------------------------------------------------------------
 
 
-def _parse_body(call: Call, checker: SchemaChecker) -> None:
+def _parse_body(call: Call, checker: SchemaChecker, accept_unknown: bool) -> None:
     body = call.operation.body
     assert body is not None
     request = call.request
     media = (request.header("content-type") or "").split(";")[0].strip().lower()
     accepts_json = "application/json" in body.content_types
     if media == "multipart/form-data" and "multipart/form-data" in body.content_types:
-        _parse_form(call, checker)
+        _parse_form(call, checker, accept_unknown)
         return
     if media in ("", "application/json") or media.endswith("+json"):
         if not accepts_json:
@@ -184,7 +188,7 @@ def _parse_body(call: Call, checker: SchemaChecker) -> None:
                 f"the request sent {media or 'no Content-Type'}.",
                 code="unsupported_content_type",
             )
-        _parse_json(call, checker)
+        _parse_json(call, checker, accept_unknown)
         return
     if media in body.content_types:
         # A raw body the operation declares (application/sdp for realtime calls).
@@ -200,7 +204,7 @@ def _parse_body(call: Call, checker: SchemaChecker) -> None:
     )
 
 
-def _parse_json(call: Call, checker: SchemaChecker) -> None:
+def _parse_json(call: Call, checker: SchemaChecker, accept_unknown: bool) -> None:
     raw = call.request.body
     body = call.operation.body
     assert body is not None
@@ -215,12 +219,18 @@ def _parse_json(call: Call, checker: SchemaChecker) -> None:
         except orjson.JSONDecodeError:
             raise invalid_request(INVALID_JSON_MESSAGE) from None
     schema = body.schemas["application/json"]
+    if accept_unknown and isinstance(value, dict):
+        known = known_properties(schema, checker)
+        checked = {k: v for k, v in value.items() if known is None or k in known}
+        _check(checker, checked, schema, None)
+        call.body = value
+        return
     _reject_unknown_arguments(value, schema, checker)
     _check(checker, value, schema, None)
     call.body = value
 
 
-def _parse_form(call: Call, checker: SchemaChecker) -> None:
+def _parse_form(call: Call, checker: SchemaChecker, accept_unknown: bool) -> None:
     body = call.operation.body
     assert body is not None
     try:
@@ -248,8 +258,10 @@ def _parse_form(call: Call, checker: SchemaChecker) -> None:
             fields.setdefault(name, []).append(upload.filename)
         else:
             fields[name] = upload.filename
-    _reject_unknown_arguments(fields, schema, checker)
-    _check(checker, fields, schema, None)
+    if not accept_unknown:
+        _reject_unknown_arguments(fields, schema, checker)
+    known = known_properties(schema, checker) if accept_unknown else None
+    _check(checker, {k: v for k, v in fields.items() if known is None or k in known}, schema, None)
     call.body = fields
 
 

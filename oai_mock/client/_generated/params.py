@@ -826,6 +826,14 @@ class CreateThreadRequestParam(TypedDict, total=False):
     metadata: dict[str, str] | None
 
 
+class CreateVectorStoreFileRequestParam(TypedDict, total=False):
+    file_id: Required[str]
+    chunking_strategy: (
+        AutoChunkingStrategyRequestParamParam | StaticChunkingStrategyRequestParamParam
+    )
+    attributes: dict[str, str | float | bool] | None
+
+
 class CustomGrammarFormatParamParam(TypedDict, total=False):
     type: Required[Literal["grammar"]]
     syntax: Required[Literal["lark", "regex"]]
@@ -1190,6 +1198,11 @@ class ImageGenToolParam(TypedDict, total=False):
 
 
 class ImageRefParam2Param(TypedDict, total=False):
+    image_url: str
+    file_id: str
+
+
+class ImageRefParamParam(TypedDict, total=False):
     image_url: str
     file_id: str
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from oai_mock.client._files import FileInput
 from oai_mock.client._resource import (
@@ -19,6 +19,7 @@ from oai_mock.client._resource import (
 
 if TYPE_CHECKING:
     from oai_mock.client._generated import models as m
+    from oai_mock.client._generated import params as p
     from oai_mock.client._streaming import AsyncStream, Stream
 
 
@@ -183,7 +184,7 @@ class ImagesResource(SyncResource):
     def create_image_edit(
         self,
         *,
-        images: Sequence[Any],
+        images: Sequence[p.ImageRefParamParam],
         prompt: str,
         model: str
         | Literal[
@@ -196,7 +197,7 @@ class ImagesResource(SyncResource):
         ]
         | NotGiven
         | None = NOT_GIVEN,
-        mask: Any | NotGiven = NOT_GIVEN,
+        mask: p.ImageRefParamParam | NotGiven = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
         quality: Literal["low", "medium", "high", "auto"] | NotGiven | None = NOT_GIVEN,
         input_fidelity: Literal["high", "low"] | NotGiven | None = NOT_GIVEN,
@@ -246,7 +247,7 @@ class ImagesResource(SyncResource):
     def create_image_edit_stream(
         self,
         *,
-        images: Sequence[Any],
+        images: Sequence[p.ImageRefParamParam],
         prompt: str,
         model: str
         | Literal[
@@ -259,7 +260,7 @@ class ImagesResource(SyncResource):
         ]
         | NotGiven
         | None = NOT_GIVEN,
-        mask: Any | NotGiven = NOT_GIVEN,
+        mask: p.ImageRefParamParam | NotGiven = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
         quality: Literal["low", "medium", "high", "auto"] | NotGiven | None = NOT_GIVEN,
         input_fidelity: Literal["high", "low"] | NotGiven | None = NOT_GIVEN,
@@ -506,7 +507,7 @@ class AsyncImagesResource(AsyncResource):
     async def create_image_edit(
         self,
         *,
-        images: Sequence[Any],
+        images: Sequence[p.ImageRefParamParam],
         prompt: str,
         model: str
         | Literal[
@@ -519,7 +520,7 @@ class AsyncImagesResource(AsyncResource):
         ]
         | NotGiven
         | None = NOT_GIVEN,
-        mask: Any | NotGiven = NOT_GIVEN,
+        mask: p.ImageRefParamParam | NotGiven = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
         quality: Literal["low", "medium", "high", "auto"] | NotGiven | None = NOT_GIVEN,
         input_fidelity: Literal["high", "low"] | NotGiven | None = NOT_GIVEN,
@@ -569,7 +570,7 @@ class AsyncImagesResource(AsyncResource):
     async def create_image_edit_stream(
         self,
         *,
-        images: Sequence[Any],
+        images: Sequence[p.ImageRefParamParam],
         prompt: str,
         model: str
         | Literal[
@@ -582,7 +583,7 @@ class AsyncImagesResource(AsyncResource):
         ]
         | NotGiven
         | None = NOT_GIVEN,
-        mask: Any | NotGiven = NOT_GIVEN,
+        mask: p.ImageRefParamParam | NotGiven = NOT_GIVEN,
         n: int | NotGiven | None = NOT_GIVEN,
         quality: Literal["low", "medium", "high", "auto"] | NotGiven | None = NOT_GIVEN,
         input_fidelity: Literal["high", "low"] | NotGiven | None = NOT_GIVEN,

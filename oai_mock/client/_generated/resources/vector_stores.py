@@ -122,8 +122,13 @@ class VectorStoresResource(SyncResource):
     def create_vector_store_file_batch(
         self,
         vector_store_id: str,
-        body: Any,
         *,
+        file_ids: Sequence[str] | NotGiven = NOT_GIVEN,
+        files: Sequence[p.CreateVectorStoreFileRequestParam] | NotGiven = NOT_GIVEN,
+        chunking_strategy: p.AutoChunkingStrategyRequestParamParam
+        | p.StaticChunkingStrategyRequestParamParam
+        | NotGiven = NOT_GIVEN,
+        attributes: dict[str, str | float | bool] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -134,7 +139,13 @@ class VectorStoresResource(SyncResource):
         ``POST /vector_stores/{vector_store_id}/file_batches`` (createVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = self._request(
             "createVectorStoreFileBatch",
-            {"path:vector_store_id": vector_store_id, "body:*": body},
+            {
+                "path:vector_store_id": vector_store_id,
+                "body:file_ids": file_ids,
+                "body:files": files,
+                "body:chunking_strategy": chunking_strategy,
+                "body:attributes": attributes,
+            },
             extra_headers,
             extra_query,
             extra_body,
@@ -590,8 +601,13 @@ class AsyncVectorStoresResource(AsyncResource):
     async def create_vector_store_file_batch(
         self,
         vector_store_id: str,
-        body: Any,
         *,
+        file_ids: Sequence[str] | NotGiven = NOT_GIVEN,
+        files: Sequence[p.CreateVectorStoreFileRequestParam] | NotGiven = NOT_GIVEN,
+        chunking_strategy: p.AutoChunkingStrategyRequestParamParam
+        | p.StaticChunkingStrategyRequestParamParam
+        | NotGiven = NOT_GIVEN,
+        attributes: dict[str, str | float | bool] | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -602,7 +618,13 @@ class AsyncVectorStoresResource(AsyncResource):
         ``POST /vector_stores/{vector_store_id}/file_batches`` (createVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = await self._request(
             "createVectorStoreFileBatch",
-            {"path:vector_store_id": vector_store_id, "body:*": body},
+            {
+                "path:vector_store_id": vector_store_id,
+                "body:file_ids": file_ids,
+                "body:files": files,
+                "body:chunking_strategy": chunking_strategy,
+                "body:attributes": attributes,
+            },
             extra_headers,
             extra_query,
             extra_body,
