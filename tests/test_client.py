@@ -640,3 +640,14 @@ def test_not_given_is_not_sent_but_none_is() -> None:
         model="m", messages=MESSAGES, temperature=NOT_GIVEN, stop=None
     )
     assert json.loads(seen[0].content) == {"model": "m", "messages": MESSAGES, "stop": None}
+
+
+def test_responses_stream_accumulates_to_the_stored_response() -> None:
+    from oai_mock.client import accumulate_response
+
+    client = client_for(OpenAIMock())
+    events = list(client.responses.create_response_stream(model="gpt-4o", input="stream this"))
+    final = accumulate_response(events)
+    stored = client.responses.get_response(final["id"])
+    assert final["status"] == "completed"
+    assert final["output"] == [dict(item.raw) for item in stored.output]
