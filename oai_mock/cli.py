@@ -51,15 +51,30 @@ def main(argv: list[str] | None = None) -> int:
         help="how batches, fine-tuning jobs and runs move (default per_poll)",
     )
     serve.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="behave like a deviating compatible server (repeatable; `oai-mock quirks` lists them)",
+    )
+    serve.add_argument(
         "--step-seconds",
         type=float,
         default=1.0,
         help="with --lifecycle clock: seconds of the mock's clock per step",
     )
 
+    commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "quirks":
+        from oai_mock.mockserver.quirks import CATALOGUE
+
+        for quirk in CATALOGUE:
+            print(f"{quirk.name:<30} {quirk.description} (seen in: {quirk.seen_in})")
+        return 0
     return 2  # pragma: no cover - argparse rejects unknown commands first
 
 
@@ -82,8 +97,17 @@ def _serve(args: argparse.Namespace) -> int:
         except (OSError, ScenarioFileError) as error:
             print(f"oai-mock: {error}", file=sys.stderr)
             return 2
+    from oai_mock.mockserver.quirks import NAMES
+
+    unknown = sorted(set(args.quirk) - NAMES)
+    if unknown:
+        print(
+            f"oai-mock: unknown quirk(s) {unknown}; `oai-mock quirks` lists them", file=sys.stderr
+        )
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     mock = OpenAIMock(
+        quirks=args.quirk,
         seed=args.seed,
         api_key=args.api_key,
         clock=Clock(args.clock, speed=args.speed),

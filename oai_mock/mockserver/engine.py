@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 
+from oai_mock.mockserver import quirks as quirks_module
 from oai_mock.mockserver.behaviours import default_behaviours
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
-from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, MISSING_KEY_MESSAGE, APIError
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -97,6 +98,7 @@ class OpenAIMock:
         poll_after_ms: int = 5,
         self_check: bool | None = None,
         accept_unknown_arguments: bool = False,
+        quirks: Iterable[str] = (),
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -114,7 +116,10 @@ class OpenAIMock:
         if self_check is None:
             self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
         self.self_check = self_check
-        self.accept_unknown_arguments = accept_unknown_arguments
+        self.quirks = quirks_module.check_names(set(quirks))
+        self.accept_unknown_arguments = (
+            accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
+        )
         self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
@@ -140,8 +145,12 @@ class OpenAIMock:
             call = parse_call(
                 match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
             )
+            if self.quirks:
+                quirks_module.adjust_request(self.quirks, call)
             response = self._scripted_answer(call)
         except APIError as error:
+            if "500-on-bad-json" in self.quirks and error.message == INVALID_JSON_MESSAGE:
+                error.status = 500
             response = error.to_response()
         except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
             response = APIError(
@@ -150,6 +159,8 @@ class OpenAIMock:
                 "This is a bug in oai-mock; please report it with the request.",
                 type="server_error",
             ).to_response()
+        if self.quirks:
+            response = quirks_module.adjust_response(self.quirks, call, response)
         self._decorate(request, response)
         if record:
             self.journal.record(request, call, response)

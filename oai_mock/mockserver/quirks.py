@@ -1,0 +1,279 @@
+"""Deviations that OpenAI-compatible servers are documented or reported to show, reproduced on
+demand: ``OpenAIMock(quirks={"no-done", "finish-reason-eos"})``, ``oai-mock serve --quirk
+NAME`` or ``@pytest.mark.oai_mock(quirks=[...])``.
+
+The faithful mock shows none of them. Each quirk changes the request the behaviour sees (a
+parameter ignored), the JSON answer, the stream, or the errors, and nothing else, so a contract
+run against the mock with one quirk on must report that quirk and only that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from oai_mock.mockserver.messages import MockResponse, StreamItem
+from oai_mock.mockserver.requests import Call
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Quirk:
+    name: str
+    description: str
+    seen_in: str
+    """Where servers are reported to do it."""
+
+
+CATALOGUE: tuple[Quirk, ...] = (
+    Quirk(
+        "no-done",
+        "chat streams end without the data: [DONE] event",
+        "early llama.cpp and TGI streams",
+    ),
+    Quirk(
+        "data-no-space",
+        "SSE lines written data:{json}, without the space",
+        "several Go and Rust servers",
+    ),
+    Quirk("crlf-lines", "SSE lines end with CRLF", "servers behind Windows proxies"),
+    Quirk(
+        "tool-delta-no-index",
+        "streamed tool-call deltas carry no index",
+        "Ollama and vLLM tool parsers",
+    ),
+    Quirk(
+        "tool-arguments-object",
+        "tool-call arguments sent as a JSON object, not a string",
+        "Ollama's native format leaking through",
+    ),
+    Quirk(
+        "usage-chunk-unasked",
+        "the usage chunk is sent without stream_options.include_usage",
+        "vLLM (continuous usage stats)",
+    ),
+    Quirk(
+        "choices-null-usage-chunk",
+        "the usage chunk has choices: null instead of []",
+        "Azure content-filter chunks, LiteLLM",
+    ),
+    Quirk(
+        "include-usage-ignored",
+        "stream_options.include_usage is ignored: no usage chunk",
+        "many gateways",
+    ),
+    Quirk("finish-reason-eos", "finish_reason is 'eos' instead of 'stop'", "TGI"),
+    Quirk(
+        "finish-reason-stop-for-tools",
+        "finish_reason is 'stop' when tool calls were made",
+        "vLLM and llama.cpp tool parsers",
+    ),
+    Quirk("finish-reason-missing", "the final choice has no finish_reason", "minimal servers"),
+    Quirk("missing-object", "answers omit the object field", "minimal servers"),
+    Quirk("missing-id", "answers omit the id field", "minimal servers"),
+    Quirk("missing-created", "answers omit the created field", "minimal servers"),
+    Quirk("created-zero", "created is 0", "servers without a clock in the response path"),
+    Quirk(
+        "usage-wrong-total",
+        "usage.total_tokens is not prompt + completion",
+        "servers that count cached tokens twice",
+    ),
+    Quirk(
+        "fastapi-errors",
+        "errors are FastAPI's {'detail': ...} instead of OpenAI's envelope",
+        "FastAPI-based servers",
+    ),
+    Quirk("plain-text-errors", "errors are plain text", "reverse proxies in front of a server"),
+    Quirk(
+        "500-on-bad-json",
+        "malformed JSON bodies get a 500 instead of a 400",
+        "servers without request validation",
+    ),
+    Quirk("n-ignored", "n is ignored: one choice", "llama.cpp, most local servers"),
+    Quirk("max-tokens-ignored", "max_tokens is ignored", "some gateways"),
+    Quirk("logprobs-ignored", "logprobs is ignored: logprobs null", "many local servers"),
+    Quirk("stop-ignored", "stop sequences are ignored", "some gateways"),
+    Quirk(
+        "stream-content-type",
+        "streams are sent as application/json instead of text/event-stream",
+        "misconfigured proxies",
+    ),
+    Quirk(
+        "changing-chunk-id",
+        "the chunk id changes from chunk to chunk",
+        "servers that id each chunk",
+    ),
+    Quirk(
+        "unknown-arguments-accepted",
+        "unknown body arguments are accepted silently",
+        "most compatible servers",
+    ),
+    Quirk(
+        "json-schema-ignored",
+        "response_format json_schema is ignored: plain text",
+        "servers without guided decoding",
+    ),
+    Quirk(
+        "tool-choice-ignored",
+        "a forced tool_choice is ignored: plain text",
+        "servers with weak tool support",
+    ),
+    Quirk("dimensions-ignored", "embeddings ignore dimensions", "self-hosted embedding servers"),
+    Quirk(
+        "base64-ignored",
+        "embeddings ignore encoding_format base64",
+        "self-hosted embedding servers",
+    ),
+)
+NAMES = frozenset(q.name for q in CATALOGUE)
+
+
+def check_names(names: set[str] | frozenset[str]) -> frozenset[str]:
+    unknown = sorted(set(names) - NAMES)
+    if unknown:
+        raise ValueError(f"unknown quirk(s) {unknown}; the catalogue: {sorted(NAMES)}")
+    return frozenset(names)
+
+
+# -- requests: parameters a quirky server ignores --------------------------------------------
+
+
+IGNORED_PARAMETERS = {
+    "n-ignored": ("n",),
+    "max-tokens-ignored": ("max_tokens", "max_completion_tokens"),
+    "logprobs-ignored": ("logprobs", "top_logprobs"),
+    "stop-ignored": ("stop",),
+    "json-schema-ignored": ("response_format",),
+    "tool-choice-ignored": ("tool_choice",),
+    "dimensions-ignored": ("dimensions",),
+    "base64-ignored": ("encoding_format",),
+}
+
+
+def adjust_request(quirks: frozenset[str], call: Call) -> None:
+    if not isinstance(call.body, dict):
+        return
+    for quirk, names in IGNORED_PARAMETERS.items():
+        if quirk in quirks:
+            for name in names:
+                call.body.pop(name, None)
+    if "include-usage-ignored" in quirks and isinstance(call.body.get("stream_options"), dict):
+        call.body["stream_options"] = {
+            k: v for k, v in call.body["stream_options"].items() if k != "include_usage"
+        }
+    if "usage-chunk-unasked" in quirks and call.body.get("stream"):
+        call.body["stream_options"] = {
+            **(call.body.get("stream_options") or {}),
+            "include_usage": True,
+        }
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+
+def _choice_edits(quirks: frozenset[str], choice: JSON) -> None:
+    if choice.get("finish_reason") == "stop" and "finish-reason-eos" in quirks:
+        choice["finish_reason"] = "eos"
+    if choice.get("finish_reason") == "tool_calls" and "finish-reason-stop-for-tools" in quirks:
+        choice["finish_reason"] = "stop"
+    if "finish-reason-missing" in quirks and choice.get("finish_reason") is not None:
+        del choice["finish_reason"]
+    carrier = choice.get("message") or choice.get("delta") or {}
+    for call in carrier.get("tool_calls") or []:
+        if "tool-arguments-object" in quirks and isinstance(
+            call.get("function", {}).get("arguments"), str
+        ):
+            try:
+                call["function"]["arguments"] = orjson.loads(call["function"]["arguments"])
+            except orjson.JSONDecodeError:
+                pass  # a fragment of a streamed argument string stays as it is
+        if "tool-delta-no-index" in quirks and "delta" in choice:
+            call.pop("index", None)
+
+
+def edit_object(quirks: frozenset[str], value: JSON, chunk_number: int = 0) -> JSON:
+    for choice in value.get("choices") or []:
+        if isinstance(choice, dict):
+            _choice_edits(quirks, choice)
+    if "missing-object" in quirks:
+        value.pop("object", None)
+    if "missing-id" in quirks:
+        value.pop("id", None)
+    if "missing-created" in quirks:
+        value.pop("created", None)
+    if "created-zero" in quirks and "created" in value:
+        value["created"] = 0
+    usage = value.get("usage")
+    if "usage-wrong-total" in quirks and isinstance(usage, dict) and "total_tokens" in usage:
+        usage["total_tokens"] += 7
+    if "choices-null-usage-chunk" in quirks and value.get("choices") == [] and value.get("usage"):
+        value["choices"] = None
+    if "changing-chunk-id" in quirks and chunk_number and isinstance(value.get("id"), str):
+        value["id"] = f"{value['id']}-{chunk_number}"
+    return value
+
+
+DATA_LINE = re.compile(rb"^data: (\{.*\})$", re.M)
+
+
+def _edit_frames(quirks: frozenset[str], items: Iterator[StreamItem]) -> Iterator[StreamItem]:
+    number = 0
+    for item in items:
+        if not isinstance(item, bytes):
+            yield item
+            continue
+        if item == b"data: [DONE]\n\n" and "no-done" in quirks:
+            continue
+        frame = item
+        match = DATA_LINE.search(frame)
+        if match and frame.startswith(b"data: {"):
+            value = orjson.loads(match.group(1))
+            frame = b"data: " + orjson.dumps(edit_object(quirks, value, number)) + b"\n\n"
+            number += 1
+        if "data-no-space" in quirks:
+            frame = frame.replace(b"data: ", b"data:")
+        if "crlf-lines" in quirks:
+            frame = frame.replace(b"\n", b"\r\n")
+        yield frame
+
+
+def adjust_response(
+    quirks: frozenset[str], call: Call | None, response: MockResponse
+) -> MockResponse:
+    if response.status >= 400:
+        return _error(quirks, response)
+    if response.stream is not None:
+        if (
+            call is not None
+            and call.operation.streaming is not None
+            and call.operation.streaming.kind == "chat"
+        ):
+            response.stream = _edit_frames(quirks, response.stream)
+        if "stream-content-type" in quirks:
+            response.set_header("content-type", "application/json")
+        return response
+    media = response.header("content-type") or ""
+    if media.startswith("application/json") and response.body.startswith(b"{"):
+        value = orjson.loads(response.body)
+        response.body = orjson.dumps(edit_object(quirks, value))
+    return response
+
+
+def _error(quirks: frozenset[str], response: MockResponse) -> MockResponse:
+    if not ({"fastapi-errors", "plain-text-errors"} & quirks) or not response.body:
+        return response
+    try:
+        message = orjson.loads(response.body)["error"]["message"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return response
+    if "fastapi-errors" in quirks:
+        response.body = orjson.dumps({"detail": message})
+    else:
+        response.body = message.encode()
+        response.set_header("content-type", "text/plain; charset=utf-8")
+    return response
