@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -178,7 +179,7 @@ def test_stream_content_type_and_embedding_quirks() -> None:
 
 
 def test_every_quirk_is_exercised_here() -> None:
-    source = open(__file__).read()
+    source = Path(__file__).read_text()
     assert all(f'"{name}"' in source for name in NAMES)
 
 

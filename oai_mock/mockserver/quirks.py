@@ -9,6 +9,7 @@ run against the mock with one quirk on must report that quirk and only that.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,10 +189,9 @@ def _choice_edits(quirks: frozenset[str], choice: JSON) -> None:
         if "tool-arguments-object" in quirks and isinstance(
             call.get("function", {}).get("arguments"), str
         ):
-            try:
+            # A fragment of a streamed argument string is not JSON: it stays as it is.
+            with contextlib.suppress(orjson.JSONDecodeError):
                 call["function"]["arguments"] = orjson.loads(call["function"]["arguments"])
-            except orjson.JSONDecodeError:
-                pass  # a fragment of a streamed argument string stays as it is
         if "tool-delta-no-index" in quirks and "delta" in choice:
             call.pop("index", None)
 
