@@ -54,10 +54,16 @@ CATALOGUE: list[Check] = []
 
 
 def check(
-    id: str, description: str, severity: Severity = "required", source: str = REFERENCE, expensive: bool = False
+    id: str,
+    description: str,
+    severity: Severity = "required",
+    source: str = REFERENCE,
+    expensive: bool = False,
 ) -> Callable[[Callable[[Probe, int], None]], Callable[[Probe, int], None]]:
     def register(function: Callable[[Probe, int], None]) -> Callable[[Probe, int], None]:
-        CATALOGUE.append(Check(id, id.split(".")[0], description, severity, source, function, expensive))
+        CATALOGUE.append(
+            Check(id, id.split(".")[0], description, severity, source, function, expensive)
+        )
         return function
 
     return register
@@ -76,7 +82,9 @@ def ok_json(exchange: Exchange) -> Any:
     return value
 
 
-def prop(probe: Probe, examples: int, strategy: st.SearchStrategy[Any], test: Callable[[Any], None]) -> None:
+def prop(
+    probe: Probe, examples: int, strategy: st.SearchStrategy[Any], test: Callable[[Any], None]
+) -> None:
     """Run ``test`` on ``examples`` generated inputs; report the shrunk failing one."""
     seen: dict[str, Any] = {}
 
@@ -101,16 +109,28 @@ def prop(probe: Probe, examples: int, strategy: st.SearchStrategy[Any], test: Ca
 
 
 def chat(probe: Probe, **body: Any) -> Exchange:
-    payload = {"model": probe.model, "messages": [{"role": "user", "content": "Say hello in three words."}], "max_tokens": 32}
+    payload = {
+        "model": probe.model,
+        "messages": [{"role": "user", "content": "Say hello in three words."}],
+        "max_tokens": 32,
+    }
     payload.update(body)
     return probe.post("/chat/completions", payload)
 
 
 def error_envelope(exchange: Exchange, status: int | tuple[int, ...]) -> dict[str, Any]:
     expected = (status,) if isinstance(status, int) else status
-    expect(exchange.status in expected, f"expected {' or '.join(map(str, expected))}, got {exchange.summary()}", exchange)
+    expect(
+        exchange.status in expected,
+        f"expected {' or '.join(map(str, expected))}, got {exchange.summary()}",
+        exchange,
+    )
     body = exchange.json
-    expect(isinstance(body, dict) and isinstance(body.get("error"), dict), f"the error is not in OpenAI's envelope: {exchange.summary()}", exchange)
+    expect(
+        isinstance(body, dict) and isinstance(body.get("error"), dict),
+        f"the error is not in OpenAI's envelope: {exchange.summary()}",
+        exchange,
+    )
     error: dict[str, Any] = body["error"]
     expect(isinstance(error.get("message"), str), "error.message is not a string", exchange)
     expect({"type", "param", "code"} <= set(error), "error lacks type, param or code", exchange)
@@ -131,11 +151,17 @@ def _(probe: Probe, examples: int) -> None:
     error_envelope(probe.post("/chat/completions", None, raw=b'{"model": '), 400)
 
 
-@check("errors.missing-field", "a missing required field gets a 400 naming it in param", "recommended")
+@check(
+    "errors.missing-field", "a missing required field gets a 400 naming it in param", "recommended"
+)
 def _(probe: Probe, examples: int) -> None:
     exchange = probe.post("/chat/completions", {"model": probe.model})
     error = error_envelope(exchange, 400)
-    expect(error.get("param") == "messages", f"param is {error.get('param')!r}, not 'messages'", exchange)
+    expect(
+        error.get("param") == "messages",
+        f"param is {error.get('param')!r}, not 'messages'",
+        exchange,
+    )
 
 
 @check("errors.wrong-type", "a field of the wrong type gets a 400")
@@ -177,9 +203,17 @@ def _(probe: Probe, examples: int) -> None:
 def _(probe: Probe, examples: int) -> None:
     exchange = chat(probe)
     value = ok_json(exchange)
-    expect(isinstance(value.get("id"), str) and value["id"] != "", "id is missing or not a string", exchange)
+    expect(
+        isinstance(value.get("id"), str) and value["id"] != "",
+        "id is missing or not a string",
+        exchange,
+    )
     expect(value.get("object") == "chat.completion", f"object is {value.get('object')!r}", exchange)
-    expect(isinstance(value.get("created"), int) and value["created"] > 0, f"created is {value.get('created')!r}", exchange)
+    expect(
+        isinstance(value.get("created"), int) and value["created"] > 0,
+        f"created is {value.get('created')!r}",
+        exchange,
+    )
     expect(isinstance(value.get("model"), str), "model is missing", exchange)
 
 
@@ -187,22 +221,46 @@ def _(probe: Probe, examples: int) -> None:
 def _(probe: Probe, examples: int) -> None:
     exchange = chat(probe, n=2, max_tokens=8)
     choices = ok_json(exchange).get("choices") or []
-    expect(sorted(c.get("index") for c in choices) == [0, 1], f"{len(choices)} choices for n=2", exchange)
+    expect(
+        sorted(c.get("index") for c in choices) == [0, 1],
+        f"{len(choices)} choices for n=2",
+        exchange,
+    )
 
 
 @check("chat.finish-reason", "finish_reason is one of OpenAI's, and 'length' when max_tokens cuts")
 def _(probe: Probe, examples: int) -> None:
-    exchange = chat(probe, max_tokens=1, messages=[{"role": "user", "content": "Write a long story about the sea."}])
+    exchange = chat(
+        probe,
+        max_tokens=1,
+        messages=[{"role": "user", "content": "Write a long story about the sea."}],
+    )
     choice = (ok_json(exchange).get("choices") or [{}])[0]
-    expect(choice.get("finish_reason") in FINISH_REASONS, f"finish_reason {choice.get('finish_reason')!r}", exchange)
-    expect(choice.get("finish_reason") == "length", f"max_tokens=1 gave finish_reason {choice.get('finish_reason')!r}", exchange)
+    expect(
+        choice.get("finish_reason") in FINISH_REASONS,
+        f"finish_reason {choice.get('finish_reason')!r}",
+        exchange,
+    )
+    expect(
+        choice.get("finish_reason") == "length",
+        f"max_tokens=1 gave finish_reason {choice.get('finish_reason')!r}",
+        exchange,
+    )
 
 
 @check("chat.max-tokens", "max_tokens bounds the completion tokens")
 def _(probe: Probe, examples: int) -> None:
-    exchange = chat(probe, max_tokens=3, messages=[{"role": "user", "content": "Write a long story about the sea."}])
+    exchange = chat(
+        probe,
+        max_tokens=3,
+        messages=[{"role": "user", "content": "Write a long story about the sea."}],
+    )
     usage = ok_json(exchange).get("usage") or {}
-    expect(isinstance(usage.get("completion_tokens"), int) and usage["completion_tokens"] <= 3, f"completion_tokens {usage.get('completion_tokens')!r} for max_tokens=3", exchange)
+    expect(
+        isinstance(usage.get("completion_tokens"), int) and usage["completion_tokens"] <= 3,
+        f"completion_tokens {usage.get('completion_tokens')!r} for max_tokens=3",
+        exchange,
+    )
 
 
 @check("chat.stop", "stop sequences end the reply before them")
@@ -224,7 +282,12 @@ def _(probe: Probe, examples: int) -> None:
         exchange = probe.post("/chat/completions", body)
         usage = ok_json(exchange).get("usage") or {}
         expect(isinstance(usage.get("total_tokens"), int), "no usage.total_tokens", exchange)
-        expect(usage["total_tokens"] == usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0), f"usage does not add up: {usage}", exchange)
+        expect(
+            usage["total_tokens"]
+            == usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0),
+            f"usage does not add up: {usage}",
+            exchange,
+        )
 
     prop(probe, examples, strategies.chat_body(probe.model), test)
 
@@ -236,28 +299,57 @@ def _tool_test(probe: Probe, schema: dict[str, Any], tool_choice: Any) -> None:
     calls = (choice.get("message") or {}).get("tool_calls") or []
     expect(bool(calls), "no tool call although one was forced", exchange)
     arguments = calls[0].get("function", {}).get("arguments")
-    expect(isinstance(arguments, str), f"arguments is a {type(arguments).__name__}, not a JSON string", exchange)
+    expect(
+        isinstance(arguments, str),
+        f"arguments is a {type(arguments).__name__}, not a JSON string",
+        exchange,
+    )
     try:
         parsed = orjson.loads(arguments)
     except orjson.JSONDecodeError:
         raise CheckFailed(f"arguments are not JSON: {arguments[:200]!r}", exchange) from None
-    expect(bool(jsonschema_rs.validator_for(schema).is_valid(parsed)), f"arguments {arguments[:200]} break the tool's schema", exchange)
-    expect(choice.get("finish_reason") == "tool_calls", f"finish_reason {choice.get('finish_reason')!r} after a tool call", exchange)
+    expect(
+        bool(jsonschema_rs.validator_for(schema).is_valid(parsed)),
+        f"arguments {arguments[:200]} break the tool's schema",
+        exchange,
+    )
+    expect(
+        choice.get("finish_reason") == "tool_calls",
+        f"finish_reason {choice.get('finish_reason')!r} after a tool call",
+        exchange,
+    )
 
 
-@check("chat.tool-named", "a named tool_choice yields that call, with arguments valid against its schema")
+@check(
+    "chat.tool-named",
+    "a named tool_choice yields that call, with arguments valid against its schema",
+)
 def _(probe: Probe, examples: int) -> None:
-    prop(probe, examples, strategies.tool_schema(), lambda schema: _tool_test(probe, schema, {"type": "function", "function": {"name": "lookup"}}))
+    prop(
+        probe,
+        examples,
+        strategies.tool_schema(),
+        lambda schema: _tool_test(
+            probe, schema, {"type": "function", "function": {"name": "lookup"}}
+        ),
+    )
 
 
 @check("chat.tool-required", "tool_choice 'required' yields a tool call")
 def _(probe: Probe, examples: int) -> None:
-    _tool_test(probe, {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}, "required")
+    _tool_test(
+        probe,
+        {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
+        "required",
+    )
 
 
 @check("chat.tool-none", "tool_choice 'none' yields text, no tool call")
 def _(probe: Probe, examples: int) -> None:
-    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+    tool = {
+        "type": "function",
+        "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
+    }
     exchange = chat(probe, tools=[tool], tool_choice="none")
     message = (ok_json(exchange).get("choices") or [{}])[0].get("message") or {}
     expect(not message.get("tool_calls"), "a tool call although tool_choice was 'none'", exchange)
@@ -265,10 +357,19 @@ def _(probe: Probe, examples: int) -> None:
 
 @check("chat.json-object", "response_format json_object answers a JSON object")
 def _(probe: Probe, examples: int) -> None:
-    exchange = chat(probe, response_format={"type": "json_object"}, messages=[{"role": "user", "content": "Answer in JSON: a color."}], max_tokens=200)
+    exchange = chat(
+        probe,
+        response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": "Answer in JSON: a color."}],
+        max_tokens=200,
+    )
     content = (ok_json(exchange).get("choices") or [{}])[0].get("message", {}).get("content") or ""
     try:
-        expect(isinstance(orjson.loads(content), dict), "the content is JSON but not an object", exchange)
+        expect(
+            isinstance(orjson.loads(content), dict),
+            "the content is JSON but not an object",
+            exchange,
+        )
     except orjson.JSONDecodeError:
         raise CheckFailed(f"the content is not JSON: {content[:200]!r}", exchange) from None
 
@@ -278,29 +379,53 @@ def _(probe: Probe, examples: int) -> None:
     def test(schema: dict[str, Any]) -> None:
         exchange = chat(
             probe,
-            response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}},
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema, "strict": True},
+            },
             max_tokens=300,
         )
-        content = (ok_json(exchange).get("choices") or [{}])[0].get("message", {}).get("content") or ""
+        content = (ok_json(exchange).get("choices") or [{}])[0].get("message", {}).get(
+            "content"
+        ) or ""
         try:
             parsed = orjson.loads(content)
         except orjson.JSONDecodeError:
             raise CheckFailed(f"the content is not JSON: {content[:200]!r}", exchange) from None
-        expect(bool(jsonschema_rs.validator_for(schema).is_valid(parsed)), f"{content[:200]} breaks the schema", exchange)
+        expect(
+            bool(jsonschema_rs.validator_for(schema).is_valid(parsed)),
+            f"{content[:200]} breaks the schema",
+            exchange,
+        )
 
     prop(probe, examples, strategies.tool_schema(), test)
 
 
-@check("chat.logprobs", "logprobs: present when asked, top_logprobs counted, values <= 0, tokens concatenate to the content")
+@check(
+    "chat.logprobs",
+    "logprobs: present when asked, top_logprobs counted, values <= 0, tokens concatenate to the content",
+)
 def _(probe: Probe, examples: int) -> None:
     exchange = chat(probe, logprobs=True, top_logprobs=2)
     choice = (ok_json(exchange).get("choices") or [{}])[0]
-    entries = (choice.get("logprobs") or {}).get("content")
-    expect(isinstance(entries, list) and entries, "no logprobs.content although logprobs was asked for", exchange)
+    entries = (choice.get("logprobs") or {}).get("content") or []
+    expect(
+        isinstance(entries, list) and bool(entries),
+        "no logprobs.content although logprobs was asked for",
+        exchange,
+    )
     expect(all(e.get("logprob", 1) <= 0 for e in entries), "a logprob above 0", exchange)
-    expect(all(len(e.get("top_logprobs") or []) == 2 for e in entries), "top_logprobs does not hold 2 entries", exchange)
+    expect(
+        all(len(e.get("top_logprobs") or []) == 2 for e in entries),
+        "top_logprobs does not hold 2 entries",
+        exchange,
+    )
     content = (choice.get("message") or {}).get("content") or ""
-    expect("".join(e.get("token", "") for e in entries) == content, "the tokens do not concatenate to the content", exchange)
+    expect(
+        "".join(e.get("token", "") for e in entries) == content,
+        "the tokens do not concatenate to the content",
+        exchange,
+    )
 
 
 @check("chat.seed", "the same seed gives the same answer", "recommended")
@@ -317,7 +442,11 @@ def _(probe: Probe, examples: int) -> None:
 
 def _stream(probe: Probe, **body: Any) -> tuple[Exchange, list[dict[str, Any]]]:
     exchange = chat(probe, stream=True, **body)
-    expect(exchange.error is None and exchange.status == 200, f"the stream failed: {exchange.summary()}", exchange)
+    expect(
+        exchange.error is None and exchange.status == 200,
+        f"the stream failed: {exchange.summary()}",
+        exchange,
+    )
     chunks = []
     for event in exchange.events:
         if event.is_done:
@@ -325,7 +454,9 @@ def _stream(probe: Probe, **body: Any) -> tuple[Exchange, list[dict[str, Any]]]:
         try:
             chunks.append(orjson.loads(event.data))
         except orjson.JSONDecodeError:
-            raise CheckFailed(f"a stream event is not JSON: {event.data[:200]!r}", exchange) from None
+            raise CheckFailed(
+                f"a stream event is not JSON: {event.data[:200]!r}", exchange
+            ) from None
     expect(bool(chunks), "the stream carried no chunk", exchange)
     return exchange, chunks
 
@@ -333,16 +464,34 @@ def _stream(probe: Probe, **body: Any) -> tuple[Exchange, list[dict[str, Any]]]:
 @check("stream.content-type", "streams are sent as text/event-stream", source=WIRE)
 def _(probe: Probe, examples: int) -> None:
     exchange, _ = _stream(probe)
-    expect(exchange.media_type == "text/event-stream", f"content-type {exchange.media_type!r}", exchange)
+    expect(
+        exchange.media_type == "text/event-stream",
+        f"content-type {exchange.media_type!r}",
+        exchange,
+    )
 
 
-@check("stream.framing", "each event is a 'data: ' line and the stream ends with data: [DONE]", source=WIRE)
+@check(
+    "stream.framing",
+    "each event is a 'data: ' line and the stream ends with data: [DONE]",
+    source=WIRE,
+)
 def _(probe: Probe, examples: int) -> None:
     exchange, _ = _stream(probe)
     text = exchange.content.decode("utf-8", "replace")
-    expect(text.rstrip().endswith("data: [DONE]"), "the stream does not end with data: [DONE]", exchange)
-    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line and not line.startswith(":")]
-    expect(all(line.startswith("data: ") for line in lines), "a line is not of the form 'data: ...'", exchange)
+    expect(
+        text.rstrip().endswith("data: [DONE]"),
+        "the stream does not end with data: [DONE]",
+        exchange,
+    )
+    lines = [
+        line for line in text.replace("\r\n", "\n").split("\n") if line and not line.startswith(":")
+    ]
+    expect(
+        all(line.startswith("data: ") for line in lines),
+        "a line is not of the form 'data: ...'",
+        exchange,
+    )
     expect("\r" not in text, "lines end with CRLF, not LF", exchange)
 
 
@@ -364,54 +513,114 @@ def _(probe: Probe, examples: int) -> None:
 @check("stream.role-first", "the role comes in the first delta only", "recommended", WIRE)
 def _(probe: Probe, examples: int) -> None:
     exchange, chunks = _stream(probe)
-    roles = [bool(((c.get("choices") or [{}]) or [{}])[0].get("delta", {}).get("role")) for c in chunks if c.get("choices")]
-    expect(bool(roles) and roles[0] and not any(roles[1:]), f"role in deltas: {roles[:6]}", exchange)
+    roles = [
+        bool(((c.get("choices") or [{}]) or [{}])[0].get("delta", {}).get("role"))
+        for c in chunks
+        if c.get("choices")
+    ]
+    expect(
+        bool(roles) and roles[0] and not any(roles[1:]), f"role in deltas: {roles[:6]}", exchange
+    )
 
 
 @check("stream.finish-once", "each choice gets exactly one finish_reason", source=WIRE)
 def _(probe: Probe, examples: int) -> None:
     exchange, chunks = _stream(probe)
-    reasons = [ch.get("finish_reason") for c in chunks for ch in c.get("choices") or [] if ch.get("finish_reason")]
+    reasons = [
+        ch.get("finish_reason")
+        for c in chunks
+        for ch in c.get("choices") or []
+        if ch.get("finish_reason")
+    ]
     expect(len(reasons) == 1, f"{len(reasons)} finish_reason values in the stream", exchange)
     expect(reasons[0] in FINISH_REASONS, f"finish_reason {reasons[0]!r}", exchange)
 
 
-@check("stream.tool-deltas", "tool-call deltas carry index and assemble into JSON valid against the schema", source=WIRE)
+@check(
+    "stream.tool-deltas",
+    "tool-call deltas carry index and assemble into JSON valid against the schema",
+    source=WIRE,
+)
 def _(probe: Probe, examples: int) -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
     tool = {"type": "function", "function": {"name": "lookup", "parameters": schema}}
     exchange, chunks = _stream(probe, tools=[tool], tool_choice="required", max_tokens=200)
-    deltas = [d for c in chunks for ch in c.get("choices") or [] for d in (ch.get("delta") or {}).get("tool_calls") or []]
+    deltas = [
+        d
+        for c in chunks
+        for ch in c.get("choices") or []
+        for d in (ch.get("delta") or {}).get("tool_calls") or []
+    ]
     expect(bool(deltas), "no tool-call delta although a tool was required", exchange)
-    expect(all(isinstance(d.get("index"), int) for d in deltas), "a tool-call delta without index", exchange)
-    arguments = "".join(d.get("function", {}).get("arguments") or "" for d in deltas if isinstance(d.get("function", {}).get("arguments"), str))
+    expect(
+        all(isinstance(d.get("index"), int) for d in deltas),
+        "a tool-call delta without index",
+        exchange,
+    )
+    arguments = "".join(
+        d.get("function", {}).get("arguments") or ""
+        for d in deltas
+        if isinstance(d.get("function", {}).get("arguments"), str)
+    )
     try:
         parsed = orjson.loads(arguments)
     except orjson.JSONDecodeError:
-        raise CheckFailed(f"the assembled arguments are not JSON: {arguments[:200]!r}", exchange) from None
-    expect(bool(jsonschema_rs.validator_for(schema).is_valid(parsed)), "the assembled arguments break the schema", exchange)
+        raise CheckFailed(
+            f"the assembled arguments are not JSON: {arguments[:200]!r}", exchange
+        ) from None
+    expect(
+        bool(jsonschema_rs.validator_for(schema).is_valid(parsed)),
+        "the assembled arguments break the schema",
+        exchange,
+    )
 
 
-@check("stream.usage-chunk", "with include_usage, a last chunk carries usage and choices: []", source=WIRE)
+@check(
+    "stream.usage-chunk",
+    "with include_usage, a last chunk carries usage and choices: []",
+    source=WIRE,
+)
 def _(probe: Probe, examples: int) -> None:
     exchange, chunks = _stream(probe, stream_options={"include_usage": True})
     last = chunks[-1]
     expect(bool(last.get("usage")), "no usage chunk although include_usage was true", exchange)
-    expect(last.get("choices") == [], f"the usage chunk's choices is {last.get('choices')!r}, not []", exchange)
+    expect(
+        last.get("choices") == [],
+        f"the usage chunk's choices is {last.get('choices')!r}, not []",
+        exchange,
+    )
 
 
-@check("stream.no-usage-unasked", "without include_usage, no chunk carries usage", "recommended", WIRE)
+@check(
+    "stream.no-usage-unasked", "without include_usage, no chunk carries usage", "recommended", WIRE
+)
 def _(probe: Probe, examples: int) -> None:
     exchange, chunks = _stream(probe)
-    expect(not any(c.get("usage") for c in chunks), "a usage chunk although include_usage was not asked", exchange)
+    expect(
+        not any(c.get("usage") for c in chunks),
+        "a usage chunk although include_usage was not asked",
+        exchange,
+    )
 
 
-@check("stream.equals-non-stream", "a seeded stream carries the text of the same request unstreamed", "recommended")
+@check(
+    "stream.equals-non-stream",
+    "a seeded stream carries the text of the same request unstreamed",
+    "recommended",
+)
 def _(probe: Probe, examples: int) -> None:
     exchange, chunks = _stream(probe, seed=11, temperature=0)
-    streamed = "".join((ch.get("delta") or {}).get("content") or "" for c in chunks for ch in c.get("choices") or [])
+    streamed = "".join(
+        (ch.get("delta") or {}).get("content") or ""
+        for c in chunks
+        for ch in c.get("choices") or []
+    )
     whole = ok_json(chat(probe, seed=11, temperature=0))
-    expect(streamed == (whole.get("choices") or [{}])[0].get("message", {}).get("content"), "the streamed text differs", exchange)
+    expect(
+        streamed == (whole.get("choices") or [{}])[0].get("message", {}).get("content"),
+        "the streamed text differs",
+        exchange,
+    )
 
 
 # -- embeddings and models -----------------------------------------------------------------------
@@ -432,21 +641,42 @@ def _(probe: Probe, examples: int) -> None:
 
 @check("embeddings.dimensions", "dimensions shortens the vectors", "extension")
 def _(probe: Probe, examples: int) -> None:
-    exchange = probe.post("/embeddings", {"model": probe.embedding_model, "input": "hello", "dimensions": 64, "encoding_format": "float"})
+    exchange = probe.post(
+        "/embeddings",
+        {
+            "model": probe.embedding_model,
+            "input": "hello",
+            "dimensions": 64,
+            "encoding_format": "float",
+        },
+    )
     vector = (ok_json(exchange).get("data") or [{}])[0].get("embedding") or []
     expect(len(vector) == 64, f"{len(vector)} dimensions for dimensions=64", exchange)
 
 
 @check("embeddings.base64", "encoding_format base64 decodes to the float vector", "recommended")
 def _(probe: Probe, examples: int) -> None:
-    floats = ok_json(probe.post("/embeddings", {"model": probe.embedding_model, "input": "hello", "encoding_format": "float"}))
-    exchange = probe.post("/embeddings", {"model": probe.embedding_model, "input": "hello", "encoding_format": "base64"})
+    floats = ok_json(
+        probe.post(
+            "/embeddings",
+            {"model": probe.embedding_model, "input": "hello", "encoding_format": "float"},
+        )
+    )
+    exchange = probe.post(
+        "/embeddings",
+        {"model": probe.embedding_model, "input": "hello", "encoding_format": "base64"},
+    )
     encoded = (ok_json(exchange).get("data") or [{}])[0].get("embedding")
     expect(isinstance(encoded, str), "the embedding is not a base64 string", exchange)
     data = base64.b64decode(encoded)
     decoded = struct.unpack(f"<{len(data) // 4}f", data)
     expected = floats["data"][0]["embedding"]
-    expect(len(decoded) == len(expected) and all(abs(a - b) < 1e-5 for a, b in zip(decoded, expected, strict=True)), "base64 does not decode to the float vector", exchange)
+    expect(
+        len(decoded) == len(expected)
+        and all(abs(a - b) < 1e-5 for a, b in zip(decoded, expected, strict=True)),
+        "base64 does not decode to the float vector",
+        exchange,
+    )
 
 
 @check("models.list", "GET /models lists models with id, object, created and owned_by")
@@ -460,17 +690,40 @@ def _(probe: Probe, examples: int) -> None:
 # -- Responses and stateful flows ----------------------------------------------------------------
 
 
-@check("responses.stream", "Responses streams: event names match type, sequence_number counts up, created first, completed last", "extension")
+@check(
+    "responses.stream",
+    "Responses streams: event names match type, sequence_number counts up, created first, completed last",
+    "extension",
+)
 def _(probe: Probe, examples: int) -> None:
-    exchange = probe.post("/responses", {"model": probe.model, "input": "Say hi", "stream": True, "max_output_tokens": 32})
+    exchange = probe.post(
+        "/responses",
+        {"model": probe.model, "input": "Say hi", "stream": True, "max_output_tokens": 32},
+    )
     expect(exchange.status == 200, f"the stream failed: {exchange.summary()}", exchange)
     events = [e for e in exchange.events if e.data]
     payloads = [orjson.loads(e.data) for e in events]
-    expect(all(e.event == p.get("type") for e, p in zip(events, payloads, strict=True)), "an event name differs from its type", exchange)
+    expect(
+        all(e.event == p.get("type") for e, p in zip(events, payloads, strict=True)),
+        "an event name differs from its type",
+        exchange,
+    )
     numbers = [p.get("sequence_number") for p in payloads]
-    expect(numbers == sorted(numbers) and len(set(numbers)) == len(numbers), "sequence_number does not increase", exchange)
-    expect(payloads[0].get("type") == "response.created", "the first event is not response.created", exchange)
-    expect(payloads[-1].get("type") in ("response.completed", "response.incomplete"), "the last event is not response.completed", exchange)
+    expect(
+        numbers == sorted(numbers) and len(set(numbers)) == len(numbers),
+        "sequence_number does not increase",
+        exchange,
+    )
+    expect(
+        payloads[0].get("type") == "response.created",
+        "the first event is not response.created",
+        exchange,
+    )
+    expect(
+        payloads[-1].get("type") in ("response.completed", "response.incomplete"),
+        "the last event is not response.completed",
+        exchange,
+    )
 
 
 @check("flows.files", "file upload -> retrieve -> content -> delete -> 404", "extension")
@@ -478,13 +731,26 @@ def _(probe: Probe, examples: int) -> None:
     data = b"oai-mock contract file\n"
     files = {"file": ("contract.txt", data, "text/plain")}
     headers = {"Authorization": f"Bearer {probe.api_key}"} if probe.api_key else {}
-    response = probe.http.post(probe.base_url + "/files", files=files, data={"purpose": "assistants"}, headers=headers)
+    response = probe.http.post(
+        probe.base_url + "/files", files=files, data={"purpose": "assistants"}, headers=headers
+    )
     probe.sent += 1
-    created = Exchange("POST", probe.base_url + "/files", headers, "multipart", response.status_code, dict(response.headers), response.content)
+    created = Exchange(
+        "POST",
+        probe.base_url + "/files",
+        headers,
+        "multipart",
+        response.status_code,
+        dict(response.headers),
+        response.content,
+    )
     file_id = ok_json(created).get("id")
     expect(isinstance(file_id, str), "the upload answered no id", created)
     try:
-        expect(ok_json(probe.get(f"/files/{file_id}")).get("id") == file_id, "retrieve answered another file")
+        expect(
+            ok_json(probe.get(f"/files/{file_id}")).get("id") == file_id,
+            "retrieve answered another file",
+        )
         content = probe.get(f"/files/{file_id}/content")
         expect(content.content == data, "the content differs from the bytes uploaded", content)
     finally:
@@ -495,4 +761,8 @@ def _(probe: Probe, examples: int) -> None:
 
 def select(only: set[str] | None = None, include_expensive: bool = False) -> list[Check]:
     """The checks of the given areas (all when None)."""
-    return [c for c in CATALOGUE if (only is None or c.area in only) and (include_expensive or not c.expensive)]
+    return [
+        c
+        for c in CATALOGUE
+        if (only is None or c.area in only) and (include_expensive or not c.expensive)
+    ]

@@ -102,11 +102,18 @@ class Probe:
         if self.sent >= self.budget:
             raise BudgetExhausted(f"the request budget of {self.budget} is used up")
         self.sent += 1
-        all_headers = {"Content-Type": "application/json"} if (body is not None or raw is not None) else {}
+        all_headers = (
+            {"Content-Type": "application/json"} if (body is not None or raw is not None) else {}
+        )
         if authenticate and self.api_key:
             all_headers["Authorization"] = f"Bearer {self.api_key}"
         all_headers.update(headers or {})
-        exchange = Exchange(method, self.base_url + path, all_headers, body if raw is None else raw.decode("utf-8", "replace"))
+        exchange = Exchange(
+            method,
+            self.base_url + path,
+            all_headers,
+            body if raw is None else raw.decode("utf-8", "replace"),
+        )
         content = raw if raw is not None else (orjson.dumps(body) if body is not None else None)
         try:
             response = self.http.request(method, exchange.url, headers=all_headers, content=content)

@@ -20,7 +20,20 @@ from hypothesis import strategies as st
 from oai_mock.spec import load_bundle
 
 WORDS = st.sampled_from(
-    ["hello", "weather", "paris", "summary", "list", "three", "colors", "why", "sky", "blue", "the", "a"]
+    [
+        "hello",
+        "weather",
+        "paris",
+        "summary",
+        "list",
+        "three",
+        "colors",
+        "why",
+        "sky",
+        "blue",
+        "the",
+        "a",
+    ]
 )
 TEXT = st.lists(WORDS, min_size=1, max_size=8).map(" ".join)
 
@@ -60,7 +73,12 @@ def tool_schema() -> st.SearchStrategy[dict[str, Any]]:
             {"type": "array", "items": {"type": "string"}},
         ]
     )
-    names = st.lists(st.sampled_from(["city", "unit", "days", "query", "limit", "flag"]), min_size=1, max_size=3, unique=True)
+    names = st.lists(
+        st.sampled_from(["city", "unit", "days", "query", "limit", "flag"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    )
     return names.flatmap(
         lambda props: st.tuples(*[kinds for _ in props]).map(
             lambda types: {
@@ -88,7 +106,9 @@ def schema_value(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy
         return st.sampled_from([v for v in schema["enum"] if v is not None] or [None])
     if "anyOf" in schema and "properties" not in schema:
         branches = [b for b in schema["anyOf"] if bundle.resolve(b).get("type") != "null"]
-        return st.one_of([schema_value(b, depth + 1) for b in branches[:3]]) if branches else st.none()
+        return (
+            st.one_of([schema_value(b, depth + 1) for b in branches[:3]]) if branches else st.none()
+        )
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -97,15 +117,30 @@ def schema_value(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy
         props = schema.get("properties", {})
         if depth > 4:
             return st.just({})
-        return st.fixed_dictionaries({name: schema_value(props.get(name, {}), depth + 1) for name in required if name in props})
+        return st.fixed_dictionaries(
+            {
+                name: schema_value(props.get(name, {}), depth + 1)
+                for name in required
+                if name in props
+            }
+        )
     if kind == "array":
         low = int(schema.get("minItems", 0))
-        return st.lists(schema_value(schema.get("items", {}), depth + 1), min_size=max(low, 1), max_size=max(low, 1))
+        return st.lists(
+            schema_value(schema.get("items", {}), depth + 1),
+            min_size=max(low, 1),
+            max_size=max(low, 1),
+        )
     if kind == "integer":
-        return st.integers(min_value=int(schema.get("minimum", 0)), max_value=int(schema.get("maximum", max(int(schema.get("minimum", 0)), 10))))
+        return st.integers(
+            min_value=int(schema.get("minimum", 0)),
+            max_value=int(schema.get("maximum", max(int(schema.get("minimum", 0)), 10))),
+        )
     if kind == "number":
-        low = float(schema.get("minimum", 0))
-        return st.floats(min_value=low, max_value=float(schema.get("maximum", low + 1)), allow_nan=False)
+        floor = float(schema.get("minimum", 0))
+        return st.floats(
+            min_value=floor, max_value=float(schema.get("maximum", floor + 1)), allow_nan=False
+        )
     if kind == "boolean":
         return st.booleans()
     if kind == "string":

@@ -1,0 +1,160 @@
+"""Contracts: the faithful mock passes them all; every quirk of the catalogue is detected."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from oai_mock import OpenAIMock
+from oai_mock.contracts import strategies
+from oai_mock.contracts.checks import CATALOGUE
+from oai_mock.contracts.runner import ContractRun, Results
+from oai_mock.mockserver.live import LiveServer
+from oai_mock.mockserver.quirks import CATALOGUE as QUIRKS
+from oai_mock.spec import SchemaChecker, load_bundle
+
+CHECKER = SchemaChecker(load_bundle())
+CHAT_SCHEMA = dict(load_bundle().operation("createChatCompletion").body.schemas["application/json"])  # type: ignore[union-attr]
+
+
+def run_against(mock: OpenAIMock, **options: Any) -> Results:
+    with LiveServer(mock) as server:
+        return ContractRun(server.url, api_key="sk-contract", max_examples=2, **options).execute()
+
+
+def test_every_check_is_documented() -> None:
+    assert len(CATALOGUE) >= 30
+    assert len({c.id for c in CATALOGUE}) == len(CATALOGUE)
+    assert all(
+        c.description and c.source and c.severity in ("required", "recommended", "extension")
+        for c in CATALOGUE
+    )
+
+
+def test_the_faithful_mock_passes_every_contract(figure: Any) -> None:
+    results = run_against(OpenAIMock(api_key="*"))
+    failed = [f"{r.check.id}: {r.message}" for r in results.results if r.outcome != "passed"]
+    figure(
+        f"faithful mock: {results.count('passed')} of {len(results.results)} checks passed ({results.requests} requests)"
+    )
+    assert not failed, "\n".join(failed)
+
+
+@pytest.fixture(scope="module")
+def detection() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for quirk in QUIRKS:
+        results = run_against(OpenAIMock(api_key="*", quirks={quirk.name}))
+        found[quirk.name] = [r.check.id for r in results.results if r.outcome == "failed"]
+    return found
+
+
+def test_every_quirk_is_detected(detection: dict[str, list[str]], figure: Any) -> None:
+    detected = [name for name, failures in detection.items() if failures]
+    table = "; ".join(
+        f"{name} -> {', '.join(failures) or 'MISSED'}" for name, failures in detection.items()
+    )
+    figure(f"detected {len(detected)} of {len(QUIRKS)} quirks: {table}")
+    assert len(detected) == len(QUIRKS), table
+
+
+def test_quirks_are_detected_by_the_checks_that_name_them(detection: dict[str, list[str]]) -> None:
+    expected = {
+        "no-done": "stream.framing",
+        "n-ignored": "chat.n",
+        "usage-wrong-total": "chat.usage",
+        "fastapi-errors": "errors.malformed-json",
+        "500-on-bad-json": "errors.malformed-json",
+        "tool-delta-no-index": "stream.tool-deltas",
+        "changing-chunk-id": "stream.constant-fields",
+        "base64-ignored": "embeddings.base64",
+    }
+    for quirk, check_id in expected.items():
+        assert check_id in detection[quirk], (quirk, detection[quirk])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strategies.chat_body("gpt-4o-mini"))
+def test_generated_chat_bodies_are_strictly_valid(body: dict[str, Any]) -> None:
+    assert CHECKER.is_valid(body, CHAT_SCHEMA), body
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strategies.operation_body("createEmbedding"))
+def test_generic_bodies_are_strictly_valid(body: Any) -> None:
+    schema = load_bundle().operation("createEmbedding").body.schemas["application/json"]  # type: ignore[union-attr]
+    assert CHECKER.is_valid(body, dict(schema)), body
+
+
+@pytest.fixture
+def live() -> Iterator[LiveServer]:
+    with LiveServer(OpenAIMock(quirks={"n-ignored"})) as server:
+        yield server
+
+
+def test_the_command_writes_every_report_and_fails_the_run(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    paths = {ext: tmp_path / f"report.{ext}" for ext in ("json", "xml", "md", "html")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "oai_mock.cli",
+            "contract",
+            "--base-url",
+            live.url,
+            "--only",
+            "chat",
+            "--max-examples",
+            "2",
+            "--json",
+            str(paths["json"]),
+            "--junit",
+            str(paths["xml"]),
+            "--markdown",
+            str(paths["md"]),
+            "--html",
+            str(paths["html"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED chat.n" in result.stdout and "reproduce: curl" in result.stdout
+    report = json.loads(paths["json"].read_text())
+    assert report["failed"] >= 1 and {r["area"] for r in report["results"]} == {"chat"}
+    assert '<testcase classname="contracts.chat" name="chat.n"' in paths["xml"].read_text()
+    assert "| `chat.n` | required | FAIL |" in paths["md"].read_text()
+    assert "<code>chat.n</code>" in paths["html"].read_text()
+
+
+def test_the_command_passes_on_the_faithful_mock() -> None:
+    with LiveServer(OpenAIMock()) as server:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "oai_mock.cli",
+                "contract",
+                "--base-url",
+                server.url,
+                "--only",
+                "errors,models",
+                "--max-examples",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 0, result.stdout
+    assert " 0 failed" in result.stdout
