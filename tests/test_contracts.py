@@ -20,6 +20,8 @@ from oai_mock.mockserver.live import LiveServer
 from oai_mock.mockserver.quirks import CATALOGUE as QUIRKS
 from oai_mock.spec import SchemaChecker, load_bundle
 
+pytest_plugins = ["pytester"]
+
 CHECKER = SchemaChecker(load_bundle())
 CHAT_SCHEMA = dict(load_bundle().operation("createChatCompletion").body.schemas["application/json"])  # type: ignore[union-attr]
 
@@ -158,3 +160,29 @@ def test_the_command_passes_on_the_faithful_mock() -> None:
         )
     assert result.returncode == 0, result.stdout
     assert " 0 failed" in result.stdout
+
+
+def test_contracts_run_as_pytest_tests(pytester: pytest.Pytester) -> None:
+    with LiveServer(OpenAIMock(quirks={"usage-wrong-total"})) as server:
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "no:cacheprovider",
+            "--pyargs",
+            "oai_mock.contracts.test_openai_compatibility",
+            "--oai-contract-url",
+            server.url,
+            "--oai-contract-examples",
+            "1",
+            "-q",
+        )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1 and outcomes.get("passed", 0) >= 30, result.stdout.str()
+    result.stdout.fnmatch_lines(["*test_contract[[]chat.usage[]]*"])
+
+
+def test_contract_tests_skip_without_a_url(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pyargs", "oai_mock.contracts.test_openai_compatibility", "-q"
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("skipped", 0) >= 30 and not outcomes.get("failed")
