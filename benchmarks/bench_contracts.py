@@ -21,7 +21,9 @@ from oai_mock.spec import SchemaChecker, load_bundle
 def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, int]:
     count = {"valid": 0, "all": 0}
 
-    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(strategy)
     def draw(value: Any) -> None:
         count["all"] += 1
@@ -51,9 +53,13 @@ def main() -> None:
 
         resolved = {**bundle.resolve(schema), "$defs": dict(bundle.schemas)}
         theirs, drawn = rate(from_schema(resolved), min(examples, 50), valid)
-        print(f"hypothesis-jsonschema from_schema: {theirs:.1f} valid bodies/s ({drawn} drawn); ratio {ours / max(theirs, 1e-9):.0f}x")
+        print(
+            f"hypothesis-jsonschema from_schema: {theirs:.1f} valid bodies/s ({drawn} drawn); ratio {ours / max(theirs, 1e-9):.0f}x"
+        )
     except Exception as error:  # its current release fails on current Hypothesis: report how
-        print(f"hypothesis-jsonschema from_schema: failed ({type(error).__name__}: {str(error)[:200]})")
+        print(
+            f"hypothesis-jsonschema from_schema: failed ({type(error).__name__}: {str(error)[:200]})"
+        )
         traceback.print_exc(limit=1)
 
 

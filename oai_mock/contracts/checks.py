@@ -759,6 +759,248 @@ def _(probe: Probe, examples: int) -> None:
     error_envelope(gone, 404)
 
 
+def _upload(probe: Probe, name: str, data: bytes, purpose: str) -> str:
+    headers = {"Authorization": f"Bearer {probe.api_key}"} if probe.api_key else {}
+    response = probe.http.post(
+        probe.base_url + "/files",
+        files={"file": (name, data, "application/octet-stream")},
+        data={"purpose": purpose},
+        headers=headers,
+    )
+    probe.sent += 1
+    exchange = Exchange(
+        "POST",
+        probe.base_url + "/files",
+        headers,
+        "multipart",
+        response.status_code,
+        dict(response.headers),
+        response.content,
+    )
+    file_id = ok_json(exchange).get("id")
+    expect(isinstance(file_id, str), "the upload answered no id", exchange)
+    return str(file_id)
+
+
+def _poll(
+    probe: Probe, path: str, done: set[str], attempts: int = 20
+) -> tuple[Exchange, dict[str, Any]]:
+    exchange = probe.get(path)
+    value = ok_json(exchange)
+    for _ in range(attempts):
+        if value.get("status") in done:
+            break
+        exchange = probe.get(path)
+        value = ok_json(exchange)
+    return exchange, value
+
+
+@check(
+    "responses.final-equals-retrieved",
+    "the streamed final response equals the one retrieved afterwards",
+    "extension",
+)
+def _(probe: Probe, examples: int) -> None:
+    exchange = probe.post(
+        "/responses",
+        {"model": probe.model, "input": "Say hi", "stream": True, "max_output_tokens": 32},
+    )
+    expect(exchange.status == 200, f"the stream failed: {exchange.summary()}", exchange)
+    final = orjson.loads([e for e in exchange.events if e.data][-1].data).get("response") or {}
+    expect(isinstance(final.get("id"), str), "the last event carries no response", exchange)
+    retrieved = probe.get(f"/responses/{final['id']}")
+    stored = ok_json(retrieved)
+    expect(
+        stored.get("output") == final.get("output"),
+        "the retrieved response differs from the streamed one",
+        retrieved,
+    )
+
+
+@check(
+    "flows.previous-response",
+    "previous_response_id chains a second turn onto the first",
+    "extension",
+)
+def _(probe: Probe, examples: int) -> None:
+    first = ok_json(
+        probe.post(
+            "/responses",
+            {"model": probe.model, "input": "My name is Ada.", "max_output_tokens": 32},
+        )
+    )
+    exchange = probe.post(
+        "/responses",
+        {
+            "model": probe.model,
+            "input": "What is my name?",
+            "previous_response_id": first.get("id"),
+            "max_output_tokens": 32,
+        },
+    )
+    second = ok_json(exchange)
+    expect(
+        second.get("previous_response_id") == first.get("id"),
+        "previous_response_id is not echoed",
+        exchange,
+    )
+    expect(
+        (second.get("usage") or {}).get("input_tokens", 0)
+        > (first.get("usage") or {}).get("input_tokens", 0),
+        "the second turn's input does not include the first",
+        exchange,
+    )
+
+
+@check(
+    "flows.vector-store",
+    "a file attached to a vector store reaches completed and is counted",
+    "extension",
+)
+def _(probe: Probe, examples: int) -> None:
+    file_id = _upload(probe, "contract.txt", b"oai-mock contract vector store text", "assistants")
+    store = ok_json(probe.post("/vector_stores", {"name": "oai-mock-contract"}))
+    try:
+        probe.post(
+            f"/vector_stores/{store['id']}/files",
+            {"file_id": file_id},
+            headers={"OpenAI-Beta": "assistants=v2"},
+        )
+        exchange, attached = _poll(
+            probe,
+            f"/vector_stores/{store['id']}/files/{file_id}",
+            {"completed", "failed", "cancelled"},
+        )
+        expect(
+            attached.get("status") == "completed",
+            f"the file is {attached.get('status')!r}",
+            exchange,
+        )
+        counted = probe.get(f"/vector_stores/{store['id']}")
+        expect(
+            (ok_json(counted).get("file_counts") or {}).get("completed") == 1,
+            "file_counts.completed is not 1",
+            counted,
+        )
+    finally:
+        probe.send("DELETE", f"/vector_stores/{store['id']}")
+        probe.send("DELETE", f"/files/{file_id}")
+
+
+@check(
+    "flows.assistants-run",
+    "an assistants run with a function tool asks for it, takes the output and completes",
+    "extension",
+)
+def _(probe: Probe, examples: int) -> None:
+    beta = {"OpenAI-Beta": "assistants=v2"}
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "parameters": {
+                "type": "object",
+                "properties": {"q": {"type": "string"}},
+                "required": ["q"],
+            },
+        },
+    }
+    assistant = ok_json(
+        probe.post("/assistants", {"model": probe.model, "tools": [tool]}, headers=beta)
+    )
+    try:
+        thread = ok_json(
+            probe.post(
+                "/threads", {"messages": [{"role": "user", "content": "Look up x."}]}, headers=beta
+            )
+        )
+        run = ok_json(
+            probe.post(
+                f"/threads/{thread['id']}/runs",
+                {
+                    "assistant_id": assistant["id"],
+                    "tool_choice": {"type": "function", "function": {"name": "lookup"}},
+                },
+                headers=beta,
+            )
+        )
+        exchange, run = _poll(
+            probe,
+            f"/threads/{thread['id']}/runs/{run['id']}",
+            {"requires_action", "completed", "failed", "cancelled", "expired", "incomplete"},
+        )
+        expect(
+            run.get("status") == "requires_action",
+            f"the run is {run.get('status')!r}, not requires_action",
+            exchange,
+        )
+        calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get(
+            "tool_calls"
+        ) or []
+        expect(bool(calls), "requires_action without tool calls", exchange)
+        outputs = [{"tool_call_id": c["id"], "output": "42"} for c in calls]
+        probe.post(
+            f"/threads/{thread['id']}/runs/{run['id']}/submit_tool_outputs",
+            {"tool_outputs": outputs},
+            headers=beta,
+        )
+        exchange, run = _poll(
+            probe,
+            f"/threads/{thread['id']}/runs/{run['id']}",
+            {"completed", "failed", "cancelled", "expired", "incomplete"},
+        )
+        expect(
+            run.get("status") == "completed",
+            f"after the outputs the run is {run.get('status')!r}",
+            exchange,
+        )
+    finally:
+        probe.send("DELETE", f"/assistants/{assistant['id']}", headers=beta)
+
+
+@check(
+    "flows.batch",
+    "a batch of chat lines completes with one output line each",
+    "extension",
+    expensive=True,
+)
+def _(probe: Probe, examples: int) -> None:
+    line = {
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": probe.model,
+            "messages": [{"role": "user", "content": "hi"}],
+            "max_tokens": 8,
+        },
+    }
+    data = b"".join(orjson.dumps({**line, "custom_id": f"c{i}"}) + b"\n" for i in range(2))
+    file_id = _upload(probe, "contract.jsonl", data, "batch")
+    batch = ok_json(
+        probe.post(
+            "/batches",
+            {
+                "input_file_id": file_id,
+                "endpoint": "/v1/chat/completions",
+                "completion_window": "24h",
+            },
+        )
+    )
+    exchange, batch = _poll(
+        probe,
+        f"/batches/{batch['id']}",
+        {"completed", "failed", "expired", "cancelled"},
+        attempts=60,
+    )
+    expect(batch.get("status") == "completed", f"the batch is {batch.get('status')!r}", exchange)
+    output = probe.get(f"/files/{batch['output_file_id']}/content")
+    expect(
+        len(output.content.strip().splitlines()) == 2,
+        "the output file does not hold one line per request",
+        output,
+    )
+
+
 def select(only: set[str] | None = None, include_expensive: bool = False) -> list[Check]:
     """The checks of the given areas (all when None)."""
     return [

@@ -131,9 +131,12 @@ class OpenAIMock:
 
     # -- the engine ----------------------------------------------------------------------------
 
-    def handle(self, request: MockRequest, *, record: bool = True) -> MockResponse:
+    def handle(
+        self, request: MockRequest, *, record: bool = True, authenticate: bool = True
+    ) -> MockResponse:
         """Answer one request. Never raises: every failure is an answer in OpenAI's shape.
-        ``record=False`` keeps the request out of the journal (the mock's own batch lines)."""
+        ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
+        the key check (both for the mock's own batch lines)."""
         call: Call | None = None
         try:
             if request.path.startswith(IMAGE_PATH) and request.method == "GET":
@@ -141,7 +144,8 @@ class OpenAIMock:
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
-            self._authenticate(request)
+            if authenticate:
+                self._authenticate(request)
             call = parse_call(
                 match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
             )

@@ -195,7 +195,7 @@ def _run_lines(mock: OpenAIMock, record: dict[str, Any]) -> None:
         request = MockRequest.from_url(
             "POST", line["url"], {"content-type": "application/json"}, orjson.dumps(line["body"])
         )
-        response = mock.handle(request, record=False)
+        response = mock.handle(request, record=False, authenticate=False)
         request_id = response.header("x-request-id")
         body = orjson.loads(response.body) if response.body else None
         entry = {"id": mock.ids.next("batch_req_"), "custom_id": line["custom_id"]}
