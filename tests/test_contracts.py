@@ -41,7 +41,7 @@ def test_every_check_is_documented() -> None:
 
 
 def test_the_faithful_mock_passes_every_contract(figure: Any) -> None:
-    results = run_against(OpenAIMock(api_key="*"), include_expensive=True)
+    results = run_against(OpenAIMock(api_key="*", strict_models=True), include_expensive=True)
     failed = [f"{r.check.id}: {r.message}" for r in results.results if r.outcome != "passed"]
     figure(
         f"faithful mock: {results.count('passed')} of {len(results.results)} checks passed ({results.requests} requests)"
@@ -53,7 +53,7 @@ def test_the_faithful_mock_passes_every_contract(figure: Any) -> None:
 def detection() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for quirk in QUIRKS:
-        results = run_against(OpenAIMock(api_key="*", quirks={quirk.name}))
+        results = run_against(OpenAIMock(api_key="*", strict_models=True, quirks={quirk.name}))
         found[quirk.name] = [r.check.id for r in results.results if r.outcome == "failed"]
     return found
 
@@ -86,6 +86,28 @@ def test_quirks_are_detected_by_the_checks_that_name_them(detection: dict[str, l
 @given(strategies.chat_body("gpt-4o-mini"))
 def test_generated_chat_bodies_are_strictly_valid(body: dict[str, Any]) -> None:
     assert CHECKER.is_valid(body, CHAT_SCHEMA), body
+
+
+@pytest.mark.parametrize(
+    ("op_id", "strategy"),
+    [
+        ("createCompletion", strategies.completion_body("gpt-3.5-turbo-instruct")),
+        ("createModeration", strategies.moderation_body()),
+        ("createResponse", strategies.responses_body("gpt-4o")),
+        ("createImage", strategies.image_body()),
+        ("createSpeech", strategies.speech_body()),
+        ("createEmbedding", strategies.embedding_body("text-embedding-3-small")),
+    ],
+)
+def test_openai_aware_strategies_are_strictly_valid(op_id: str, strategy: Any) -> None:
+    schema = dict(load_bundle().operation(op_id).body.schemas["application/json"])  # type: ignore[union-attr]
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategy)
+    def valid(body: Any) -> None:
+        assert CHECKER.is_valid(body, schema), body
+
+    valid()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -140,7 +162,7 @@ def test_the_command_writes_every_report_and_fails_the_run(
 
 
 def test_the_command_passes_on_the_faithful_mock() -> None:
-    with LiveServer(OpenAIMock()) as server:
+    with LiveServer(OpenAIMock(strict_models=True)) as server:
         result = subprocess.run(
             [
                 sys.executable,
@@ -176,7 +198,8 @@ def test_contracts_run_as_pytest_tests(pytester: pytest.Pytester) -> None:
             "-q",
         )
     outcomes = result.parseoutcomes()
-    assert outcomes.get("failed") == 1 and outcomes.get("passed", 0) >= 34, result.stdout.str()
+    failed = outcomes.get("failed")
+    assert failed == 2 and outcomes.get("passed", 0) >= 34, result.stdout.str()  # + unknown-model
     result.stdout.fnmatch_lines(["*test_contract[[]chat.usage[]]*"])
 
 

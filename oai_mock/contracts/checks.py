@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from oai_mock.contracts import strategies
-from oai_mock.contracts.probe import Exchange, Probe
+from oai_mock.contracts.probe import BudgetExhausted, Exchange, Probe
 
 Severity = Literal["required", "recommended", "extension"]
 REFERENCE = "OpenAI API reference"
@@ -99,13 +99,22 @@ def prop(
     @given(strategy)
     def run(value: Any) -> None:
         seen["example"] = value
-        test(value)
+        try:
+            test(value)
+        except CheckFailed as failure:
+            seen.setdefault("first", failure)
+            raise
 
     try:
         run()
     except CheckFailed as failure:
         failure.example = seen.get("example")
         raise
+    except BudgetExhausted:
+        first = seen.get("first")
+        if first is None:
+            raise
+        raise first from None  # the budget ran out while shrinking: report what was found
 
 
 def chat(probe: Probe, **body: Any) -> Exchange:
@@ -685,6 +694,106 @@ def _(probe: Probe, examples: int) -> None:
     value = ok_json(exchange)
     problems = schema_problems(probe, "listModels", value)
     expect(not problems, "; ".join(problems[:3]), exchange)
+
+
+# -- other endpoints ----------------------------------------------------------------------------
+
+
+def _schema_property(
+    probe: Probe, examples: int, op_id: str, path: str, strategy: st.SearchStrategy[Any]
+) -> None:
+    def test(body: dict[str, Any]) -> None:
+        exchange = probe.post(path, body)
+        problems = schema_problems(probe, op_id, ok_json(exchange))
+        expect(not problems, "; ".join(problems[:3]), exchange)
+
+    prop(probe, examples, strategy, test)
+
+
+@check("completions.schema", "legacy completions conform to the response schema", "extension")
+def _(probe: Probe, examples: int) -> None:
+    _schema_property(
+        probe, examples, "createCompletion", "/completions", strategies.completion_body(probe.model)
+    )
+
+
+@check(
+    "moderations.schema",
+    "moderations conform to the response schema, one result per input",
+    "extension",
+)
+def _(probe: Probe, examples: int) -> None:
+    _schema_property(
+        probe, examples, "createModeration", "/moderations", strategies.moderation_body()
+    )
+
+
+@check("responses.schema", "Responses conform to the response schema", "extension")
+def _(probe: Probe, examples: int) -> None:
+    _schema_property(
+        probe, examples, "createResponse", "/responses", strategies.responses_body(probe.model)
+    )
+
+
+@check(
+    "images.schema",
+    "image generations conform to the schema and carry PNG data",
+    "extension",
+    expensive=True,
+)
+def _(probe: Probe, examples: int) -> None:
+    def test(body: dict[str, Any]) -> None:
+        exchange = probe.post("/images/generations", body)
+        value = ok_json(exchange)
+        problems = schema_problems(probe, "createImage", value)
+        expect(not problems, "; ".join(problems[:3]), exchange)
+        data = base64.b64decode((value.get("data") or [{}])[0].get("b64_json") or "")
+        expect(data.startswith(b"\x89PNG"), "b64_json is not a PNG", exchange)
+
+    prop(probe, examples, strategies.image_body(), test)
+
+
+@check(
+    "audio.speech",
+    "speech answers audio bytes of the requested format",
+    "extension",
+    expensive=True,
+)
+def _(probe: Probe, examples: int) -> None:
+    signatures = {
+        "mp3": (b"\xff", b"ID3"),
+        "wav": (b"RIFF",),
+        "opus": (b"OggS",),
+        "flac": (b"fLaC",),
+        "aac": (b"\xff",),
+        "pcm": (b"",),
+    }
+
+    def test(body: dict[str, Any]) -> None:
+        exchange = probe.post("/audio/speech", body)
+        expect(
+            exchange.status == 200 and bool(exchange.content),
+            f"no audio: {exchange.summary()}",
+            exchange,
+        )
+        expect(
+            exchange.content.startswith(signatures[body["response_format"]]),
+            f"not {body['response_format']} audio",
+            exchange,
+        )
+
+    prop(probe, examples, strategies.speech_body(), test)
+
+
+@check("errors.unknown-model", "an unknown model gets a 404 (model_not_found)", "recommended")
+def _(probe: Probe, examples: int) -> None:
+    exchange = chat(probe, model="oai-contract-no-such-model")
+    error = error_envelope(exchange, (400, 404))
+    expect(
+        exchange.status == 404 or error.get("code") == "model_not_found",
+        f"status {exchange.status}, code {error.get('code')!r}",
+        exchange,
+    )
 
 
 # -- Responses and stateful flows ----------------------------------------------------------------

@@ -5,6 +5,7 @@ exchange for the report."""
 from __future__ import annotations
 
 import shlex
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,21 @@ from oai_mock.sse import ServerSentEvent, decode_sse
 
 class BudgetExhausted(Exception):
     """The run reached its request budget."""
+
+
+class Budget:
+    """The requests a whole run may send, shared by the checks (thread-safe)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        with self._lock:
+            if self.used >= self.total:
+                raise BudgetExhausted(f"the request budget of {self.total} is used up")
+            self.used += 1
 
 
 @dataclass
@@ -74,7 +90,7 @@ class Probe:
         embedding_model: str,
         profile: Profile = "strict",
         timeout: float = 60.0,
-        budget: int = 500,
+        budget: int | Budget = 500,
         http_client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -82,7 +98,7 @@ class Probe:
         self.model = model
         self.embedding_model = embedding_model
         self.profile = profile
-        self.budget = budget
+        self.budget = budget if isinstance(budget, Budget) else Budget(budget)
         self.sent = 0
         self.http = http_client or httpx.Client(timeout=timeout)
         self.bundle = load_bundle()
@@ -99,8 +115,7 @@ class Probe:
         headers: dict[str, str] | None = None,
         authenticate: bool = True,
     ) -> Exchange:
-        if self.sent >= self.budget:
-            raise BudgetExhausted(f"the request budget of {self.budget} is used up")
+        self.budget.take()
         self.sent += 1
         all_headers = (
             {"Content-Type": "application/json"} if (body is not None or raw is not None) else {}

@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from oai_mock.contracts.checks import Check, CheckFailed, CheckSkipped, select
-from oai_mock.contracts.probe import BudgetExhausted, Probe
+from oai_mock.contracts.probe import Budget, BudgetExhausted, Probe
 from oai_mock.spec import Profile
 
 Outcome = Literal["passed", "failed", "skipped"]
@@ -113,7 +113,7 @@ class ContractRun:
         self.concurrency = max(1, concurrency)
         self.http_client = http_client
 
-    def _probe(self, model: str, budget: int) -> Probe:
+    def _probe(self, model: str, budget: int | Budget) -> Probe:
         client = self.http_client() if self.http_client else None
         return Probe(
             self.base_url,
@@ -147,11 +147,11 @@ class ContractRun:
         started = time.perf_counter()
         model = self.pick_model()
         results = Results(self.base_url, model, self.profile)
-        per_check_budget = max(1, self.budget // max(1, len(self.checks)))
+        budget = Budget(self.budget)
         spent: list[int] = []
 
         def run_one(check: Check) -> Result:
-            probe = self._probe(model, per_check_budget)
+            probe = self._probe(model, budget)
             begun = time.perf_counter()
             try:
                 check.run(probe, self.max_examples)

@@ -96,6 +96,66 @@ def embedding_body(model: str) -> st.SearchStrategy[dict[str, Any]]:
     return inputs.map(lambda value: {"model": model, "input": value})
 
 
+def completion_body(model: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A legacy completion request: a prompt string or list, small max_tokens."""
+    prompts = st.one_of(TEXT, st.lists(TEXT, min_size=1, max_size=2))
+    return st.tuples(prompts, st.integers(min_value=1, max_value=16)).map(
+        lambda parts: {"model": model, "prompt": parts[0], "max_tokens": parts[1]}
+    )
+
+
+def moderation_body() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(TEXT, st.lists(TEXT, min_size=1, max_size=3)).map(
+        lambda value: {"input": value}
+    )
+
+
+def responses_body(model: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A Responses request: text or message input, optional instructions, small output."""
+    messages = st.lists(
+        st.builds(lambda t: {"role": "user", "content": t}, TEXT), min_size=1, max_size=2
+    )
+    inputs = st.one_of(TEXT, messages)
+    optional = st.fixed_dictionaries(
+        {}, optional={"instructions": TEXT, "temperature": st.sampled_from([0, 1])}
+    )
+    return st.tuples(inputs, optional).map(
+        lambda parts: {"model": model, "input": parts[0], "max_output_tokens": 32, **parts[1]}
+    )
+
+
+def image_body(model: str = "dall-e-2") -> st.SearchStrategy[dict[str, Any]]:
+    sizes = st.sampled_from(["256x256", "512x512"])
+    return st.tuples(TEXT, sizes).map(
+        lambda parts: {
+            "model": model,
+            "prompt": parts[0],
+            "size": parts[1],
+            "n": 1,
+            "response_format": "b64_json",
+        }
+    )
+
+
+def speech_body(model: str = "tts-1") -> st.SearchStrategy[dict[str, Any]]:
+    formats = st.sampled_from(["mp3", "wav", "opus", "flac", "aac", "pcm"])
+    return st.tuples(TEXT, formats).map(
+        lambda parts: {
+            "model": model,
+            "voice": "alloy",
+            "input": parts[0],
+            "response_format": parts[1],
+        }
+    )
+
+
+def upload_file() -> st.SearchStrategy[tuple[str, bytes]]:
+    """A file for the files API: a name and a few lines of text."""
+    return st.tuples(
+        st.sampled_from(["notes.txt", "data.jsonl"]), st.lists(TEXT, min_size=1, max_size=4)
+    ).map(lambda parts: (parts[0], ("\n".join(parts[1]) + "\n").encode()))
+
+
 def schema_value(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
     """Valid values for a bundle schema (required properties only, shallow)."""
     bundle = load_bundle()

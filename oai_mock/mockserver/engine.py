@@ -99,6 +99,7 @@ class OpenAIMock:
         self_check: bool | None = None,
         accept_unknown_arguments: bool = False,
         quirks: Iterable[str] = (),
+        strict_models: bool = False,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -117,6 +118,7 @@ class OpenAIMock:
             self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
         self.self_check = self_check
         self.quirks = quirks_module.check_names(set(quirks))
+        self.strict_models = strict_models
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )

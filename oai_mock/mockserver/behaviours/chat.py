@@ -12,6 +12,7 @@ import orjson
 from oai_mock.mockserver import streams
 from oai_mock.mockserver.behaviours import text
 from oai_mock.mockserver.behaviours.instances import SchemaError, instance_for
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
@@ -39,6 +40,7 @@ def create_chat_completion(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
 
 def build_completion(call: Call, mock: OpenAIMock) -> JSON:
     body = call.json
+    require_model(mock, body.get("model"))
     model = str(body.get("model") or call.deployment or "gpt-4o-mini")
     messages: list[Any] = list(body.get("messages") or [])
     n = int(body.get("n") or 1)

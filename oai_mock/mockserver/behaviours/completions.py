@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from oai_mock.mockserver import streams
 from oai_mock.mockserver.behaviours import text
 from oai_mock.mockserver.behaviours.chat import fingerprint
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
@@ -31,6 +32,7 @@ def prompts_of(prompt: Any) -> list[str]:
 
 def create_completion(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
     body = call.json
+    require_model(mock, body.get("model"))
     model = str(body.get("model"))
     n = int(body.get("n") or 1)
     limit = body.get("max_tokens", DEFAULT_MAX_TOKENS)

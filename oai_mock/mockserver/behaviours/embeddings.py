@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver.behaviours import text
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.requests import Call
 
@@ -35,6 +36,7 @@ WORD = re.compile(r"\w+")
 
 def create_embedding(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     body = call.json
+    require_model(mock, body.get("model"))
     model = str(body.get("model"))
     full = MODEL_DIMENSIONS.get(model, 1536)
     dimensions = body.get("dimensions")

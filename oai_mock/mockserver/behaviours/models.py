@@ -93,3 +93,13 @@ def delete_model(call: Call, mock: OpenAIMock) -> dict[str, Any]:
             "model_not_found",
         )
     return {"id": name, "object": "model", "deleted": True}
+
+
+def require_model(mock: OpenAIMock, model: object) -> None:
+    """With ``strict_models``, a model outside the catalogue gets OpenAI's 404."""
+    if mock.strict_models and isinstance(model, str) and mock.state.get(KIND, model) is None:
+        raise not_found(
+            f"The model `{model}` does not exist or you do not have access to it.",
+            "model",
+            "model_not_found",
+        )

@@ -12,6 +12,7 @@ import orjson
 from oai_mock.mockserver import streams
 from oai_mock.mockserver.behaviours import text
 from oai_mock.mockserver.behaviours.chat import _instance
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.errors import invalid_request, not_found
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
@@ -99,6 +100,7 @@ def _conversation_id(body: JSON) -> str | None:
 
 def build_response(call: Call, mock: OpenAIMock) -> tuple[JSON, list[JSON], list[JSON]]:
     body = call.json
+    require_model(mock, body.get("model"))
     model = str(body.get("model") or "gpt-4o-mini")
     context = _context(call, mock)
     items = input_items(body.get("input"), mock)
