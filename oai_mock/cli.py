@@ -136,6 +136,7 @@ def _contract(args: argparse.Namespace) -> int:
         budget=args.budget,
         concurrency=args.concurrency,
         include_expensive=args.expensive,
+        seed=args.seed,
     )
     if not run.checks:
         print(f"oai-mock: no check in the areas {areas}", file=sys.stderr)

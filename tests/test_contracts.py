@@ -209,3 +209,14 @@ def test_contract_tests_skip_without_a_url(pytester: pytest.Pytester) -> None:
     )
     outcomes = result.parseoutcomes()
     assert outcomes.get("skipped", 0) >= 30 and not outcomes.get("failed")
+
+
+def test_the_seed_makes_runs_reproducible() -> None:
+    def bodies(seed: int) -> list[bytes]:
+        mock = OpenAIMock()
+        with LiveServer(mock) as server:
+            ContractRun(server.url, only=["chat"], max_examples=3, seed=seed).execute()
+        return [e.raw_body for e in mock.journal.calls("chat")]
+
+    assert bodies(5) == bodies(5)
+    assert bodies(5) != bodies(6)

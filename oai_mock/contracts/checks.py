@@ -17,6 +17,7 @@ from typing import Any, Literal
 import jsonschema_rs
 import orjson
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from oai_mock.contracts import strategies
@@ -88,11 +89,11 @@ def prop(
     """Run ``test`` on ``examples`` generated inputs; report the shrunk failing one."""
     seen: dict[str, Any] = {}
 
+    @hypothesis_seed(probe.seed)
     @settings(
         max_examples=examples,
         deadline=None,
         database=None,
-        derandomize=True,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.generate, Phase.shrink],
     )

@@ -92,7 +92,10 @@ class Probe:
         timeout: float = 60.0,
         budget: int | Budget = 500,
         http_client: httpx.Client | None = None,
+        seed: int = 0,
     ) -> None:
+        self.seed = seed
+        """Seeds the generated examples: the same seed sends the same requests."""
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.model = model

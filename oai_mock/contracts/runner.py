@@ -100,7 +100,9 @@ class ContractRun:
         concurrency: int = 1,
         include_expensive: bool = False,
         http_client: Callable[[], httpx.Client] | None = None,
+        seed: int = 0,
     ) -> None:
+        self.seed = seed
         self.base_url = base_url
         self.api_key = api_key
         self.model = model
@@ -124,6 +126,7 @@ class ContractRun:
             timeout=self.timeout,
             budget=budget,
             http_client=client,
+            seed=self.seed,
         )
 
     def pick_model(self) -> str:
