@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Required
+from typing import Any, Literal
 
-from typing_extensions import TypedDict
+from typing_extensions import Required, TypedDict
 
 
 class ApplyPatchToolParamParam(TypedDict, total=False):
