@@ -123,37 +123,34 @@ class _LineSplitter:
         return [line for line in rest.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 
-def decode_sse(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
-    """Decode a byte stream into events."""
-    splitter = _LineSplitter()
-    decoder = SSEDecoder()
-    for chunk in chunks:
-        for line in splitter.feed(chunk):
-            event = decoder.feed_line(line)
-            if event is not None:
-                yield event
-    for line in splitter.close():
+def _feed(splitter: _LineSplitter, decoder: SSEDecoder, chunk: bytes) -> list[ServerSentEvent]:
+    events = []
+    for line in splitter.feed(chunk):
         event = decoder.feed_line(line)
         if event is not None:
-            yield event
+            events.append(event)
+    return events
+
+
+def _finish(splitter: _LineSplitter, decoder: SSEDecoder) -> list[ServerSentEvent]:
+    events = [e for e in (decoder.feed_line(line) for line in splitter.close()) if e is not None]
     last = decoder.flush()
-    if last is not None:
-        yield last
+    return [*events, last] if last is not None else events
+
+
+def decode_sse(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
+    """Decode a byte stream into events."""
+    splitter, decoder = _LineSplitter(), SSEDecoder()
+    for chunk in chunks:
+        yield from _feed(splitter, decoder, chunk)
+    yield from _finish(splitter, decoder)
 
 
 async def adecode_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEvent]:
     """Decode an async byte stream into events."""
-    splitter = _LineSplitter()
-    decoder = SSEDecoder()
+    splitter, decoder = _LineSplitter(), SSEDecoder()
     async for chunk in chunks:
-        for line in splitter.feed(chunk):
-            event = decoder.feed_line(line)
-            if event is not None:
-                yield event
-    for line in splitter.close():
-        event = decoder.feed_line(line)
-        if event is not None:
+        for event in _feed(splitter, decoder, chunk):
             yield event
-    last = decoder.flush()
-    if last is not None:
-        yield last
+    for event in _finish(splitter, decoder):
+        yield event

@@ -118,6 +118,16 @@ def prop(
         raise first from None  # the budget ran out while shrinking: report what was found
 
 
+def first_choice(exchange: Exchange) -> dict[str, Any]:
+    """The first choice of a chat answer (empty when there is none)."""
+    choice: dict[str, Any] = (ok_json(exchange).get("choices") or [{}])[0]
+    return choice
+
+
+def reply_text(exchange: Exchange) -> str:
+    return str((first_choice(exchange).get("message") or {}).get("content") or "")
+
+
 def chat(probe: Probe, **body: Any) -> Exchange:
     payload = {
         "model": probe.model,
@@ -245,7 +255,7 @@ def _(probe: Probe, examples: int) -> None:
         max_tokens=1,
         messages=[{"role": "user", "content": "Write a long story about the sea."}],
     )
-    choice = (ok_json(exchange).get("choices") or [{}])[0]
+    choice = first_choice(exchange)
     expect(
         choice.get("finish_reason") in FINISH_REASONS,
         f"finish_reason {choice.get('finish_reason')!r}",
@@ -275,14 +285,12 @@ def _(probe: Probe, examples: int) -> None:
 
 @check("chat.stop", "stop sequences end the reply before them")
 def _(probe: Probe, examples: int) -> None:
-    first = ok_json(chat(probe, seed=7))
-    content = (first.get("choices") or [{}])[0].get("message", {}).get("content") or ""
-    words = content.split()
+    words = reply_text(chat(probe, seed=7)).split()
     if len(words) < 3:
         raise CheckSkipped("the reply is too short to pick a stop sequence from")
     stop = words[2]
     exchange = chat(probe, seed=7, stop=[stop])
-    text = (ok_json(exchange).get("choices") or [{}])[0].get("message", {}).get("content") or ""
+    text = reply_text(exchange)
     expect(stop not in text, f"the reply still contains the stop sequence {stop!r}", exchange)
 
 
@@ -305,7 +313,7 @@ def _(probe: Probe, examples: int) -> None:
 def _tool_test(probe: Probe, schema: dict[str, Any], tool_choice: Any) -> None:
     tool = {"type": "function", "function": {"name": "lookup", "parameters": schema}}
     exchange = chat(probe, tools=[tool], tool_choice=tool_choice, max_tokens=200)
-    choice = (ok_json(exchange).get("choices") or [{}])[0]
+    choice = first_choice(exchange)
     calls = (choice.get("message") or {}).get("tool_calls") or []
     expect(bool(calls), "no tool call although one was forced", exchange)
     arguments = calls[0].get("function", {}).get("arguments")
@@ -361,7 +369,7 @@ def _(probe: Probe, examples: int) -> None:
         "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
     }
     exchange = chat(probe, tools=[tool], tool_choice="none")
-    message = (ok_json(exchange).get("choices") or [{}])[0].get("message") or {}
+    message = first_choice(exchange).get("message") or {}
     expect(not message.get("tool_calls"), "a tool call although tool_choice was 'none'", exchange)
 
 
@@ -373,7 +381,7 @@ def _(probe: Probe, examples: int) -> None:
         messages=[{"role": "user", "content": "Answer in JSON: a color."}],
         max_tokens=200,
     )
-    content = (ok_json(exchange).get("choices") or [{}])[0].get("message", {}).get("content") or ""
+    content = reply_text(exchange)
     try:
         expect(
             isinstance(orjson.loads(content), dict),
@@ -417,7 +425,7 @@ def _(probe: Probe, examples: int) -> None:
 )
 def _(probe: Probe, examples: int) -> None:
     exchange = chat(probe, logprobs=True, top_logprobs=2)
-    choice = (ok_json(exchange).get("choices") or [{}])[0]
+    choice = first_choice(exchange)
     entries = (choice.get("logprobs") or {}).get("content") or []
     expect(
         isinstance(entries, list) and bool(entries),
@@ -442,9 +450,9 @@ def _(probe: Probe, examples: int) -> None:
 def _(probe: Probe, examples: int) -> None:
     first = chat(probe, seed=42, temperature=0)
     second = chat(probe, seed=42, temperature=0)
-    a = (ok_json(first).get("choices") or [{}])[0].get("message", {}).get("content")
-    b = (ok_json(second).get("choices") or [{}])[0].get("message", {}).get("content")
-    expect(a == b, "two seeded requests answered differently", second)
+    expect(
+        reply_text(first) == reply_text(second), "two seeded requests answered differently", second
+    )
 
 
 # -- chat streams --------------------------------------------------------------------------------
