@@ -102,11 +102,12 @@ class IdFactory:
             self._counters.clear()
 
 
+# Byte -> base62 character: one `bytes.translate` turns a digest into an id (this runs twice
+# for every request the mock serves: the object's id and the x-request-id).
+_BASE62 = bytes(ord(ALPHABET[b % 62]) for b in range(256))
+
+
 def token(key: str, length: int = 24) -> str:
-    """A base62 string derived from ``key``."""
-    digest = int.from_bytes(hashlib.sha256(key.encode()).digest(), "big")
-    out = []
-    for _ in range(length):
-        digest, rest = divmod(digest, 62)
-        out.append(ALPHABET[rest])
-    return "".join(out)
+    """A base62 string of ``length`` (at most 64) characters derived from ``key``."""
+    digest = hashlib.blake2b(key.encode(), digest_size=length).digest()
+    return digest.translate(_BASE62).decode("ascii")

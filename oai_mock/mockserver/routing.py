@@ -44,14 +44,16 @@ class Router:
     """
 
     def __init__(self, operations: Iterable[Operation]) -> None:
-        self._by_length: dict[int, list[_Route]] = {}
+        # Routes bucketed by segment count and first segment: a request only tries the few
+        # routes that can match it (None holds routes that start with a parameter).
+        self._buckets: dict[tuple[int, str | None], list[_Route]] = {}
         for op in operations:
             parts = op.path_template.strip("/").split("/")
             segments = tuple(None if p.startswith("{") else p for p in parts)
             names = tuple(p[1:-1] for p in parts if p.startswith("{"))
             route = _Route(op, segments, names, sum(s is not None for s in segments))
-            self._by_length.setdefault(len(parts), []).append(route)
-        for routes in self._by_length.values():
+            self._buckets.setdefault((len(parts), segments[0]), []).append(route)
+        for routes in self._buckets.values():
             routes.sort(key=lambda r: (-r.static_count, -len(r.operation.literal_query)))
 
     def match(self, method: str, path: str, query: Sequence[tuple[str, str]] = ()) -> RouteMatch:
@@ -59,7 +61,11 @@ class Router:
         parts = api_path.strip("/").split("/")
         allowed: list[str] = []
         query_pairs = set(query)
-        for route in self._by_length.get(len(parts), ()):
+        candidates = [
+            *self._buckets.get((len(parts), parts[0]), ()),
+            *self._buckets.get((len(parts), None), ()),
+        ]
+        for route in candidates:
             params = _bind(route, parts)
             if params is None:
                 continue
