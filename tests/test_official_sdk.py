@@ -154,6 +154,20 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+def run_async_scenario(call: Callable[[Any], Any], make_client: Callable[[], Any]) -> Any:
+    """Run a scenario with an async client (awaiting what it returns) and close the client."""
+
+    async def run() -> Any:
+        client = make_client()
+        result = call(client)
+        if inspect.isawaitable(result):
+            result = await result
+        await client.close()
+        return result
+
+    return asyncio.run(run())
+
+
 @pytest.fixture(scope="module")
 def live() -> Iterator[LiveServer]:
     with LiveServer(OpenAIMock()) as server:
@@ -182,16 +196,7 @@ def test_sync_client(area: str, mode: str, live: LiveServer) -> None:
 @pytest.mark.parametrize("area", sorted(SCENARIOS))
 def test_async_client(area: str, mode: str, live: LiveServer) -> None:
     call, check = SCENARIOS[area]
-
-    async def run() -> Any:
-        client = _client(mode, live, asynchronous=True)
-        result = call(client)
-        if inspect.isawaitable(result):
-            result = await result
-        await client.close()
-        return result
-
-    result = asyncio.run(run())
+    result = run_async_scenario(call, lambda: _client(mode, live, asynchronous=True))
     assert check(result), result
 
 

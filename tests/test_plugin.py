@@ -61,11 +61,32 @@ def test_other_hosts_pass_through(oai_mock: OpenAIMock) -> None:
     assert len(oai_mock.journal) == 0
 
 
+# The transport methods as httpx defines them, taken before any fixture patches them.
+ORIGINAL_HANDLERS = (
+    httpx.HTTPTransport.handle_request,
+    httpx.AsyncHTTPTransport.handle_async_request,
+)
+
+
+def test_interception_patches_the_transports_while_active(oai_mock: OpenAIMock) -> None:
+    current = (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request)
+    assert current[0] is not ORIGINAL_HANDLERS[0] and current[1] is not ORIGINAL_HANDLERS[1]
+
+
 @pytest.mark.oai_mock(intercept=False)
 def test_interception_can_be_turned_off(oai_mock: OpenAIMock) -> None:
-    transport = httpx.HTTPTransport()
-    assert transport.handle_request.__func__ is httpx.HTTPTransport.handle_request  # type: ignore[attr-defined]
+    current = (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request)
+    assert current == ORIGINAL_HANDLERS
+    with LiveServer(oai_mock) as server:
+        # Without interception a default client goes to the network: here, the served mock.
+        client = openai.OpenAI(api_key="sk-x", base_url=server.url)
+        assert client.models.retrieve("gpt-4o").id == "gpt-4o"
     assert oai_mock.openai().models.list().data  # its own clients still work
+
+
+def test_interception_is_undone_after_the_test() -> None:
+    current = (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request)
+    assert current == ORIGINAL_HANDLERS
 
 
 def test_matching_on_model_content_and_predicate(oai_mock: OpenAIMock) -> None:

@@ -20,7 +20,7 @@ from oai_mock.client._errors import (
     MissingAPIKeyError,
     status_error,
 )
-from oai_mock.client._files import is_file_input, to_httpx_file
+from oai_mock.client._files import form_text, is_file_input, to_httpx_file
 from oai_mock.client._generated import AsyncResources, SyncResources
 from oai_mock.client._resource import NOT_GIVEN, NotGiven
 from oai_mock.spec import Operation, load_bundle
@@ -179,6 +179,26 @@ class BaseClient:
 
     # -- retry decisions --------------------------------------------------------------------------
 
+    def _retry_or_raise(
+        self,
+        attempt: int,
+        request: httpx.Request,
+        *,
+        response: httpx.Response | None = None,
+        error: httpx.TransportError | None = None,
+    ) -> float:
+        """The seconds to wait before attempt ``attempt + 1``, or the error the caller gets."""
+        if error is not None:
+            if attempt < self.max_retries:
+                return self._retry_delay(None, attempt)
+            if isinstance(error, httpx.TimeoutException):
+                raise APITimeoutError(request) from error
+            raise APIConnectionError(str(error) or "Connection error.", request=request) from error
+        assert response is not None
+        if attempt < self.max_retries and self._should_retry(response):
+            return self._retry_delay(response, attempt)
+        raise status_error(response, _json_or_text(response))
+
     @staticmethod
     def _should_retry(response: httpx.Response) -> bool:
         hint = response.headers.get("x-should-retry")
@@ -216,23 +236,11 @@ class BaseClient:
 
 
 def _query_pairs(name: str, value: Any) -> list[tuple[str, str | int | float | bool | None]]:
-    if isinstance(value, bool):
-        return [(name, "true" if value else "false")]
     if isinstance(value, list | tuple):
-        return [(name, _text(v)) for v in value]
+        return [(name, form_text(v)) for v in value]
     if isinstance(value, dict):
-        return [(f"{name}[{k}]", _text(v)) for k, v in value.items()]
-    return [(name, _text(value))]
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return orjson.dumps(value).decode()
+        return [(f"{name}[{k}]", form_text(v)) for k, v in value.items()]
+    return [(name, form_text(value))]
 
 
 def _has_file(value: Any) -> bool:
@@ -252,9 +260,9 @@ def _multipart(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str,
         elif isinstance(value, list) and value and all(is_file_input(v) for v in value):
             files.extend((f"{name}[]", to_httpx_file(v)) for v in value)
         elif isinstance(value, list):
-            data[f"{name}[]"] = [_text(v) for v in value]
+            data[f"{name}[]"] = [form_text(v) for v in value]
         else:
-            data[name] = _text(value)
+            data[name] = form_text(value)
     return data, files
 
 
@@ -277,31 +285,18 @@ class OpenAIClient(BaseClient, SyncResources):
         while True:
             try:
                 response = self.http_client.send(request, stream=stream)
-            except httpx.TimeoutException as error:
-                if attempt < self.max_retries:
-                    time.sleep(self._retry_delay(None, attempt))
-                    attempt += 1
-                    continue
-                raise APITimeoutError(request) from error
-            except httpx.TransportError as error:
-                if attempt < self.max_retries:
-                    time.sleep(self._retry_delay(None, attempt))
-                    attempt += 1
-                    continue
-                raise APIConnectionError(
-                    str(error) or "Connection error.", request=request
-                ) from error
+            except httpx.TransportError as error:  # timeouts included
+                time.sleep(self._retry_or_raise(attempt, request, error=error))
+                attempt += 1
+                continue
             if response.status_code < 400:
                 return response
             if stream:
                 response.read()
-            if attempt < self.max_retries and self._should_retry(response):
-                delay = self._retry_delay(response, attempt)
-                response.close()
-                time.sleep(delay)
-                attempt += 1
-                continue
-            raise status_error(response, _json_or_text(response))
+            delay = self._retry_or_raise(attempt, request, response=response)
+            response.close()
+            time.sleep(delay)
+            attempt += 1
 
     def close(self) -> None:
         self.http_client.close()
@@ -327,31 +322,18 @@ class AsyncOpenAIClient(BaseClient, AsyncResources):
         while True:
             try:
                 response = await self.http_client.send(request, stream=stream)
-            except httpx.TimeoutException as error:
-                if attempt < self.max_retries:
-                    await asyncio.sleep(self._retry_delay(None, attempt))
-                    attempt += 1
-                    continue
-                raise APITimeoutError(request) from error
-            except httpx.TransportError as error:
-                if attempt < self.max_retries:
-                    await asyncio.sleep(self._retry_delay(None, attempt))
-                    attempt += 1
-                    continue
-                raise APIConnectionError(
-                    str(error) or "Connection error.", request=request
-                ) from error
+            except httpx.TransportError as error:  # timeouts included
+                await asyncio.sleep(self._retry_or_raise(attempt, request, error=error))
+                attempt += 1
+                continue
             if response.status_code < 400:
                 return response
             if stream:
                 await response.aread()
-            if attempt < self.max_retries and self._should_retry(response):
-                delay = self._retry_delay(response, attempt)
-                await response.aclose()
-                await asyncio.sleep(delay)
-                attempt += 1
-                continue
-            raise status_error(response, _json_or_text(response))
+            delay = self._retry_or_raise(attempt, request, response=response)
+            await response.aclose()
+            await asyncio.sleep(delay)
+            attempt += 1
 
     async def close(self) -> None:
         await self.http_client.aclose()

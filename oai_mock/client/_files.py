@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import IO, Any, TypeAlias
 
+import orjson
+
 FileContent: TypeAlias = "bytes | IO[bytes] | os.PathLike[str]"
 FileInput: TypeAlias = "FileContent | tuple[str, FileContent] | tuple[str, FileContent, str]"
 """``b"..."``, ``Path("a.jsonl")``, ``open("a.jsonl", "rb")``, ``("a.jsonl", b"...")`` or
@@ -34,6 +36,18 @@ def to_httpx_file(value: Any) -> tuple[str, bytes, str]:
             name = os.path.basename(file_name)
         return name, data if isinstance(data, bytes) else str(data).encode(), media
     raise TypeError(f"cannot upload {type(content).__name__}: give bytes, a path or a file object")
+
+
+def form_text(value: Any) -> str:
+    """A value as a query parameter or form field writes it: booleans as ``true``/``false``,
+    numbers and strings as they are, anything else as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return orjson.dumps(value).decode()
 
 
 def is_file_input(value: Any) -> bool:

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
+from oai_mock.client._files import form_text
 from oai_mock.mockserver.clock import Clock
 from oai_mock.mockserver.ids import PREFIX_BY_FIELD, IdFactory
 from oai_mock.mockserver.synthesis import Context, Synthesizer
@@ -53,7 +54,7 @@ def example_request(op: Operation, overrides: Mapping[str, Any] | None = None) -
         if param.required:
             value = synth.build(param.schema, context)
             values = value if isinstance(value, list) else [value]
-            query.extend((param.name, _text(v)) for v in values)
+            query.extend((param.name, form_text(v)) for v in values)
     headers: dict[str, str] = {}
     if op.beta_header:
         headers["openai-beta"] = op.beta_header
@@ -96,7 +97,7 @@ def multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> bytes:
                 data = b"mock file content\n"
             else:
                 head = f'Content-Disposition: form-data; name="{field_name}"\r\n\r\n'
-                data = _text(item).encode()
+                data = form_text(item).encode()
             parts.append(f"--{BOUNDARY}\r\n".encode() + head.encode() + data + b"\r\n")
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
@@ -105,13 +106,3 @@ def _is_binary(schema: Mapping[str, Any]) -> bool:
     if schema.get("format") == "binary":
         return True
     return any(_is_binary(load_bundle().resolve(b)) for b in schema.get("anyOf", []))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return orjson.dumps(value).decode()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from test_official_sdk import MESSAGES, SCENARIOS
+from test_official_sdk import MESSAGES, SCENARIOS, run_async_scenario
 
 from oai_mock import OpenAIMock
 from oai_mock.mockserver.live import LiveServer
@@ -52,16 +51,7 @@ def test_sync_client(area: str, mode: str, live: LiveServer) -> None:
 @pytest.mark.parametrize("area", AREAS)
 def test_async_client(area: str, mode: str, live: LiveServer) -> None:
     call, check = SCENARIOS[area]
-
-    async def run() -> Any:
-        client = _client(mode, live, asynchronous=True)
-        result = call(client)
-        if inspect.isawaitable(result):
-            result = await result
-        await client.close()
-        return result
-
-    assert check(asyncio.run(run()))
+    assert check(run_async_scenario(call, lambda: _client(mode, live, asynchronous=True)))
 
 
 def test_in_process_client_uses_httpx() -> None:
