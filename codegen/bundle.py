@@ -10,7 +10,7 @@ import orjson
 
 from codegen.normalize import normalize_schemas
 from codegen.operations import read_operations
-from codegen.overrides import reason_table
+from codegen.overrides import OBJECT_NAMES, reason_table
 
 BUNDLE_FORMAT = 1
 
@@ -30,6 +30,7 @@ def build_bundle(spec_path: Path) -> dict[str, Any]:
             "server": spec["servers"][0]["url"],
         },
         "overrides": reason_table(),
+        "object_names": {name: value for name, (value, _) in sorted(OBJECT_NAMES.items())},
         "operations": operations,
         "schemas": schemas,
     }

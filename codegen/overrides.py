@@ -64,6 +64,49 @@ STREAMING: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# The `object` value OpenAI sends for schemas whose spec leaves `object` a free string. Kept as a
+# hint in the bundle (validation still accepts any string): the fake writes these values.
+OBJECT_NAMES: dict[str, tuple[str, str]] = {
+    "ContainerFileResource": (
+        "container.file",
+        "the spec leaves object a free string; OpenAI sends 'container.file'",
+    ),
+    "ContainerResource": (
+        "container",
+        "the spec leaves object a free string; OpenAI sends 'container'",
+    ),
+    "DeleteModelResponse": ("model", "the spec leaves object a free string; OpenAI sends 'model'"),
+    "DeletedRoleAssignmentResource": (
+        "group.role.deleted",
+        "the spec leaves object a free string; OpenAI sends 'group.role.deleted'",
+    ),
+    "ListAssistantsResponse": ("list", "the spec leaves object a free string; OpenAI sends 'list'"),
+    "ListFilesResponse": ("list", "the spec leaves object a free string; OpenAI sends 'list'"),
+    "ListMessagesResponse": ("list", "the spec leaves object a free string; OpenAI sends 'list'"),
+    "ListRunStepsResponse": ("list", "the spec leaves object a free string; OpenAI sends 'list'"),
+    "ListRunsResponse": ("list", "the spec leaves object a free string; OpenAI sends 'list'"),
+    "ListVectorStoreFilesResponse": (
+        "list",
+        "the spec leaves object a free string; OpenAI sends 'list'",
+    ),
+    "ListVectorStoresResponse": (
+        "list",
+        "the spec leaves object a free string; OpenAI sends 'list'",
+    ),
+    "ProjectUserListResponse": (
+        "list",
+        "the spec leaves object a free string; OpenAI sends 'list'",
+    ),
+    "RealtimeSessionCreateResponse": (
+        "realtime.session",
+        "the spec leaves object a free string; OpenAI sends 'realtime.session'",
+    ),
+    "RealtimeTranscriptionSessionCreateResponseGA": (
+        "realtime.transcription_session",
+        "the spec leaves object a free string; OpenAI sends 'realtime.transcription_session'",
+    ),
+}
+
 # Operations whose body is raw bytes although the spec says JSON or says nothing.
 BINARY: dict[str, tuple[str, str]] = {
     "downloadFile": (
@@ -188,6 +231,8 @@ def reason_table() -> list[dict[str, Any]]:
         rows.append({"kind": "name", "target": op, "value": name, "reason": why})
     for op, (kind, schema, why) in sorted(STREAMING.items()):
         rows.append({"kind": "streaming", "target": op, "value": f"{kind}:{schema}", "reason": why})
+    for schema, (value, why) in sorted(OBJECT_NAMES.items()):
+        rows.append({"kind": "object_name", "target": schema, "value": value, "reason": why})
     for op, (media, why) in sorted(BINARY.items()):
         rows.append({"kind": "binary", "target": op, "value": media, "reason": why})
     for op, (kind, why) in sorted(PAGINATION.items()):

@@ -412,3 +412,10 @@ def test_the_pinned_spec_is_the_one_the_bundle_was_made_from() -> None:
     import hashlib
 
     assert BUNDLE.source["sha256"] == hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest()
+
+
+def test_object_name_hints_come_with_their_reasons() -> None:
+    assert BUNDLE.object_names["ContainerResource"] == "container"
+    hinted = {o["target"] for o in BUNDLE.overrides if o["kind"] == "object_name"}
+    assert hinted == set(BUNDLE.object_names)
+    assert all("object" in BUNDLE.schema(name)["properties"] for name in hinted)

@@ -67,23 +67,6 @@ NULL_BY_DEFAULT = frozenset(
         "output_file_id",
     }
 )
-# The `object` string of schemas that leave it a free string in the spec.
-OBJECT_BY_SCHEMA = {
-    "ContainerFileResource": "container.file",
-    "ContainerResource": "container",
-    "DeleteModelResponse": "model",
-    "DeletedRoleAssignmentResource": "group.role.deleted",
-    "ListAssistantsResponse": "list",
-    "ListFilesResponse": "list",
-    "ListMessagesResponse": "list",
-    "ListRunStepsResponse": "list",
-    "ListRunsResponse": "list",
-    "ListVectorStoreFilesResponse": "list",
-    "ListVectorStoresResponse": "list",
-    "ProjectUserListResponse": "list",
-    "RealtimeSessionCreateResponse": "realtime.session",
-    "RealtimeTranscriptionSessionCreateResponseGA": "realtime.transcription_session",
-}
 # Path suffixes that act on the object named by the path parameter before them.
 ACTIONS = frozenset(
     {"cancel", "complete", "pause", "resume", "submit_tool_outputs", "activate", "deactivate"}
@@ -134,8 +117,9 @@ class Synthesizer:
     ) -> Any:
         ref = schema.get("$ref")
         schema = self._resolve(schema)
-        if isinstance(ref, str) and ref[8:] in OBJECT_BY_SCHEMA and "properties" in schema:
-            props = {**schema["properties"], "object": {"const": OBJECT_BY_SCHEMA[ref[8:]]}}
+        object_name = self.bundle.object_names.get(ref[8:]) if isinstance(ref, str) else None
+        if object_name is not None and "properties" in schema:
+            props = {**schema["properties"], "object": {"const": object_name}}
             schema = {**schema, "properties": props}
         if "const" in schema:
             return schema["const"]

@@ -32,6 +32,8 @@ class Bundle:
     schemas: Mapping[str, Schema]
     source: Mapping[str, str]
     overrides: tuple[Mapping[str, str], ...]
+    object_names: Mapping[str, str]
+    """Schema name -> the ``object`` value OpenAI sends where the spec leaves it free."""
     _by_id: Mapping[str, Operation]
 
     def operation(self, op_id: str) -> Operation:
@@ -67,6 +69,7 @@ def bundle_from_bytes(data: bytes) -> Bundle:
         schemas=raw["schemas"],
         source=raw["source"],
         overrides=tuple(raw["overrides"]),
+        object_names=raw.get("object_names", {}),
         _by_id=by_id,
     )
 
