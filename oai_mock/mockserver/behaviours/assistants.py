@@ -25,7 +25,7 @@ import orjson
 
 from oai_mock.mockserver import streams
 from oai_mock.mockserver.behaviours import text
-from oai_mock.mockserver.behaviours.instances import SchemaError, instance_for
+from oai_mock.mockserver.behaviours.instances import instance_or_error
 from oai_mock.mockserver.errors import invalid_request, not_found
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
@@ -420,14 +420,9 @@ class RunMachine:
         for position, wish in enumerate(self.wanted_calls()):
             arguments = wish.arguments
             if arguments is None:
-                try:
-                    arguments = instance_for(
-                        tools.get(wish.name, {"type": "object"}), f"{wish.name}:{position}"
-                    )
-                except SchemaError as error:
-                    raise invalid_request(
-                        f"Invalid schema for function '{wish.name}': {error}", "tools"
-                    ) from None
+                arguments = instance_or_error(
+                    tools.get(wish.name, {"type": "object"}), f"{wish.name}:{position}", "tools"
+                )
             calls.append(
                 {
                     "id": wish.id or self.mock.ids.next("call_"),

@@ -11,9 +11,8 @@ import orjson
 
 from oai_mock.mockserver import streams
 from oai_mock.mockserver.behaviours import text
-from oai_mock.mockserver.behaviours.instances import SchemaError, instance_for
+from oai_mock.mockserver.behaviours.instances import instance_or_error
 from oai_mock.mockserver.behaviours.models import require_model
-from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
@@ -158,20 +157,11 @@ def _content(
         spec = response_format.get("json_schema") or {}
         schema = spec.get("schema") or {"type": "object"}
         return orjson.dumps(
-            _instance(schema, f"{reply}:{index}", "response_format.json_schema.schema")
+            instance_or_error(schema, f"{reply}:{index}", "response_format.json_schema.schema")
         ).decode()
     if kind == "json_object":
         return orjson.dumps({"reply": reply}).decode()
     return reply
-
-
-def _instance(schema: Mapping[str, Any], salt: str, param: str) -> Any:
-    try:
-        return instance_for(schema, salt)
-    except (SchemaError, KeyError, TypeError) as error:
-        raise invalid_request(
-            f"Invalid schema for '{param}': {error}", param, "invalid_schema"
-        ) from None
 
 
 def function_tools(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -218,7 +208,7 @@ def _tool_calls(call: Call, mock: OpenAIMock, scripted: Reply | None, index: int
         arguments = wish.arguments
         if arguments is None:
             schema = tools.get(wish.name, {"type": "object", "properties": {}})
-            arguments = _instance(
+            arguments = instance_or_error(
                 schema, f"{wish.name}:{index}:{position}", f"tools[{position}].function.parameters"
             )
         text_arguments = (
@@ -242,6 +232,6 @@ def _function_call(body: Mapping[str, Any]) -> JSON | None:
     for function in body.get("functions") or []:
         if function.get("name") == choice["name"]:
             schema = function.get("parameters") or {"type": "object", "properties": {}}
-            arguments = _instance(schema, choice["name"], "functions.parameters")
+            arguments = instance_or_error(schema, choice["name"], "functions.parameters")
             return {"name": choice["name"], "arguments": orjson.dumps(arguments).decode()}
     return None

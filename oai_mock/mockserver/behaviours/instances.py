@@ -56,6 +56,19 @@ def instance_for(schema: Mapping[str, Any], salt: str = "") -> Any:
     raise SchemaError(f"could not build a value valid against the schema: {errors}")
 
 
+def instance_or_error(schema: Mapping[str, Any], salt: str, param: str) -> Any:
+    """``instance_for``, with a schema it cannot satisfy answered as OpenAI's 400 on ``param``
+    (the request carried the schema)."""
+    from oai_mock.mockserver.errors import invalid_request
+
+    try:
+        return instance_for(schema, salt)
+    except (SchemaError, KeyError, TypeError) as error:
+        raise invalid_request(
+            f"Invalid schema for '{param}': {error}", param, "invalid_schema"
+        ) from None
+
+
 @functools.lru_cache(maxsize=512)
 def _validator(key: bytes) -> Any:
     try:

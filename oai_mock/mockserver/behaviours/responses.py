@@ -11,7 +11,7 @@ import orjson
 
 from oai_mock.mockserver import streams
 from oai_mock.mockserver.behaviours import text
-from oai_mock.mockserver.behaviours.chat import _instance
+from oai_mock.mockserver.behaviours.instances import instance_or_error
 from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.errors import invalid_request, not_found
 from oai_mock.mockserver.generic import stream_response
@@ -176,7 +176,7 @@ def _output(
         )
         if fmt.get("type") == "json_schema":
             schema = fmt.get("schema") or {"type": "object"}
-            reply = orjson.dumps(_instance(schema, reply, "text.format.schema")).decode()
+            reply = orjson.dumps(instance_or_error(schema, reply, "text.format.schema")).decode()
         elif fmt.get("type") == "json_object":
             reply = orjson.dumps({"reply": reply}).decode()
     truncated = False
@@ -221,7 +221,7 @@ def _function_calls(call: Call, mock: OpenAIMock) -> list[JSON]:
     for position, wish in enumerate(wanted):
         arguments = wish.arguments
         if arguments is None:
-            arguments = _instance(
+            arguments = instance_or_error(
                 tools.get(wish.name, {"type": "object"}),
                 f"{wish.name}:{position}",
                 "tools.parameters",
