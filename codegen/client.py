@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from codegen.bundle import build_bundle
+from codegen.overrides import DERIVED_FIELDS
 
 JSON = Any
 DEF = "#/$defs/"
@@ -226,6 +227,9 @@ class ClientGenerator:
             if prop not in required and not ann.endswith("| None") and ann != "Any":
                 ann += " | None"
             args = repr(prop) + (f", {decoder}" if decoder else "")
+            derived = DERIVED_FIELDS.get((cls, prop))
+            if derived:
+                args += f", derive=derived.{derived[0]}"
             lines.append(f"    {attr}: Field[{ann}] = Field({args})")
         return lines
 
@@ -237,6 +241,7 @@ class ClientGenerator:
             HEADER,
             "from __future__ import annotations\n",
             "from typing import Any\n",
+            "from oai_mock.client import _derived as derived\n",
             "from oai_mock.client._models import Field, ListOf, MapOf, Model, ModelRef, OneOf\n\n",
         ]
         for cls in sorted(self.models):

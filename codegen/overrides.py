@@ -119,6 +119,20 @@ BINARY: dict[str, tuple[str, str]] = {
     ),
 }
 
+# (model class, property) -> function in oai_mock.client._derived that computes the value when
+# the JSON lacks it. The spec marks these properties "SDK-only convenience" (x-oaiSupportedSDKs):
+# the server never sends them, the official SDKs compute them.
+DERIVED_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("Response", "output_text"): (
+        "output_text",
+        "SDK-only: the text of every output_text part in output, joined",
+    ),
+    ("BetaResponse", "output_text"): (
+        "output_text",
+        "SDK-only: the text of every output_text part in output, joined",
+    ),
+}
+
 # operationId -> pagination kind, where the shape of the list does not reveal it.
 PAGINATION: dict[str, tuple[str, str]] = {}
 

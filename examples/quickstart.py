@@ -1,6 +1,7 @@
-"""Talk to a running `oai-mock serve` with the official openai package: no key, no network.
+"""The official openai package and the reference client talking to the fake: no key, no network.
 
-python examples/quickstart.py [BASE_URL]     # default http://127.0.0.1:8000/v1
+python examples/quickstart.py                            # against a fake in this process
+python examples/quickstart.py http://127.0.0.1:8000/v1   # against `oai-mock serve`
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import sys
 
 import openai
 
+from oai_mock import OpenAIMock
+from oai_mock.client import OpenAIClient
 
-def main(base_url: str) -> None:
-    client = openai.OpenAI(api_key="sk-anything", base_url=base_url)
 
+def with_the_official_sdk(client: openai.OpenAI) -> None:
     reply = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}]
     )
@@ -32,5 +34,20 @@ def main(base_url: str) -> None:
     print("embedding dimensions:", len(embedding.data[0].embedding))
 
 
+def with_the_reference_client(client: OpenAIClient) -> None:
+    reply = client.chat.create_chat_completion(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}]
+    )
+    print("reference client, chat:", reply.choices[0].message.content)
+    response = client.responses.create_response(model="gpt-4o-mini", input="Say hello")
+    print("reference client, responses:", response.output_text)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000/v1")
+    if len(sys.argv) > 1:
+        with_the_official_sdk(openai.OpenAI(api_key="sk-anything", base_url=sys.argv[1]))
+        with_the_reference_client(OpenAIClient(api_key="sk-anything", base_url=sys.argv[1]))
+    else:
+        mock = OpenAIMock()
+        with_the_official_sdk(mock.openai())
+        with_the_reference_client(mock.client())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 
 from oai_mock import __version__
@@ -43,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="ID",
         help="add a model id to the catalogue /v1/models lists (repeatable)",
+    )
+    serve.add_argument(
+        "--strict-models",
+        action="store_true",
+        help="answer 404 model_not_found for models outside the catalogue, as OpenAI does "
+        "(by default any model name is accepted)",
     )
     serve.add_argument(
         "--lifecycle",
@@ -104,6 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     contract.add_argument("--html", metavar="PATH")
 
     args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (`oai-mock quirks | head`): not a failure. Point stdout at
+        # devnull so that the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
     if args.command == "contract":
@@ -197,6 +214,7 @@ def _serve(args: argparse.Namespace) -> int:
         models=tuple(args.model),
         lifecycle=args.lifecycle,
         step_seconds=args.step_seconds,
+        strict_models=args.strict_models,
     )
     for rule in rules:
         mock.scenario.add(rule)

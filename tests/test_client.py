@@ -39,6 +39,7 @@ from oai_mock.client import (
     accumulate_chat,
 )
 from oai_mock.client._generated import GROUPS
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import NOT_GIVEN
 from oai_mock.contracts.examples import example_request
 from oai_mock.mockserver.live import LiveServer
@@ -651,3 +652,34 @@ def test_responses_stream_accumulates_to_the_stored_response() -> None:
     stored = client.responses.get_response(final["id"])
     assert final["status"] == "completed"
     assert final["output"] == [dict(item.raw) for item in stored.output]
+
+
+def test_output_text_is_computed_as_the_sdks_compute_it() -> None:
+    # The spec marks Response.output_text "SDK-only": servers never send it.
+    client = OpenAIMock().client()
+    response = client.responses.create_response(model="gpt-4o-mini", input="Hi")
+    assert "output_text" not in response.raw
+    parts = [
+        part["text"]
+        for item in response.raw["output"]
+        if item["type"] == "message"
+        for part in item["content"]
+        if part["type"] == "output_text"
+    ]
+    assert parts and response.output_text == "".join(parts)
+    sent = m.Response({"output_text": "from the server", "output": []})
+    assert sent.output_text == "from the server"  # a value that is sent wins
+    assert m.Response({"output": [{"type": "function_call"}]}).output_text == ""
+
+
+@pytest.mark.parametrize("response_format", ["text", "srt", "vtt"])
+def test_plain_text_transcriptions_arrive_in_text(response_format: str) -> None:
+    client = OpenAIMock().client()
+    answer = client.audio.create_transcription(
+        file=("a.wav", b"RIFF"), model="whisper-1", response_format=response_format
+    )
+    assert "Mock transcription of a.wav." in answer.text
+    if response_format == "srt":
+        assert answer.text.startswith("1\n00:00:00,000 --> ")
+    if response_format == "vtt":
+        assert answer.text.startswith("WEBVTT")

@@ -151,6 +151,20 @@ def test_query_parameters_are_typed_and_validated() -> None:
     assert error["param"] == "order" and error["code"] == "invalid_value"
 
 
+def test_a_value_no_union_branch_accepts_lists_every_branch_choice() -> None:
+    # messages[0] is one of six message shapes told apart by role: the error lists all six
+    # roles, not only those of the branch that came closest.
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "wizard", "content": "hi"}]}
+    error = error_of(post(OpenAIMock(), "/v1/chat/completions", orjson.dumps(body)))
+    assert error["param"] == "messages[0].role" and error["code"] == "invalid_value"
+    for role in ("developer", "system", "user", "assistant", "tool", "function"):
+        assert f"'{role}'" in error["message"]
+    # A valid role with a missing field still names that field.
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user"}]}
+    error = error_of(post(OpenAIMock(), "/v1/chat/completions", orjson.dumps(body)))
+    assert error["code"] == "missing_required_parameter" and error["param"] == "messages[0].content"
+
+
 def test_multipart_bodies_are_parsed_and_validated() -> None:
     mock = OpenAIMock()
     boundary = "XyZ"

@@ -206,13 +206,16 @@ def test_batch_expires_on_the_clock() -> None:
 
 def test_fine_tuning_job_produces_a_model_that_answers(client: Any) -> None:
     training = client.files.create(file=("train.jsonl", b'{"messages": []}\n'), purpose="fine-tune")
-    job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training.id)
+    job = client.fine_tuning.jobs.create(
+        model="gpt-4o-mini", training_file=training.id, suffix="support"
+    )
     statuses = [job.status]
     while job.status not in ("succeeded", "failed", "cancelled"):
         job = client.fine_tuning.jobs.retrieve(job.id)
         statuses.append(job.status)
     assert statuses == ["validating_files", "queued", "running", "succeeded"]
-    assert job.fine_tuned_model.startswith("ft:gpt-4o-mini:")
+    # OpenAI's shape: ft:<base model>:<organization>:<suffix>:<short id>
+    assert job.fine_tuned_model.startswith("ft:gpt-4o-mini:oai-mock:support:")
     assert job.fine_tuned_model in [m.id for m in client.models.list()]
     reply = client.chat.completions.create(
         model=job.fine_tuned_model, messages=[{"role": "user", "content": "hi"}]

@@ -70,11 +70,20 @@ class Model:
 class Field(Generic[T]):
     """A field of a model, decoded on first read and cached."""
 
-    __slots__ = ("decoder", "key")
+    __slots__ = ("decoder", "derive", "key")
 
-    def __init__(self, key: str, decoder: Decoder | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        decoder: Decoder | None = None,
+        *,
+        derive: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.key = key
         self.decoder = decoder
+        # Computes the value from the rest of the object when the JSON lacks the key (the
+        # spec's "SDK-only convenience" properties, such as Response.output_text).
+        self.derive = derive
 
     @overload
     def __get__(self, instance: None, owner: type[Any]) -> Field[T]: ...
@@ -90,6 +99,8 @@ class Field(Generic[T]):
             value: T = cache[self.key]
             return value
         raw = instance._data.get(self.key)
+        if raw is None and self.derive is not None:
+            raw = self.derive(instance._data)
         decoded = raw if self.decoder is None or raw is None else self.decoder(raw)
         cache[self.key] = decoded
         return cast(T, decoded)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import httpx
+import orjson
 
 from oai_mock.client._pagination import AsyncPage, Page
 from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
@@ -48,6 +49,17 @@ def decoder(name: str) -> Any:
     return getattr(importlib.import_module("oai_mock.client._generated.models"), name)
 
 
+def body_value(response: httpx.Response) -> Any:
+    """The JSON of an answer. A text answer (a transcription or translation asked for as text,
+    srt or vtt: OpenAI sends text/plain or text/vtt although its spec declares only JSON)
+    becomes ``{"text": <the body>}``, so that ``.text`` holds it whatever the format."""
+    if not response.content:
+        return {}
+    if response.headers.get("content-type", "").startswith("text/"):
+        return {"text": response.text}
+    return orjson.loads(response.content)
+
+
 class SyncResource:
     def __init__(self, client: OpenAIClient) -> None:
         self._client = client
@@ -67,7 +79,7 @@ class SyncResource:
         if decoder_name is None:
             return None
         decode = decoder(decoder_name)
-        value = response.json() if response.content else {}
+        value = body_value(response)
         return decode(value) if decode else value
 
     def _stream(
@@ -152,7 +164,7 @@ class AsyncResource:
         if decoder_name is None:
             return None
         decode = decoder(decoder_name)
-        value = response.json() if response.content else {}
+        value = body_value(response)
         return decode(value) if decode else value
 
     async def _stream(

@@ -212,10 +212,19 @@ def _problems(errors: Any) -> list[Problem]:
 def _explain(error: Any) -> list[Problem]:
     kind = error.kind
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.AnyOf) and kind.context:
-        # Report the branch that came closest: fewest problems, then the deepest ones.
+        shared = _shared_choice(kind.context)
+        if shared is not None:
+            return [shared]
+        # Report the branch that came closest: the one whose tag fields (a message's role,
+        # an item's type) accept the value, then the fewest problems, then the deepest ones.
+        depth = len(error.instance_path)
         best = min(
             kind.context,
             key=lambda branch: (
+                sum(
+                    isinstance(e.kind, _CHOICE_KINDS) and len(e.instance_path) > depth
+                    for e in branch
+                ),
                 len(branch),
                 -max((len(e.instance_path) for e in branch), default=0),
             ),
@@ -224,6 +233,41 @@ def _explain(error: Any) -> list[Problem]:
         if explained:
             return explained
     return [_problem(error)]
+
+
+_CHOICE_KINDS = (jsonschema_rs.ValidationErrorKind.Enum, jsonschema_rs.ValidationErrorKind.Constant)
+
+
+def _shared_choice(branches: list[list[Any]]) -> Problem | None:
+    """When every branch refuses the same field's value (a message whose role no branch
+    accepts), one problem listing what all branches accept, as OpenAI's message does;
+    reporting only the closest branch would list one role of six."""
+    at_path: list[dict[tuple[Any, ...], Any]] = []
+    for branch in branches:
+        choices = {tuple(e.instance_path): e for e in branch if isinstance(e.kind, _CHOICE_KINDS)}
+        if not choices:
+            return None
+        at_path.append(choices)
+    common = set(at_path[0]).intersection(*at_path[1:])
+    if not common:
+        return None
+    path = max(common, key=len)
+    options: list[Any] = []
+    for choices in at_path:
+        detail = choices[path].kind.as_dict()
+        for option in detail.get("options") or [detail.get("expected_value")]:
+            if option not in options:
+                options.append(option)
+    problem = _problem(at_path[0][path])
+    return Problem(
+        path=problem.path,
+        message=problem.message,
+        keyword="enum",
+        kind=problem.kind,
+        parts=problem.parts,
+        detail={"options": options},
+        instance=problem.instance,
+    )
 
 
 def _problem(error: Any) -> Problem:

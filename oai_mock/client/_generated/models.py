@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oai_mock.client import _derived as derived
 from oai_mock.client._models import Field, ListOf, Model, ModelRef, OneOf
 
 
@@ -4334,7 +4335,7 @@ class BetaResponse(Model):
         ]
         | None
     ] = Field("instructions")
-    output_text: Field[str | None] = Field("output_text")
+    output_text: Field[str | None] = Field("output_text", derive=derived.output_text)
     usage: Field[BetaResponseUsage | None] = Field("usage", ModelRef("BetaResponseUsage"))
     prompt_cache_options: Field[BetaPromptCacheOptions | None] = Field(
         "prompt_cache_options", ModelRef("BetaPromptCacheOptions")
@@ -13537,7 +13538,7 @@ class Response(Model):
         ]
         | None
     ] = Field("instructions")
-    output_text: Field[str | None] = Field("output_text")
+    output_text: Field[str | None] = Field("output_text", derive=derived.output_text)
     usage: Field[ResponseUsage | None] = Field("usage", ModelRef("ResponseUsage"))
     prompt_cache_options: Field[PromptCacheOptions | None] = Field(
         "prompt_cache_options", ModelRef("PromptCacheOptions")

@@ -72,7 +72,12 @@ def create_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         "method": method,
         "metadata": body.get("metadata"),
     }
-    record: dict[str, Any] = {"job": job, "events": [], "checkpoints": []}
+    record: dict[str, Any] = {
+        "job": job,
+        "events": [],
+        "checkpoints": [],
+        "suffix": body.get("suffix") or "",
+    }
     mock.state.put(JOB, job["id"], record)
     _event(mock, record, f"Validating training file: {training['id']}")
 
@@ -102,8 +107,9 @@ def create_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 
 def _succeed(mock: OpenAIMock, record: dict[str, Any]) -> None:
     job = record["job"]
-    suffix = job["id"].split("-", 1)[-1][:8]
-    name = f"ft:{job['model']}:oai-mock::{suffix}"
+    # OpenAI's shape: ft:<base model>:<organization>:<suffix or empty>:<short id>
+    short_id = job["id"].split("-", 1)[-1][:8]
+    name = f"ft:{job['model']}:oai-mock:{record['suffix']}:{short_id}"
     job["fine_tuned_model"] = name
     job["finished_at"] = mock.clock.timestamp()
     job["trained_tokens"] = TRAINED_TOKENS
