@@ -46,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         help="add a model id to the catalogue /v1/models lists (repeatable)",
     )
     serve.add_argument(
+        "--journal-limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="requests kept in memory for the log (default 1000; a long-running server must not "
+        "hold every upload it received)",
+    )
+    serve.add_argument(
         "--strict-models",
         action="store_true",
         help="answer 404 model_not_found for models outside the catalogue, as OpenAI does "
@@ -188,6 +196,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
         return 2
+    if args.journal_limit < 1:
+        # The request log line reads the latest journal entry.
+        print("oai-mock: --journal-limit must be 1 or more", file=sys.stderr)
+        return 2
     from oai_mock.mockserver.scenario import ScenarioFileError, load_scenario_file
 
     rules = []
@@ -215,6 +227,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifecycle=args.lifecycle,
         step_seconds=args.step_seconds,
         strict_models=args.strict_models,
+        journal_limit=args.journal_limit,
     )
     for rule in rules:
         mock.scenario.add(rule)

@@ -127,6 +127,12 @@ def test_serve_rejects_bad_options() -> None:
         text=True,
     )
     assert result.returncode == 2 and "invalid int value" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", "serve", "--journal-limit", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "--journal-limit must be 1 or more" in result.stderr
 
 
 def test_mocks_share_routes_and_validators_but_not_state() -> None:

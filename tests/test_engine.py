@@ -352,3 +352,18 @@ def test_each_example_request_is_accepted(op_id: str) -> None:
         MockRequest.from_url(example.method, "/v1" + example.url, example.headers, example.body)
     )
     assert response.status == 200, response.body
+
+
+def test_a_journal_limit_keeps_the_most_recent_requests() -> None:
+    mock = OpenAIMock(journal_limit=3)
+    for limit in (1, 2, 3, 4, 5):
+        mock.request("GET", f"/v1/files?limit={limit}")
+    assert [entry.query for entry in mock.journal] == [
+        (("limit", "3"),),
+        (("limit", "4"),),
+        (("limit", "5"),),
+    ]
+    assert mock.journal[-1].query == (("limit", "5"),)
+    assert len(OpenAIMock().journal) == 0  # no limit by default: every request is kept
+    with pytest.raises(ValueError, match="journal limit"):
+        OpenAIMock(journal_limit=-1)

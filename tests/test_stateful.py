@@ -582,3 +582,43 @@ def test_200_concurrent_async_clients_over_a_socket() -> None:
         ids = asyncio.run(asyncio.wait_for(run_all(server.url), timeout=120))
     assert len(set(ids)) == 200
     assert mock.state.count("file") == 200
+
+
+def test_cursor_pages_cover_a_list_exactly_once_in_both_orders() -> None:
+    from oai_mock.mockserver.state import paginate
+
+    items = [{"id": f"obj_{n:02d}"} for n in range(25)]
+    for order in ("asc", "desc"):
+        expected = [i["id"] for i in (items if order == "asc" else items[::-1])]
+        seen: list[str] = []
+        page = paginate(items, limit=7, order=order)
+        while True:
+            seen += [i["id"] for i in page["data"]]
+            if not page["has_more"]:
+                break
+            page = paginate(items, limit=7, order=order, after=page["last_id"])
+        assert seen == expected
+        # before= gives the page that ends just before the cursor.
+        page = paginate(items, limit=3, order=order, before=expected[10])
+        assert [i["id"] for i in page["data"]] == expected[7:10] and page["has_more"]
+        # between after and before, and an unknown cursor is ignored.
+        page = paginate(items, limit=10, order=order, after=expected[2], before=expected[6])
+        assert [i["id"] for i in page["data"]] == expected[3:6] and not page["has_more"]
+        assert paginate(items, limit=5, order=order, after="obj_nope")["data"][0]["id"] == (
+            expected[0]
+        )
+
+
+def test_the_files_list_allows_pages_beyond_100_as_openai_does() -> None:
+    mock = OpenAIMock()
+    client = mock.client()
+    for n in range(120):
+        client.files.create_file(file=(f"{n}.txt", b"x"), purpose="assistants")
+    assert len(client.files.list_files(limit=150).data) == 120  # files: up to 10,000 a page
+    assert len(client.files.list_files().data) == 120  # and 10,000 by default
+    for n in range(101):
+        client.assistants.create_assistant(model="gpt-4o")
+    assert len(client.assistants.list_assistants(limit=100).data) == 100
+    # The spec sets no maximum for this limit; OpenAI documents 100, and so pages stop there.
+    answer = mock.request("GET", "/v1/assistants?limit=150")
+    assert answer.status == 200 and len(json.loads(answer.body)["data"]) == 100

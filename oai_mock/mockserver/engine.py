@@ -77,7 +77,8 @@ class OpenAIMock:
     timestamps, moved with ``mock.clock.advance``), ``"real"`` or ``"accelerated"``.
     ``behaviours``: operationId -> handler, replacing the built-in ones (``{}`` leaves every
     operation to the generic, schema-synthesized answer). ``models``: model ids added to the
-    catalogue that ``/v1/models`` lists.
+    catalogue that ``/v1/models`` lists. ``journal_limit``: keep only that many of the most
+    recent requests in ``mock.journal`` (``None``, the default, keeps every one).
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class OpenAIMock:
         accept_unknown_arguments: bool = False,
         quirks: Iterable[str] = (),
         strict_models: bool = False,
+        journal_limit: int | None = None,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -109,7 +111,7 @@ class OpenAIMock:
         self.max_body_bytes = max_body_bytes
         self.ids = IdFactory(seed)
         self.synthesizer = Synthesizer(self.bundle, self.ids, self.clock)
-        self.journal = Journal()
+        self.journal = Journal(journal_limit)
         self.scenario = Scenario()
         self.state = Store(max_objects, max_stored_bytes)
         self.max_file_bytes = max_file_bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -86,10 +87,17 @@ class JournalEntry:
 
 
 class Journal:
-    """Thread-safe, append-only list of :class:`JournalEntry`."""
+    """Thread-safe, append-only list of :class:`JournalEntry`.
 
-    def __init__(self) -> None:
-        self._entries: list[JournalEntry] = []
+    ``limit`` keeps only the most recent entries: a test wants every request it made, a
+    long-running ``oai-mock serve`` must not hold every upload it ever received.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        if limit is not None and limit < 0:
+            raise ValueError(f"journal limit must be 0 or more, not {limit}")
+        self.limit = limit
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
         self._lock = threading.Lock()
 
     def record(self, request: MockRequest, call: Call | None, response: MockResponse) -> None:

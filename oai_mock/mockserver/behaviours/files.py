@@ -88,12 +88,13 @@ def create_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 
 def list_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     purpose = call.query.get("purpose")
-    items = mock.state.values(FILE, lambda f: purpose is None or f["purpose"] == purpose)
+    items = mock.state.values(FILE, None if purpose is None else lambda f: f["purpose"] == purpose)
     return paginate(
         items,
         limit=call.query.get("limit", 10_000),
         after=call.query.get("after"),
         order=call.query.get("order", "desc"),
+        max_limit=10_000,  # the files list alone allows pages of up to 10,000
     )
 
 
