@@ -604,9 +604,8 @@ def test_cursor_pages_cover_a_list_exactly_once_in_both_orders() -> None:
         # between after and before, and an unknown cursor is ignored.
         page = paginate(items, limit=10, order=order, after=expected[2], before=expected[6])
         assert [i["id"] for i in page["data"]] == expected[3:6] and not page["has_more"]
-        assert paginate(items, limit=5, order=order, after="obj_nope")["data"][0]["id"] == (
-            expected[0]
-        )
+        unknown = paginate(items, limit=5, order=order, after="obj_nope")
+        assert unknown["data"][0]["id"] == expected[0]
 
 
 def test_the_files_list_allows_pages_beyond_100_as_openai_does() -> None:
@@ -616,7 +615,7 @@ def test_the_files_list_allows_pages_beyond_100_as_openai_does() -> None:
         client.files.create_file(file=(f"{n}.txt", b"x"), purpose="assistants")
     assert len(client.files.list_files(limit=150).data) == 120  # files: up to 10,000 a page
     assert len(client.files.list_files().data) == 120  # and 10,000 by default
-    for n in range(101):
+    for _ in range(101):
         client.assistants.create_assistant(model="gpt-4o")
     assert len(client.assistants.list_assistants(limit=100).data) == 100
     # The spec sets no maximum for this limit; OpenAI documents 100, and so pages stop there.
