@@ -20,14 +20,13 @@ def with_the_official_sdk(client: openai.OpenAI) -> None:
     )
     print("chat:", reply.choices[0].message.content)
 
-    print("stream:", end=" ")
     stream = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}], stream=True
     )
-    for chunk in stream:
-        if chunk.choices and chunk.choices[0].delta.content:
-            print(chunk.choices[0].delta.content, end="", flush=True)
-    print()
+    pieces = [
+        c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content
+    ]
+    print(f"stream ({len(pieces)} pieces):", "".join(pieces))
 
     print("models:", [m.id for m in client.models.list().data][:5])
     embedding = client.embeddings.create(model="text-embedding-3-small", input="hello")

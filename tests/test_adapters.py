@@ -162,7 +162,7 @@ def test_the_readme_main_command_serves_and_shows_clients_talking(tmp_path: obje
     out = result.stdout
     assert f"serving the OpenAI API at http://127.0.0.1:{port}/v1" in out
     assert '"object":"chat.completion"' in out  # curl's answer
-    assert "chat: " in out and "stream: " in out  # the official SDK's answers
+    assert "chat: " in out and "stream (" in out  # the official SDK's answers
     assert "reference client, chat: Mock reply to" in out  # the reference client's
     assert "oai-mock stopped" in out
 
