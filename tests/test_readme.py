@@ -82,3 +82,13 @@ def test_client_examples_run_in_order() -> None:
     assert len(CLIENT_EXAMPLES) == 13
     used = {entry.operation_id for entry in mock.journal}
     assert {"createChatCompletion", "createRun", "searchVectorStore", "createBatch"} <= used
+
+
+@pytest.mark.parametrize("title", ["The fake OpenAI server", "The spec bundle"])
+def test_the_other_python_blocks_run(title: str) -> None:
+    # They build clients pointed at a server (nothing connects until a request) and run the
+    # fake in-process; each block runs on its own.
+    blocks = python_blocks(title)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, f"README: {title}", "exec"), {})
