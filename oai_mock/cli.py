@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=1000,
         metavar="N",
-        help="requests kept in memory for the log (default 1000; a long-running server must not "
+        help="requests kept in memory (default 1000; a long-running server must not "
         "hold every upload it received)",
     )
     serve.add_argument(
@@ -196,9 +196,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
         return 2
-    if args.journal_limit < 1:
-        # The request log line reads the latest journal entry.
-        print("oai-mock: --journal-limit must be 1 or more", file=sys.stderr)
+    if args.journal_limit < 0:
+        print("oai-mock: --journal-limit must be 0 or more", file=sys.stderr)
         return 2
     from oai_mock.mockserver.scenario import ScenarioFileError, load_scenario_file
 

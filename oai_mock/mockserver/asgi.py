@@ -42,8 +42,8 @@ def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
         )
         answer = mock.handle(plain)
         if log_requests:
-            entry = mock.journal[-1] if len(mock.journal) else None
-            op = entry.operation_id if entry and entry.operation_id else "-"
+            # From the answer itself: the journal's last entry may be another request's.
+            op = answer.operation_id or "-"
             elapsed = (time.perf_counter() - started) * 1000
             logger.info(
                 "%s %s -> %d %s (%.1f ms)",

@@ -170,6 +170,8 @@ class OpenAIMock:
         if self.quirks:
             response = quirks_module.adjust_response(self.quirks, call, response)
         self._decorate(request, response)
+        if call is not None:
+            response.operation_id = call.operation.id
         if record:
             self.journal.record(request, call, response)
         return response

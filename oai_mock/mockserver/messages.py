@@ -65,6 +65,8 @@ class MockResponse:
     """Seconds the adapter waits before sending the head of the response."""
     dropped: bool = False
     """Drop the connection instead of answering (after ``delay``)."""
+    operation_id: str | None = None
+    """The operation that answered (None when the request matched none): adapters log it."""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
