@@ -166,6 +166,10 @@ def _contract(args: argparse.Namespace) -> int:
     if not run.checks:
         print(f"oai-mock: no check in the areas {areas}", file=sys.stderr)
         return 2
+    problem = run.unreachable()
+    if problem:
+        print(f"oai-mock: {problem}", file=sys.stderr)
+        return 2
 
     def progress(result: object) -> None:
         outcome = getattr(result, "outcome", "")

@@ -211,6 +211,45 @@ def test_contract_tests_skip_without_a_url(pytester: pytest.Pytester) -> None:
     assert outcomes.get("skipped", 0) >= 30 and not outcomes.get("failed")
 
 
+def closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as probe:  # bound, then closed: nothing listens there any more
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+
+
+def test_an_unreachable_backend_is_one_clear_error() -> None:
+    url = closed_port_url()
+    result = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", "contract", "--base-url", url, "--timeout", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"oai-mock: cannot reach {url}: ConnectError"), result.stderr
+    assert result.stdout == ""  # no table of 47 identical failures
+    assert ContractRun(url, timeout=2).unreachable() is not None
+    with LiveServer(OpenAIMock()) as server:
+        assert ContractRun(server.url).unreachable() is None
+
+
+def test_contract_tests_name_an_unreachable_backend(pytester: pytest.Pytester) -> None:
+    url = closed_port_url()
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "oai_mock.contracts.test_openai_compatibility",
+        "--oai-contract-url",
+        url,
+        "-q",
+    )
+    assert result.ret != 0 and not result.parseoutcomes().get("passed")
+    result.stdout.fnmatch_lines([f"*cannot reach {url}: ConnectError*"])
+
+
 def test_the_seed_makes_runs_reproducible() -> None:
     def bodies(seed: int) -> list[bytes]:
         mock = OpenAIMock()

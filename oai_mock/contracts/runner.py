@@ -129,6 +129,11 @@ class ContractRun:
             seed=self.seed,
         )
 
+    def unreachable(self) -> str | None:
+        """Why the backend cannot be reached at all (None when it answers, whatever the status):
+        without this, every check would fail with the same connection error."""
+        return unreachable(self.base_url, self.api_key, self.timeout, self.http_client)
+
     def pick_model(self) -> str:
         """The model to test: the one given, or the first chat-like model the backend lists."""
         if self.model:
@@ -198,3 +203,21 @@ class ContractRun:
         results.requests = sum(spent)
         results.seconds = time.perf_counter() - started
         return results
+
+
+def unreachable(
+    base_url: str,
+    api_key: str | None = None,
+    timeout: float = 10.0,
+    http_client: Callable[[], httpx.Client] | None = None,
+) -> str | None:
+    """Why ``GET {base_url}/models`` gets no HTTP answer at all, or None when it gets one."""
+    client = http_client() if http_client else httpx.Client(timeout=timeout)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        client.get(base_url.rstrip("/") + "/models", headers=headers)
+    except httpx.TransportError as error:
+        return f"cannot reach {base_url}: {type(error).__name__}: {error or 'no answer'}"
+    finally:
+        client.close()
+    return None
