@@ -23,7 +23,7 @@ EXPECTED = {
     "assistants.py": "steps: ['tool_calls', 'message_creation']",
     "azure_openai.py": "/openai/deployments/my-gpt-4o-deployment/chat/completions?api-version=",
     "batch.py": "requests: 3 completed, 1 failed of 4",
-    "chat.py": "tool call: get_current_weather",
+    "chat.py": 'after the tool: Mock reply using the tool results: {"temperature": 22}',
     "client_configuration.py": "param=messages[0].role",
     "completions_and_embeddings.py": "base64 embedding: 256 floats",
     "contracts.py": "passed, 0 failed",

@@ -75,6 +75,34 @@ def test_default_reply_is_derived_from_the_conversation(client: Any) -> None:
     assert first.choices[0].message.content.startswith('Mock reply to "Tell me a joke": ')
 
 
+def test_after_tool_results_the_reply_quotes_them(client: Any) -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    messages = [
+        {"role": "user", "content": "Weather in Oslo and Rome?"},
+        {"role": "assistant", "content": None, "tool_calls": [call, {**call, "id": "call_2"}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "Oslo: 3C"},
+        {"role": "tool", "tool_call_id": "call_2", "content": "Rome: 18C"},
+    ]
+    reply = client.chat.completions.create(model="gpt-4o", messages=messages)
+    assert reply.choices[0].message.content == (
+        "Mock reply using the tool results: Oslo: 3C; Rome: 18C"
+    )
+    # Responses: function_call_output items that end the input.
+    response = client.responses.create(
+        model="gpt-4o",
+        input=[
+            {"role": "user", "content": "Weather in Oslo?"},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "Oslo: 3C"},
+        ],
+    )
+    assert response.output_text == "Mock reply using the tool results: Oslo: 3C"
+    # A user turn after the tool results: the reply answers the user again.
+    messages.append({"role": "user", "content": "Thanks"})
+    later = client.chat.completions.create(model="gpt-4o", messages=messages)
+    assert later.choices[0].message.content.startswith('Mock reply to "Thanks": ')
+
+
 def test_scripted_replies_match_on_model_and_content(mock: OpenAIMock, client: Any) -> None:
     mock.scenario.add(
         Rule(Reply(content="It is sunny."), contains="weather", model="gpt-4o", times=None)

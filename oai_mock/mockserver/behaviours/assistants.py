@@ -453,8 +453,7 @@ class RunMachine:
         if self.scripted is not None and self.scripted.content is not None:
             return self.scripted.content
         if self.tool_outputs:
-            joined = "; ".join(str(o.get("output", "")) for o in self.tool_outputs)
-            return f"Mock reply using the tool results: {joined}"
+            return text.tool_results_reply([str(o.get("output", "")) for o in self.tool_outputs])
         messages = self.thread["messages"]
         last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
         last_text = " ".join(

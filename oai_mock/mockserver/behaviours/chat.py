@@ -129,6 +129,16 @@ def _choice(
     }
 
 
+def _trailing_tool_outputs(messages: list[Any]) -> list[str]:
+    """The contents of the tool messages that end the conversation, in order."""
+    outputs: list[str] = []
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") != "tool":
+            break
+        outputs.append(text.message_text(message.get("content")))
+    return outputs[::-1]
+
+
 def _content(
     call: Call,
     mock: OpenAIMock,
@@ -142,15 +152,19 @@ def _content(
         return orjson.dumps(scripted.json).decode()
     if scripted is not None and scripted.content is not None:
         return scripted.content
-    last_user = next(
-        (
-            text.message_text(m.get("content"))
-            for m in reversed(messages)
-            if isinstance(m, dict) and m.get("role") == "user"
-        ),
-        "",
-    )
-    reply = text.default_reply(body.get("seed", mock.seed), model, messages, last_user, index)
+    outputs = _trailing_tool_outputs(messages)
+    if outputs:
+        reply = text.tool_results_reply(outputs)
+    else:
+        last_user = next(
+            (
+                text.message_text(m.get("content"))
+                for m in reversed(messages)
+                if isinstance(m, dict) and m.get("role") == "user"
+            ),
+            "",
+        )
+        reply = text.default_reply(body.get("seed", mock.seed), model, messages, last_user, index)
     response_format = body.get("response_format") or {}
     kind = response_format.get("type") if isinstance(response_format, dict) else None
     if kind == "json_schema":

@@ -65,6 +65,16 @@ def item_text(item: JSON) -> str:
     return str(content or "")
 
 
+def _trailing_function_outputs(turns: list[JSON]) -> list[str]:
+    """The outputs of the function_call_output items that end the input, in order."""
+    outputs: list[str] = []
+    for item in reversed(turns):
+        if item.get("type") != "function_call_output":
+            break
+        outputs.append(item_text(item))
+    return outputs[::-1]
+
+
 def _context(call: Call, mock: OpenAIMock) -> list[JSON]:
     """Earlier turns the request builds on: a previous response's chain or a conversation."""
     body = call.json
@@ -167,8 +177,12 @@ def _output(
     elif scripted is not None and scripted.content is not None:
         reply = scripted.content
     else:
-        last_user = next((item_text(i) for i in reversed(turns) if i.get("role") == "user"), "")
-        reply = text.default_reply(mock.seed, model, turns, last_user)
+        outputs = _trailing_function_outputs(turns)
+        if outputs:
+            reply = text.tool_results_reply(outputs)
+        else:
+            last_user = next((item_text(i) for i in reversed(turns) if i.get("role") == "user"), "")
+            reply = text.default_reply(mock.seed, model, turns, last_user)
         fmt = (
             ((body.get("text") or {}).get("format") or {})
             if isinstance(body.get("text"), dict)

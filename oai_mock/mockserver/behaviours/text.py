@@ -88,6 +88,12 @@ def default_reply(
     return f'Mock reply to "{snippet}": {" ".join(words)}.'
 
 
+def tool_results_reply(outputs: list[str]) -> str:
+    """The default reply once the conversation ends with tool results: it quotes them, so a
+    test can see its tool's output reached the model."""
+    return f"Mock reply using the tool results: {'; '.join(outputs)}"
+
+
 def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
     """The first ``limit`` tokens of ``text``, and whether anything was cut."""
     tokens = tokenize(text)
