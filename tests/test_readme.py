@@ -92,3 +92,23 @@ def test_the_other_python_blocks_run(title: str) -> None:
     assert blocks
     for block in blocks:
         exec(compile(block, f"README: {title}", "exec"), {})
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+@pytest.mark.parametrize("readme", ["README.md", "examples/README.md"])
+def test_links_point_at_headings_and_files_that_exist(readme: str) -> None:
+    path = README.parent / readme
+    text = path.read_text()
+    anchors = {github_slug(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert links
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in anchors, link
+        elif not link.startswith(("http://", "https://")):
+            assert (path.parent / link).exists(), link
