@@ -7,7 +7,7 @@ number of objects and on stored bytes answer OpenAI-style errors instead of grow
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -126,6 +126,18 @@ def paginate(
         window = ordered[start:end]
         return _page(window[-size:], len(window) > size, key)
     return _page(ordered[start : min(end, start + size)], end - start > size, key)
+
+
+def paginate_query(items: list[dict[str, Any]], query: Mapping[str, Any]) -> dict[str, Any]:
+    """A page as the cursor lists with ``limit``, ``after``, ``before`` and ``order`` ask for it
+    (assistants, messages, runs, steps, vector stores, their files, response input items)."""
+    return paginate(
+        items,
+        limit=query.get("limit", 20),
+        after=query.get("after"),
+        before=query.get("before"),
+        order=query.get("order", "desc"),
+    )
 
 
 def _position(ids: list[str], wanted: str, default: int = -1) -> int:

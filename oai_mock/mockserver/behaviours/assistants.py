@@ -31,7 +31,7 @@ from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.scenario import Reply, ToolCall
-from oai_mock.mockserver.state import paginate
+from oai_mock.mockserver.state import paginate_query
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.engine import Behaviour, OpenAIMock
@@ -45,17 +45,6 @@ Event = tuple[str, dict[str, Any]]
 
 def _now(mock: OpenAIMock) -> int:
     return mock.clock.timestamp()
-
-
-def _page(call: Call, items: list[dict[str, Any]]) -> dict[str, Any]:
-    query = call.query
-    return paginate(
-        items,
-        limit=query.get("limit", 20),
-        after=query.get("after"),
-        before=query.get("before"),
-        order=query.get("order", "desc"),
-    )
 
 
 # -- assistants ------------------------------------------------------------------------------
@@ -123,7 +112,7 @@ def delete_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 
 
 def list_assistants(call: Call, mock: OpenAIMock) -> dict[str, Any]:
-    return _page(call, [dict(a) for a in mock.state.values(ASSISTANT)])
+    return paginate_query([dict(a) for a in mock.state.values(ASSISTANT)], call.query)
 
 
 # -- threads and messages ----------------------------------------------------------------------
@@ -276,7 +265,7 @@ def list_messages(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     record = _thread(mock, call.path_params["thread_id"])
     run_id = call.query.get("run_id")
     items = [dict(m) for m in record["messages"] if run_id is None or m["run_id"] == run_id]
-    return _page(call, items)
+    return paginate_query(items, call.query)
 
 
 # -- runs ----------------------------------------------------------------------------------------
@@ -665,7 +654,7 @@ def get_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 
 def list_runs(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     record = _thread(mock, call.path_params["thread_id"])
-    return _page(call, [dict(r["run"]) for r in record["runs"].values()])
+    return paginate_query([dict(r["run"]) for r in record["runs"].values()], call.query)
 
 
 def modify_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
@@ -728,7 +717,7 @@ def submit_tool_outputs(call: Call, mock: OpenAIMock) -> MockResponse | dict[str
 
 def list_steps(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     machine: RunMachine = _run_record(call, mock)["machine"]
-    return _page(call, [dict(s) for s in machine.steps])
+    return paginate_query([dict(s) for s in machine.steps], call.query)
 
 
 def get_step(call: Call, mock: OpenAIMock) -> dict[str, Any]:

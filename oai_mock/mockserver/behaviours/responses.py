@@ -18,7 +18,7 @@ from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.scenario import ToolCall
-from oai_mock.mockserver.state import paginate
+from oai_mock.mockserver.state import paginate_query
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.engine import Behaviour, OpenAIMock
@@ -421,18 +421,7 @@ def cancel_response(call: Call, mock: OpenAIMock) -> JSON:
 
 def list_input_items(call: Call, mock: OpenAIMock) -> JSON:
     stored = _stored(call, mock)
-    return _page(call, stored["input"])
-
-
-def _page(call: Call, items: list[JSON]) -> JSON:
-    query = call.query
-    return paginate(
-        items,
-        limit=query.get("limit", 20),
-        after=query.get("after"),
-        before=query.get("before"),
-        order=query.get("order", "desc"),
-    )
+    return paginate_query(stored["input"], call.query)
 
 
 def count_input_tokens(call: Call, mock: OpenAIMock) -> JSON:
@@ -510,7 +499,7 @@ def create_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
 
 
 def list_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
-    return _page(call, list(_conversation(call, mock)["items"]))
+    return paginate_query(list(_conversation(call, mock)["items"]), call.query)
 
 
 def _item(call: Call, found: JSON) -> JSON:

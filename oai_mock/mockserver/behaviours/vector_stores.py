@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from oai_mock.mockserver.behaviours.files import file_bytes, file_record
 from oai_mock.mockserver.errors import invalid_request, not_found
 from oai_mock.mockserver.requests import Call
-from oai_mock.mockserver.state import paginate
+from oai_mock.mockserver.state import paginate_query
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.engine import Behaviour, OpenAIMock
@@ -118,14 +118,7 @@ def delete_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 
 def list_stores(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     items = [_view(mock, r) for r in mock.state.values(STORE)]
-    query = call.query
-    return paginate(
-        items,
-        limit=query.get("limit", 20),
-        after=query.get("after"),
-        before=query.get("before"),
-        order=query.get("order", "desc"),
-    )
+    return paginate_query(items, call.query)
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -230,13 +223,7 @@ def _filtered(call: Call, files: list[dict[str, Any]]) -> dict[str, Any]:
     query = call.query
     wanted = query.get("filter")
     items = [dict(e["file"]) for e in files if wanted is None or e["file"]["status"] == wanted]
-    return paginate(
-        items,
-        limit=query.get("limit", 20),
-        after=query.get("after"),
-        before=query.get("before"),
-        order=query.get("order", "desc"),
-    )
+    return paginate_query(items, query)
 
 
 def list_store_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
