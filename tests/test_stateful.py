@@ -235,6 +235,10 @@ def test_fine_tuning_cancel_pause_resume_and_scripted_failure() -> None:
     mock.lifecycles.advance(job.id, to="running")
     assert client.fine_tuning.jobs.pause(job.id).status == "paused"
     assert client.fine_tuning.jobs.resume(job.id).status == "running"
+    with pytest.raises(openai.BadRequestError, match="Only a paused job can be resumed"):
+        client.fine_tuning.jobs.resume(job.id)
+    events = [e.message for e in client.fine_tuning.jobs.list_events(job.id)]
+    assert events[:2] == ["Job resumed", "Job paused"]  # newest first
     mock.lifecycles.fail(job.id, "invalid_training_file", "Line 1 has no messages.")
     failed = client.fine_tuning.jobs.retrieve(job.id)
     assert failed.status == "failed" and failed.error.message == "Line 1 has no messages."

@@ -128,6 +128,10 @@ def reply_text(exchange: Exchange) -> str:
     return str((first_choice(exchange).get("message") or {}).get("content") or "")
 
 
+# A prompt whose honest answer is long, so that a small max_tokens must cut it.
+LONG_REPLY_WANTED = [{"role": "user", "content": "Write a long story about the sea."}]
+
+
 def chat(probe: Probe, **body: Any) -> Exchange:
     payload = {
         "model": probe.model,
@@ -253,7 +257,7 @@ def _(probe: Probe, examples: int) -> None:
     exchange = chat(
         probe,
         max_tokens=1,
-        messages=[{"role": "user", "content": "Write a long story about the sea."}],
+        messages=LONG_REPLY_WANTED,
     )
     choice = first_choice(exchange)
     expect(
@@ -273,7 +277,7 @@ def _(probe: Probe, examples: int) -> None:
     exchange = chat(
         probe,
         max_tokens=3,
-        messages=[{"role": "user", "content": "Write a long story about the sea."}],
+        messages=LONG_REPLY_WANTED,
     )
     usage = ok_json(exchange).get("usage") or {}
     expect(

@@ -164,28 +164,28 @@ def cancel_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(record["job"])
 
 
-def pause_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _pause_or_resume(call: Call, mock: OpenAIMock, pause: bool) -> dict[str, Any]:
     record = _record(call, mock)
     job = record["job"]
-    if job["status"] != "running":
+    expected, new, verb = (
+        ("running", "paused", "paused") if pause else ("paused", "running", "resumed")
+    )
+    if job["status"] != expected:
         raise invalid_request(
-            f"Only a running job can be paused; this one is {job['status']}.", "fine_tuning_job_id"
+            f"Only a {expected} job can be {verb}; this one is {job['status']}.",
+            "fine_tuning_job_id",
         )
-    job["status"] = "paused"
-    _event(mock, record, "Job paused")
+    job["status"] = new
+    _event(mock, record, f"Job {verb}")
     return dict(job)
+
+
+def pause_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+    return _pause_or_resume(call, mock, pause=True)
 
 
 def resume_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
-    record = _record(call, mock)
-    job = record["job"]
-    if job["status"] != "paused":
-        raise invalid_request(
-            f"Only a paused job can be resumed; this one is {job['status']}.", "fine_tuning_job_id"
-        )
-    job["status"] = "running"
-    _event(mock, record, "Job resumed")
-    return dict(job)
+    return _pause_or_resume(call, mock, pause=False)
 
 
 def list_events(call: Call, mock: OpenAIMock) -> dict[str, Any]:
