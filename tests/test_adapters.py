@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from served import ServedFake
 
 from oai_mock import OpenAIMock
 from oai_mock.mockserver.live import LiveServer
@@ -88,56 +88,34 @@ def test_live_server_binds_loopback_on_a_free_port_and_stops() -> None:
         httpx.get(server.url + "/models", timeout=1)
 
 
-SERVE = [sys.executable, "-m", "oai_mock.cli", "serve"]
-
-
-def test_serve_command_prints_url_logs_requests_and_stops_on_ctrl_c() -> None:
-    process = subprocess.Popen(
-        # --journal-limit 0: the log names the operation from the answer, not from the journal.
-        [*SERVE, "--port", "0", "--seed", "4", "--journal-limit", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+def test_serve_command_prints_url_logs_requests_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    # --journal-limit 0: the log names the operation from the answer, not from the journal.
+    served = ServedFake(tmp_path / "serve.log", "--seed", "4", "--journal-limit", "0")
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert "serving the OpenAI API at http://127.0.0.1:" in line, line
-        url = line.split(" at ", 1)[1].strip()
-        assert url.endswith("/v1")
-        assert httpx.post(url + "/chat/completions", json=CHAT, timeout=5).status_code == 200
-        assert httpx.get(url + "/nope", timeout=5).status_code == 404
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=10)
+        assert httpx.post(served.url + "/chat/completions", json=CHAT, timeout=5).status_code == 200
+        assert httpx.get(served.url + "/nope", timeout=5).status_code == 404
     finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0
+        code = served.stop()
+    assert code == 0
+    output = served.output()
     assert "POST /v1/chat/completions -> 200 createChatCompletion" in output
     assert "GET /v1/nope -> 404" in output
     assert "oai-mock stopped" in output
 
 
-def test_serve_rejects_bad_options() -> None:
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--speed", "0"], "--speed must be positive"),
+        (["--port", "x"], "invalid int value"),
+        (["--journal-limit", "-1"], "--journal-limit must be 0 or more"),
+    ],
+)
+def test_serve_rejects_bad_options(options: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "oai_mock.cli", "serve", "--speed", "0"],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "oai_mock.cli", "serve", *options], capture_output=True, text=True
     )
-    assert result.returncode == 2 and "--speed must be positive" in result.stderr
-    result = subprocess.run(
-        [sys.executable, "-m", "oai_mock.cli", "serve", "--port", "x"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2 and "invalid int value" in result.stderr
-    result = subprocess.run(
-        [sys.executable, "-m", "oai_mock.cli", "serve", "--journal-limit", "-1"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2 and "--journal-limit must be 0 or more" in result.stderr
+    assert result.returncode == 2 and message in result.stderr
 
 
 def test_mocks_share_routes_and_validators_but_not_state() -> None:
@@ -172,30 +150,13 @@ def test_the_readme_main_command_serves_and_shows_clients_talking(tmp_path: obje
     assert "oai-mock stopped" in out
 
 
-def test_serve_with_a_scenario_file_and_extra_models() -> None:
-    root = Path(__file__).resolve().parents[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oai_mock.cli",
-            "serve",
-            "--port",
-            "0",
-            "--quiet",
-            "--scenario",
-            str(root / "examples/scenarios/weather.yaml"),
-            "--model",
-            "my-local-model",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+def test_serve_with_a_scenario_file_and_extra_models(tmp_path: Path) -> None:
+    scenario = Path(__file__).resolve().parents[1] / "examples/scenarios/weather.yaml"
+    served = ServedFake(
+        tmp_path / "serve.log", "--quiet", "--scenario", str(scenario), "--model", "my-local-model"
     )
+    url = served.url
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split(" at ", 1)[1].strip()
         chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "weather today?"}]}
         reply = httpx.post(url + "/chat/completions", json=chat, timeout=5).json()
         assert reply["choices"][0]["message"]["content"] == "It is sunny and 22 degrees."
@@ -206,8 +167,7 @@ def test_serve_with_a_scenario_file_and_extra_models() -> None:
         assert statuses == [429, 429, 200]
         assert httpx.get(url + "/models/my-local-model", timeout=5).status_code == 200
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
+        served.stop()
 
 
 def test_serve_reports_a_broken_scenario_file(tmp_path: Path) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from served import ServedFake
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -45,44 +44,6 @@ def run(args: list[str]) -> subprocess.CompletedProcess[str]:
         timeout=180,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-
-
-class ServedFake:
-    """`oai-mock serve` on a free port, logging one line per request to a file, so that a test
-    can see which requests a script sent it."""
-
-    def __init__(self, log: Path) -> None:
-        self.log = log
-        self.output = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "oai_mock.cli", "serve", "--port", "0"],
-            stdout=self.output,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self) -> str:
-        for _ in range(300):  # up to 30 s for the interpreter to start and bind
-            found = re.search(r" at (http://127\.0\.0\.1:\d+/v1)", self.log.read_text())
-            if found:
-                return found.group(1)
-            if self.process.poll() is not None:
-                raise RuntimeError("oai-mock serve exited: " + self.log.read_text())
-            time.sleep(0.1)
-        raise RuntimeError("oai-mock serve printed no URL in 30 s")
-
-    def requests_logged(self) -> int:
-        return len(re.findall(r" -> \d{3} ", self.log.read_text()))
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.output.close()
 
 
 @pytest.fixture(scope="module")
