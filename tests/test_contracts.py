@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from oai_mock import OpenAIMock
 from oai_mock.contracts import strategies
 from oai_mock.contracts.checks import CATALOGUE
-from oai_mock.contracts.runner import ContractRun, Results
+from oai_mock.contracts.runner import BackendUnreachable, ContractRun, Results
 from oai_mock.mockserver.live import LiveServer
 from oai_mock.mockserver.quirks import CATALOGUE as QUIRKS
 from oai_mock.spec import SchemaChecker, load_bundle
@@ -230,9 +230,8 @@ def test_an_unreachable_backend_is_one_clear_error() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"oai-mock: cannot reach {url}: ConnectError"), result.stderr
     assert result.stdout == ""  # no table of 47 identical failures
-    assert ContractRun(url, timeout=2).unreachable() is not None
-    with LiveServer(OpenAIMock()) as server:
-        assert ContractRun(server.url).unreachable() is None
+    with pytest.raises(BackendUnreachable, match=f"cannot reach {url}"):
+        ContractRun(url, model="gpt-4o", timeout=2).pick_model()  # a given model too
 
 
 def test_contract_tests_name_an_unreachable_backend(pytester: pytest.Pytester) -> None:

@@ -84,6 +84,10 @@ class Results:
         return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2)
 
 
+class BackendUnreachable(Exception):
+    """The backend gives no HTTP answer at all (refused, unresolvable, timed out)."""
+
+
 class ContractRun:
     def __init__(
         self,
@@ -129,20 +133,22 @@ class ContractRun:
             seed=self.seed,
         )
 
-    def unreachable(self) -> str | None:
-        """Why the backend cannot be reached at all (None when it answers, whatever the status):
-        without this, every check would fail with the same connection error."""
-        return unreachable(self.base_url, self.api_key, self.timeout, self.http_client)
-
     def pick_model(self) -> str:
-        """The model to test: the one given, or the first chat-like model the backend lists."""
-        if self.model:
-            return self.model
+        """The model to test: the one given, or the first chat-like model the backend lists.
+
+        Raises :class:`BackendUnreachable` when ``/models`` gets no HTTP answer at all: every
+        check would then fail with the same connection error.
+        """
         probe = self._probe("", 1)
         try:
-            listed = probe.get("/models").json or {}
+            answer = probe.get("/models")
         finally:
             probe.close()
+        if answer.error:
+            raise BackendUnreachable(f"cannot reach {self.base_url}: {answer.error}")
+        if self.model:
+            return self.model
+        listed = answer.json or {}
         names = [m.get("id") for m in listed.get("data") or [] if isinstance(m, dict)]
         chat_like = [
             n
@@ -203,21 +209,3 @@ class ContractRun:
         results.requests = sum(spent)
         results.seconds = time.perf_counter() - started
         return results
-
-
-def unreachable(
-    base_url: str,
-    api_key: str | None = None,
-    timeout: float = 10.0,
-    http_client: Callable[[], httpx.Client] | None = None,
-) -> str | None:
-    """Why ``GET {base_url}/models`` gets no HTTP answer at all, or None when it gets one."""
-    client = http_client() if http_client else httpx.Client(timeout=timeout)
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    try:
-        client.get(base_url.rstrip("/") + "/models", headers=headers)
-    except httpx.TransportError as error:
-        return f"cannot reach {base_url}: {type(error).__name__}: {error or 'no answer'}"
-    finally:
-        client.close()
-    return None
