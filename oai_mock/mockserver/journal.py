@@ -96,7 +96,6 @@ class Journal:
     def __init__(self, limit: int | None = None) -> None:
         if limit is not None and limit < 0:
             raise ValueError(f"journal limit must be 0 or more, not {limit}")
-        self.limit = limit
         self._entries: deque[JournalEntry] = deque(maxlen=limit)
         self._lock = threading.Lock()
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import jsonschema_rs
@@ -258,16 +258,7 @@ def _shared_choice(branches: list[list[Any]]) -> Problem | None:
         for option in detail.get("options") or [detail.get("expected_value")]:
             if option not in options:
                 options.append(option)
-    problem = _problem(at_path[0][path])
-    return Problem(
-        path=problem.path,
-        message=problem.message,
-        keyword="enum",
-        kind=problem.kind,
-        parts=problem.parts,
-        detail={"options": options},
-        instance=problem.instance,
-    )
+    return replace(_problem(at_path[0][path]), keyword="enum", detail={"options": options})
 
 
 def _problem(error: Any) -> Problem:

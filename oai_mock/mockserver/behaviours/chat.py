@@ -129,14 +129,10 @@ def _choice(
     }
 
 
-def _trailing_tool_outputs(messages: list[Any]) -> list[str]:
-    """The contents of the tool messages that end the conversation, in order."""
-    outputs: list[str] = []
-    for message in reversed(messages):
-        if not isinstance(message, dict) or message.get("role") != "tool":
-            break
-        outputs.append(text.message_text(message.get("content")))
-    return outputs[::-1]
+def _tool_output(message: Any) -> str | None:
+    if isinstance(message, dict) and message.get("role") == "tool":
+        return text.message_text(message.get("content"))
+    return None
 
 
 def _content(
@@ -152,7 +148,7 @@ def _content(
         return orjson.dumps(scripted.json).decode()
     if scripted is not None and scripted.content is not None:
         return scripted.content
-    outputs = _trailing_tool_outputs(messages)
+    outputs = text.trailing_outputs(messages, _tool_output)
     if outputs:
         reply = text.tool_results_reply(outputs)
     else:

@@ -65,14 +65,8 @@ def item_text(item: JSON) -> str:
     return str(content or "")
 
 
-def _trailing_function_outputs(turns: list[JSON]) -> list[str]:
-    """The outputs of the function_call_output items that end the input, in order."""
-    outputs: list[str] = []
-    for item in reversed(turns):
-        if item.get("type") != "function_call_output":
-            break
-        outputs.append(item_text(item))
-    return outputs[::-1]
+def _function_output(item: JSON) -> str | None:
+    return item_text(item) if item.get("type") == "function_call_output" else None
 
 
 def _context(call: Call, mock: OpenAIMock) -> list[JSON]:
@@ -177,7 +171,7 @@ def _output(
     elif scripted is not None and scripted.content is not None:
         reply = scripted.content
     else:
-        outputs = _trailing_function_outputs(turns)
+        outputs = text.trailing_outputs(turns, _function_output)
         if outputs:
             reply = text.tool_results_reply(outputs)
         else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+$")
@@ -86,6 +86,18 @@ def default_reply(
         snippet = snippet[:57] + "..."
     words = [VOCABULARY[b % len(VOCABULARY)] for b in digest(seed, model, conversation, index)[:8]]
     return f'Mock reply to "{snippet}": {" ".join(words)}.'
+
+
+def trailing_outputs(items: list[Any], output_of: Callable[[Any], str | None]) -> list[str]:
+    """The tool outputs that end a conversation, in order: ``output_of`` gives an item's output,
+    or None for an item that is not one (the run of outputs stops there)."""
+    outputs: list[str] = []
+    for item in reversed(items):
+        output = output_of(item)
+        if output is None:
+            break
+        outputs.append(output)
+    return outputs[::-1]
 
 
 def tool_results_reply(outputs: list[str]) -> str:
