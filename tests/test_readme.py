@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,12 +87,27 @@ def test_client_examples_run_in_order() -> None:
 
 @pytest.mark.parametrize("title", ["The fake OpenAI server", "The spec bundle"])
 def test_the_other_python_blocks_run(title: str) -> None:
-    # They build clients pointed at a server (nothing connects until a request) and run the
-    # fake in-process; each block runs on its own.
+    # Each block runs on its own; the ones that assert, assert. A block that points clients at
+    # `oai-mock serve` (127.0.0.1:8000) gets a served fake's address instead, and both of its
+    # clients must then get an answer from it.
+    from oai_mock import OpenAIMock
+    from oai_mock.mockserver.live import LiveServer
+
     blocks = python_blocks(title)
     assert blocks
     for block in blocks:
-        exec(compile(block, f"README: {title}", "exec"), {})
+        if "127.0.0.1:8000" not in block:
+            exec(compile(block, f"README: {title}", "exec"), {})
+            continue
+        mock = OpenAIMock()
+        with LiveServer(mock) as server:
+            names: dict[str, Any] = {}
+            exec(
+                compile(block.replace("http://127.0.0.1:8000/v1", server.url), title, "exec"), names
+            )
+            assert names["client"].models.list().data
+            assert names["reference"].models.list_models().data
+        assert [entry.path for entry in mock.journal] == ["/v1/models", "/v1/models"]
 
 
 def github_slug(heading: str) -> str:
