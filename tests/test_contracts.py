@@ -184,18 +184,21 @@ def test_the_command_passes_on_the_faithful_mock() -> None:
     assert " 0 failed" in result.stdout
 
 
+def run_contract_tests(pytester: pytest.Pytester, *options: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "oai_mock.contracts.test_openai_compatibility",
+        "-q",
+        *options,
+    )
+
+
 def test_contracts_run_as_pytest_tests(pytester: pytest.Pytester) -> None:
     with LiveServer(OpenAIMock(quirks={"usage-wrong-total"})) as server:
-        result = pytester.runpytest_subprocess(
-            "-p",
-            "no:cacheprovider",
-            "--pyargs",
-            "oai_mock.contracts.test_openai_compatibility",
-            "--oai-contract-url",
-            server.url,
-            "--oai-contract-examples",
-            "1",
-            "-q",
+        result = run_contract_tests(
+            pytester, "--oai-contract-url", server.url, "--oai-contract-examples", "1"
         )
     outcomes = result.parseoutcomes()
     failed = outcomes.get("failed")
@@ -204,9 +207,7 @@ def test_contracts_run_as_pytest_tests(pytester: pytest.Pytester) -> None:
 
 
 def test_contract_tests_skip_without_a_url(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--pyargs", "oai_mock.contracts.test_openai_compatibility", "-q"
-    )
+    result = run_contract_tests(pytester)
     outcomes = result.parseoutcomes()
     assert outcomes.get("skipped", 0) >= 30 and not outcomes.get("failed")
 
@@ -236,15 +237,7 @@ def test_an_unreachable_backend_is_one_clear_error() -> None:
 
 def test_contract_tests_name_an_unreachable_backend(pytester: pytest.Pytester) -> None:
     url = closed_port_url()
-    result = pytester.runpytest_subprocess(
-        "-p",
-        "no:cacheprovider",
-        "--pyargs",
-        "oai_mock.contracts.test_openai_compatibility",
-        "--oai-contract-url",
-        url,
-        "-q",
-    )
+    result = run_contract_tests(pytester, "--oai-contract-url", url)
     assert result.ret != 0 and not result.parseoutcomes().get("passed")
     result.stdout.fnmatch_lines([f"*cannot reach {url}: ConnectError*"])
 
