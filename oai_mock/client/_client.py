@@ -20,7 +20,13 @@ from oai_mock.client._errors import (
     MissingAPIKeyError,
     status_error,
 )
-from oai_mock.client._files import form_text, is_file_input, to_httpx_file
+from oai_mock.client._files import (
+    binary_fields,
+    form_text,
+    is_file_input,
+    paths_as_files,
+    to_httpx_file,
+)
 from oai_mock.client._generated import AsyncResources, SyncResources
 from oai_mock.client._resource import NOT_GIVEN, NotGiven
 from oai_mock.spec import Operation, load_bundle
@@ -141,6 +147,7 @@ class BaseClient:
                 op.method, url, params=query, headers=headers, extensions=extensions
             )
         media = op.body.content_types[0]
+        body = paths_as_files(body, binary_fields(op, self._bundle))
         if _is_given(raw_body):
             if isinstance(raw_body, bytes | str):
                 headers["Content-Type"] = media

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from oai_mock.mockserver import form_fields
 from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError, invalid_request
 from oai_mock.mockserver.messages import MockRequest
 from oai_mock.mockserver.multipart import MultipartError, UploadedFile, parse_multipart
@@ -238,40 +239,24 @@ def _parse_form(call: Call, checker: SchemaChecker, accept_unknown: bool) -> Non
     except MultipartError as error:
         raise invalid_request(f"Could not parse the multipart/form-data body: {error}.") from None
     schema = checker.bundle.resolve(body.schemas["multipart/form-data"])
-    props: Mapping[str, Any] = schema.get("properties", {})
-    fields: dict[str, Any] = {}
-    for raw_name, text in form.fields:
-        name = raw_name[:-2] if raw_name.endswith("[]") else raw_name
-        prop = checker.bundle.resolve(props.get(name, {}))
-        types = _types(prop, checker)
-        if "array" in types or raw_name.endswith("[]"):
-            item_types = _types(checker.bundle.resolve(prop.get("items", {})), checker)
-            fields.setdefault(name, []).append(_form_scalar(text, item_types))
-        else:
-            fields[name] = _form_scalar(text, types)
+    pairs: list[tuple[str, Any]] = list(form.fields)
     for raw_name, upload in form.files:
         name = raw_name[:-2] if raw_name.endswith("[]") else raw_name
         call.files.setdefault(name, []).append(upload)
-        prop = checker.bundle.resolve(props.get(name, {}))
         # For validation a file stands in as the string the schema's `format: binary` expects.
-        if "array" in _types(prop, checker):
-            fields.setdefault(name, []).append(upload.filename)
-        else:
-            fields[name] = upload.filename
+        pairs.append((raw_name, upload.filename))
+    try:
+        nested = form_fields.nest(pairs)
+    except form_fields.FormKeyError as error:
+        raise invalid_request(
+            f"Unrecognized request argument supplied: {error}", code="unknown_parameter"
+        ) from None
+    fields = form_fields.coerce(nested, schema, checker.bundle.resolve)
     if not accept_unknown:
         _reject_unknown_arguments(fields, schema, checker)
     known = known_properties(schema, checker) if accept_unknown else None
     _check(checker, {k: v for k, v in fields.items() if known is None or k in known}, schema, None)
     call.body = fields
-
-
-def _form_scalar(text: str, types: list[str]) -> Any:
-    if "object" in types or ("array" in types and text.startswith("[")):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return text
-    return _scalar(text, types) if "string" not in types else text
 
 
 def _reject_unknown_arguments(

@@ -18,7 +18,9 @@ def default_behaviours() -> dict[str, Behaviour]:
         audio,
         batches,
         chat,
+        compaction,
         completions,
+        containers,
         embeddings,
         files,
         fine_tuning,
@@ -31,6 +33,8 @@ def default_behaviours() -> dict[str, Behaviour]:
 
     return {
         **responses.OPERATIONS,
+        **compaction.OPERATIONS,
+        **containers.OPERATIONS,
         **images.OPERATIONS,
         **audio.OPERATIONS,
         **files.OPERATIONS,

@@ -28,6 +28,12 @@ def _size(value: Any) -> tuple[int, int]:
     return 1024, 1024
 
 
+def _answer_sizes(mock: OpenAIMock) -> list[str]:
+    schema = mock.bundle.resolve({"$ref": "#/$defs/ImagesResponse"})
+    sizes: list[str] = schema["properties"]["size"]["enum"]
+    return sizes
+
+
 def _is_gpt_image(model: str) -> bool:
     return model.startswith("gpt-image") or model.startswith("chatgpt-image")
 
@@ -36,10 +42,14 @@ def create_image(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
     body = call.json
     model = str(body.get("model") or "dall-e-2")
     width, height = _size(body.get("size"))
+    gpt_image = _is_gpt_image(model)
+    if gpt_image and f"{width}x{height}" not in _answer_sizes(mock):
+        # `auto`, or a size the request schema allows but gpt-image models do not draw:
+        # the answer names its size, and only the sizes its schema lists exist.
+        width, height = 1024, 1024
     png = media.png(width, height)
     n = int(body.get("n") or 1)
     now = mock.clock.timestamp()
-    gpt_image = _is_gpt_image(model)
     as_url = not gpt_image and body.get("response_format", "url") == "url"
     data = []
     for _ in range(n):

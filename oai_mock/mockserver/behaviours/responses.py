@@ -69,7 +69,7 @@ def _function_output(item: JSON) -> str | None:
     return item_text(item) if item.get("type") == "function_call_output" else None
 
 
-def _context(call: Call, mock: OpenAIMock) -> list[JSON]:
+def context_turns(call: Call, mock: OpenAIMock) -> list[JSON]:
     """Earlier turns the request builds on: a previous response's chain or a conversation."""
     body = call.json
     previous = body.get("previous_response_id")
@@ -106,7 +106,7 @@ def build_response(call: Call, mock: OpenAIMock) -> tuple[JSON, list[JSON], list
     body = call.json
     require_model(mock, body.get("model"))
     model = str(body.get("model") or "gpt-4o-mini")
-    context = _context(call, mock)
+    context = context_turns(call, mock)
     items = input_items(body.get("input"), mock)
     turns = [*context, *items]
     output, output_tokens, truncated = _output(call, mock, model, turns)
@@ -141,18 +141,23 @@ def build_response(call: Call, mock: OpenAIMock) -> tuple[JSON, list[JSON], list
         "tools": body.get("tools") or [],
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation") or "disabled",
-        "usage": {
-            "input_tokens": input_tokens,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-            "output_tokens": output_tokens,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": input_tokens + output_tokens,
-        },
+        "usage": usage(input_tokens, output_tokens),
         "metadata": body.get("metadata") or {},
     }
     if _conversation_id(body):
         response["conversation"] = {"id": _conversation_id(body)}
     return response, context, items
+
+
+def usage(input_tokens: int, output_tokens: int) -> JSON:
+    """A Responses usage block whose total adds up."""
+    return {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + output_tokens,
+    }
 
 
 def _output(
@@ -420,7 +425,7 @@ def list_input_items(call: Call, mock: OpenAIMock) -> JSON:
 
 def count_input_tokens(call: Call, mock: OpenAIMock) -> JSON:
     body = call.json
-    turns = [*_context(call, mock), *input_items(body.get("input"), mock)]
+    turns = [*context_turns(call, mock), *input_items(body.get("input"), mock)]
     tokens = text.REPLY_PRIMING_TOKENS + sum(
         text.TOKENS_PER_MESSAGE + text.count_tokens(item_text(i)) for i in turns
     )
