@@ -204,6 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
     from oai_mock.mockserver.asgi import create_app
     from oai_mock.mockserver.clock import Clock
     from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.serving import uvicorn_options
 
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
@@ -246,9 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
     if replay_error is not None:
         return replay_error
     app = create_app(mock, log_requests=not args.quiet)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
-    )
+    config = uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options())
     server = uvicorn.Server(config)
 
     original_startup = server.startup
