@@ -20,6 +20,7 @@ from oai_mock.mockserver import media
 from oai_mock.mockserver.clock import Clock
 from oai_mock.mockserver.ids import PREFIX_BY_FIELD, PREFIX_BY_OBJECT, IdFactory
 from oai_mock.spec import Bundle
+from oai_mock.spec.patterns import string_matching
 from oai_mock.spec.validation import json_type
 
 MAX_DEPTH = 12
@@ -313,8 +314,9 @@ class Synthesizer:
             return "user@example.com"
         if isinstance(schema.get("default"), str):
             return str(schema["default"])
-        if pattern is not None:
-            return "mock_value"
+        if isinstance(pattern, str):
+            low, high = schema.get("minLength", 0), schema.get("maxLength")
+            return string_matching(pattern, ctx.key, low, high) or "mock_value"
         return self.text(ctx)
 
     def _integer(self, schema: Mapping[str, Any], name: str | None) -> int:

@@ -410,7 +410,10 @@ class RunMachine:
             arguments = wish.arguments
             if arguments is None:
                 arguments = instance_or_error(
-                    tools.get(wish.name, {"type": "object"}), f"{wish.name}:{position}", "tools"
+                    tools.get(wish.name, {"type": "object"}),
+                    f"{wish.name}:{position}",
+                    "tools",
+                    f"function '{wish.name}'",
                 )
             calls.append(
                 {

@@ -167,7 +167,12 @@ def _content(
         spec = response_format.get("json_schema") or {}
         schema = spec.get("schema") or {"type": "object"}
         return orjson.dumps(
-            instance_or_error(schema, f"{reply}:{index}", "response_format.json_schema.schema")
+            instance_or_error(
+                schema,
+                f"{reply}:{index}",
+                "response_format",
+                f"response_format '{spec.get('name', '')}'",
+            )
         ).decode()
     if kind == "json_object":
         return orjson.dumps({"reply": reply}).decode()
@@ -219,7 +224,10 @@ def _tool_calls(call: Call, mock: OpenAIMock, scripted: Reply | None, index: int
         if arguments is None:
             schema = tools.get(wish.name, {"type": "object", "properties": {}})
             arguments = instance_or_error(
-                schema, f"{wish.name}:{index}:{position}", f"tools[{position}].function.parameters"
+                schema,
+                f"{wish.name}:{index}:{position}",
+                f"tools[{position}].function.parameters",
+                f"function '{wish.name}'",
             )
         text_arguments = (
             arguments if isinstance(arguments, str) else orjson.dumps(arguments).decode()
@@ -242,6 +250,8 @@ def _function_call(body: Mapping[str, Any]) -> JSON | None:
     for function in body.get("functions") or []:
         if function.get("name") == choice["name"]:
             schema = function.get("parameters") or {"type": "object", "properties": {}}
-            arguments = instance_or_error(schema, choice["name"], "functions.parameters")
+            arguments = instance_or_error(
+                schema, choice["name"], "functions.parameters", f"function '{choice['name']}'"
+            )
             return {"name": choice["name"], "arguments": orjson.dumps(arguments).decode()}
     return None

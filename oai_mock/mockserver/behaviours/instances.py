@@ -11,6 +11,7 @@ branches are tried.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,12 +20,13 @@ import jsonschema_rs
 import orjson
 
 from oai_mock.mockserver.behaviours.text import digest
+from oai_mock.spec.patterns import string_matching
 
 MAX_DEPTH = 8
 FORMATS = {
     "date-time": "2025-01-01T00:00:00Z",
     "date": "2025-01-01",
-    "time": "12:00:00",
+    "time": "12:00:00Z",
     "email": "user@example.com",
     "uri": "https://example.com/resource",
     "url": "https://example.com/resource",
@@ -38,7 +40,20 @@ WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel
 
 
 class SchemaError(ValueError):
-    """The schema cannot be satisfied or is not a JSON Schema."""
+    """The schema cannot be satisfied or is not a JSON Schema. ``context`` is where, as
+    OpenAI names it: the keys from the schema's root (``("properties", "code")``)."""
+
+    def __init__(self, reason: str, context: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.context = context
+
+    def within(self, *keys: str) -> SchemaError:
+        return SchemaError(self.reason, (*keys, *self.context))
+
+    def openai_message(self, subject: str) -> str:
+        """OpenAI's wording for a schema it refuses."""
+        return f"Invalid schema for {subject}: In context={self.context!r}, {self.reason}."
 
 
 def instance_for(schema: Mapping[str, Any], salt: str = "") -> Any:
@@ -52,21 +67,30 @@ def instance_for(schema: Mapping[str, Any], salt: str = "") -> Any:
         retry = builder.build(schema, name="value", depth=0, choice=choice)
         if validator.is_valid(retry):
             return retry
-    errors = "; ".join(e.message for e in list(validator.iter_errors(value))[:2])
-    raise SchemaError(f"could not build a value valid against the schema: {errors}")
+    error = next(iter(validator.iter_errors(value)))
+    path = tuple(str(p) for p in error.schema_path)
+    keyword = path[-1] if path else "schema"
+    raise SchemaError(f"'{keyword}' cannot be satisfied ({error.message})", path[:-1])
 
 
-def instance_or_error(schema: Mapping[str, Any], salt: str, param: str) -> Any:
-    """``instance_for``, with a schema it cannot satisfy answered as OpenAI's 400 on ``param``
-    (the request carried the schema)."""
+def instance_or_error(
+    schema: Mapping[str, Any], salt: str, param: str, subject: str | None = None
+) -> Any:
+    """``instance_for``, with a schema it cannot satisfy answered as OpenAI answers a schema it
+    refuses: a 400 on ``param`` naming ``subject`` (``function 'get_weather'``,
+    ``response_format 'answer'``)."""
     from oai_mock.mockserver.errors import invalid_request
 
     try:
         return instance_for(schema, salt)
-    except (SchemaError, KeyError, TypeError) as error:
-        raise invalid_request(
-            f"Invalid schema for '{param}': {error}", param, "invalid_schema"
-        ) from None
+    except SchemaError as error:
+        message = error.openai_message(subject or f"'{param}'")
+    except (KeyError, TypeError, IndexError) as error:
+        message = SchemaError(f"the schema is not valid JSON Schema ({error!r})").openai_message(
+            subject or f"'{param}'"
+        )
+    code = "invalid_function_parameters" if "function" in (subject or param) else None
+    raise invalid_request(message, param, code)
 
 
 @functools.lru_cache(maxsize=512)
@@ -156,7 +180,10 @@ class _Builder:
         out: dict[str, Any] = {}
         for prop, sub in props.items():
             if prop in required or depth < 3:
-                out[prop] = self.build(sub, prop, depth + 1, choice)
+                try:
+                    out[prop] = self.build(sub, prop, depth + 1, choice)
+                except SchemaError as error:
+                    raise error.within("properties", prop) from None
         for prop in required - set(out):
             extra = schema.get("additionalProperties")
             out[prop] = self.build(
@@ -166,26 +193,56 @@ class _Builder:
 
     def array(self, schema: Mapping[str, Any], name: str, depth: int, choice: int) -> list[Any]:
         low = int(schema.get("minItems", 0))
+        high = schema.get("maxItems")
+        if isinstance(high, int) and high < low:
+            raise SchemaError(f"'maxItems' ({high}) is below 'minItems' ({low})")
         count = max(low, 1 if depth < MAX_DEPTH else 0)
-        if "maxItems" in schema:
-            count = min(count, int(schema["maxItems"]))
+        if isinstance(high, int):
+            count = min(count, high)
+        unique = bool(schema.get("uniqueItems"))
         prefix = list(schema.get("prefixItems", []))
         items = schema.get("items", {})
-        out = [self.build(sub, name, depth + 1, choice) for sub in prefix[:count]]
+        out: list[Any] = []
+        seen: set[bytes] = set()
+        variant = 0
         while len(out) < count:
-            value = self.build(items, f"{name}{len(out)}", depth + 1, choice)
+            position = len(out)
+            sub = prefix[position] if position < len(prefix) else items
+            try:
+                # Each element its own variant (the n-th enum value, a different word): unique
+                # arrays get distinct elements, and lists read less repetitive.
+                value = self.build(sub, f"{name}{variant}", depth + 1, choice + variant)
+            except SchemaError as error:
+                raise error.within("items") from None
+            variant += 1
+            key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+            if unique and key in seen:
+                if variant > count + 16:
+                    raise SchemaError(
+                        f"'uniqueItems' cannot hold with {count} items: the item schema allows "
+                        f"only {len(out)} distinct values"
+                    )
+                continue
+            seen.add(key)
             out.append(value)
-        if schema.get("uniqueItems") and len(out) > 1:
-            out = out[:1]
         return out
 
     def string(self, schema: Mapping[str, Any], name: str) -> str:
+        low = int(schema.get("minLength", 0))
+        high = schema.get("maxLength")
+        if isinstance(high, int) and high < low:
+            raise SchemaError(f"'maxLength' ({high}) is below 'minLength' ({low})")
         value = FORMATS.get(str(schema.get("format")), "") or self.word(name)
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
-            value = _satisfy_pattern(pattern, value)
-        low = int(schema.get("minLength", 0))
-        high = schema.get("maxLength")
+            if _fits(pattern, value, low, high):
+                return value
+            found = string_matching(pattern, f"{self.salt}:{name}", low, high)
+            if found is None:  # outside the generator's subset (a lookahead): common shapes
+                found = next((c for c in PATTERN_GUESSES if _fits(pattern, c, low, high)), None)
+            if found is None:
+                raise SchemaError(f"no string matches the 'pattern' {pattern!r}")
+            return found
         if len(value) < low:
             value += "x" * (low - len(value))
         if isinstance(high, int) and len(value) > high:
@@ -193,29 +250,106 @@ class _Builder:
         return value
 
     def number(self, schema: Mapping[str, Any], integer: bool) -> int | float:
-        low = schema.get("minimum", schema.get("exclusiveMinimum"))
-        high = schema.get("maximum", schema.get("exclusiveMaximum"))
-        value: float = 1
-        if low is not None:
-            value = low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
-        if high is not None and value > high:
-            value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
         step = schema.get("multipleOf")
-        if isinstance(step, int | float) and step > 0:
-            value = step * max(1, round(value / step))
-        return int(value) if integer else float(value)
+        if step is not None and (not isinstance(step, int | float) or step <= 0):
+            raise SchemaError("'multipleOf' must be a number above 0")
+        low, low_open = _bound(schema, "minimum", "exclusiveMinimum", max)
+        high, high_open = _bound(schema, "maximum", "exclusiveMaximum", min)
+        if integer:
+            step = 1 if step is None else step
+            if step != int(step):
+                step = _lcm_with_one(float(step))
+        candidate = _number_within(low, low_open, high, high_open, step, near=1)
+        if candidate is None:
+            raise SchemaError(
+                "no number satisfies the bounds"
+                + (f" and 'multipleOf' {schema['multipleOf']}" if "multipleOf" in schema else "")
+            )
+        return int(candidate) if integer else float(candidate)
 
     def word(self, name: str) -> str:
         return f"{name} {WORDS[digest(self.salt, name)[0] % len(WORDS)]}"
 
 
-def _satisfy_pattern(pattern: str, current: str) -> str:
-    candidates = [current, "abc", "abc123", "ABC", "a", "1", "2025-01-01", "user@example.com"]
+PATTERN_GUESSES = ("abc", "abc123", "ABC", "a", "1", "2025-01-01", "user@example.com")
+
+
+def _fits(pattern: str, value: str, low: int, high: int | None) -> bool:
+    return _matches(pattern, value) and low <= len(value) <= (len(value) if high is None else high)
+
+
+def _matches(pattern: str, value: str) -> bool:
     try:
-        compiled = re.compile(pattern)
+        return re.search(pattern, value) is not None
     except re.error:
-        return current
+        return False
+
+
+def _bound(
+    schema: Mapping[str, Any], inclusive: str, exclusive: str, tighter: Any
+) -> tuple[float | None, bool]:
+    """The effective bound and whether it is exclusive (draft 4's boolean form too)."""
+    closed = schema.get(inclusive)
+    open_ = schema.get(exclusive)
+    if isinstance(open_, bool):  # draft 4: exclusiveMinimum: true qualifies minimum
+        return (closed, open_) if closed is not None else (None, False)
+    if closed is None and open_ is None:
+        return None, False
+    if closed is None:
+        return open_, True
+    if open_ is None:
+        return closed, False
+    chosen = tighter(closed, open_)
+    return chosen, (chosen == open_ and chosen != closed) or (closed == open_)
+
+
+def _lcm_with_one(step: float) -> float:
+    """The smallest multiple of ``step`` that is an integer (0.5 -> 1, 0.25 -> 1, 1.5 -> 3)."""
+    for factor in range(1, 1001):
+        product = round(step * factor, 9)
+        if product == int(product) and product > 0:
+            return product
+    raise SchemaError(f"no integer is a multiple of {step}")
+
+
+def _number_within(
+    low: float | None,
+    low_open: bool,
+    high: float | None,
+    high_open: bool,
+    step: float | None,
+    near: float,
+) -> float | None:
+    """The number nearest ``near`` within the bounds that is a multiple of ``step``."""
+    target = near
+    if low is not None:
+        target = max(target, low)
+    if high is not None:
+        target = min(target, high)
+    if step is None:
+        candidates = [target]
+        if low is not None and high is not None:
+            candidates.append((low + high) / 2)
+        candidates.extend(c for c in (target + 1, target - 1) if c is not None)
+    else:
+        candidates = [
+            round(k * step, 9)
+            for k in (math.ceil(round(target / step, 9)), math.floor(round(target / step, 9)))
+            for k in (k, k + 1, k - 1)
+        ]
     for candidate in candidates:
-        if compiled.search(candidate):
+        if _above(candidate, low, low_open) and _below(candidate, high, high_open):
             return candidate
-    return current
+    return None
+
+
+def _above(value: float, low: float | None, open_: bool) -> bool:
+    if low is None:
+        return True
+    return value > low if open_ else value >= low
+
+
+def _below(value: float, high: float | None, open_: bool) -> bool:
+    if high is None:
+        return True
+    return value < high if open_ else value <= high

@@ -189,7 +189,9 @@ def _output(
         )
         if fmt.get("type") == "json_schema":
             schema = fmt.get("schema") or {"type": "object"}
-            reply = orjson.dumps(instance_or_error(schema, reply, "text.format.schema")).decode()
+            subject = f"response_format '{fmt.get('name', '')}'"
+            value = instance_or_error(schema, reply, "text.format.schema", subject)
+            reply = orjson.dumps(value).decode()
         elif fmt.get("type") == "json_object":
             reply = orjson.dumps({"reply": reply}).decode()
     truncated = False
@@ -238,6 +240,7 @@ def _function_calls(call: Call, mock: OpenAIMock) -> list[JSON]:
                 tools.get(wish.name, {"type": "object"}),
                 f"{wish.name}:{position}",
                 "tools.parameters",
+                f"function '{wish.name}'",
             )
         out.append(
             {
