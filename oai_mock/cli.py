@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         "(by default any model name is accepted)",
     )
     serve.add_argument(
+        "--unknown-ids",
+        choices=["404", "synthesize"],
+        default="404",
+        help="an id nothing created: 404 as OpenAI answers (default), or synthesize an object "
+        "of that id that then exists for the run (a spec mock for generated SDK test suites)",
+    )
+    serve.add_argument(
         "--lifecycle",
         choices=["per_poll", "clock", "manual"],
         default="per_poll",
@@ -239,6 +246,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifecycle=args.lifecycle,
         step_seconds=args.step_seconds,
         strict_models=args.strict_models,
+        unknown_ids=args.unknown_ids,
         journal_limit=args.journal_limit,
     )
     for rule in rules:

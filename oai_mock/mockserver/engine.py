@@ -23,6 +23,7 @@ import httpx
 import orjson
 
 from oai_mock.mockserver import quirks as quirks_module
+from oai_mock.mockserver import unknown_ids as unknown_ids_module
 from oai_mock.mockserver.behaviours import default_behaviours
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
@@ -42,6 +43,7 @@ from oai_mock.mockserver.scripting import RuleBuilder, on
 from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
+from oai_mock.mockserver.unknown_ids import UnknownIds
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
 if TYPE_CHECKING:
@@ -79,6 +81,9 @@ class OpenAIMock:
     operation to the generic, schema-synthesized answer). ``models``: model ids added to the
     catalogue that ``/v1/models`` lists. ``journal_limit``: keep only that many of the most
     recent requests in ``mock.journal`` (``None``, the default, keeps every one).
+    ``unknown_ids``: ``"404"`` (the default) answers an id nothing created with OpenAI's 404;
+    ``"synthesize"`` answers it with an object of that id, which then exists for the run (a
+    spec mock for generated SDK test suites).
     """
 
     def __init__(
@@ -102,6 +107,7 @@ class OpenAIMock:
         quirks: Iterable[str] = (),
         strict_models: bool = False,
         journal_limit: int | None = None,
+        unknown_ids: UnknownIds = "404",
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
@@ -121,6 +127,8 @@ class OpenAIMock:
         self.self_check = self_check
         self.quirks = quirks_module.check_names(set(quirks))
         self.strict_models = strict_models
+        self.unknown_ids = unknown_ids_module.check_mode(unknown_ids)
+        self.phantoms = unknown_ids_module.Phantoms()
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
@@ -158,6 +166,7 @@ class OpenAIMock:
             call = parse_call(
                 match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
             )
+            unknown_ids_module.refuse_malformed_ids(call)
             if self.quirks:
                 quirks_module.adjust_request(self.quirks, call)
             response = self._scripted_answer(call)
@@ -218,20 +227,24 @@ class OpenAIMock:
         return response
 
     def _answer(self, call: Call) -> MockResponse:
-        behaviour = self.behaviours.get(call.operation.id)
-        if behaviour is None:
-            response = generic_answer(call, self)
+        if self.unknown_ids == "synthesize":
+            response = unknown_ids_module.answer_or_refuse(call, self, self._behaviour_answer)
         else:
-            answer = behaviour(call, self)
-            if isinstance(answer, MockResponse):
-                response = answer
-            else:
-                response = json_response(answer, call.operation.success_status)
+            response = self._behaviour_answer(call)
         if self.self_check:
             response = check_answer(call.operation, response, self.checker)
         if self.timing is not None:
             response = self.timing(call, response)
         return response
+
+    def _behaviour_answer(self, call: Call) -> MockResponse:
+        behaviour = self.behaviours.get(call.operation.id)
+        if behaviour is None:
+            return generic_answer(call, self)
+        answer = behaviour(call, self)
+        if isinstance(answer, MockResponse):
+            return answer
+        return json_response(answer, call.operation.success_status)
 
     def _decorate(self, request: MockRequest, response: MockResponse) -> None:
         with self._counter_lock:
@@ -348,6 +361,7 @@ class OpenAIMock:
         self.journal.clear()
         self.scenario.clear()
         self.state.clear()
+        self.phantoms.clear()
         self.lifecycles.clear()
         seed_catalogue(self, self.extra_models)
         with self._counter_lock:

@@ -158,6 +158,8 @@ class Synthesizer:
                 return float(self._integer(schema, name))
             return float(self._number(schema))
         if kind == "boolean":
+            if name == "deleted":
+                return True  # only a delete answers a `deleted` flag, and it succeeded
             default = schema.get("default")
             return default if isinstance(default, bool) else False
         if kind == "null":

@@ -1,0 +1,256 @@
+"""What the fake does with an id that names nothing it stores.
+
+``"404"`` (the default) is faithful: OpenAI answers 404 for an object that does not exist, and so
+does the fake. ``"synthesize"`` is a spec mock's answer, for generated SDK test suites and
+clients that retrieve ids nobody created (``thread_abc123``): the object is synthesized from the
+response schema with that id, and from then on it exists for the rest of the run. Retrieving it
+again gives the same object, an update changes it, a list under it shows what was created or
+listed there, and after a delete it is gone (404).
+
+In both modes an id that could not be an id (empty, longer than OpenAI's, characters a path
+cannot carry, another kind's prefix) gets a 4xx in OpenAI's envelope, and the synthesis only
+runs for requests that passed validation: nothing is made up for a request OpenAI refuses.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from oai_mock.mockserver.errors import APIError, invalid_request, not_found
+from oai_mock.mockserver.generic import generic_answer, synthesize
+from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.synthesis import ACTIONS
+
+if TYPE_CHECKING:
+    from oai_mock.mockserver.engine import OpenAIMock
+
+UnknownIds = Literal["404", "synthesize"]
+MODES: tuple[str, ...] = ("404", "synthesize")
+MAX_ID_LENGTH = 256
+ID_CHARACTERS = re.compile(r"[A-Za-z0-9_.:\-]+")
+# Path parameters whose ids always carry one prefix: an id with another kind's prefix is an
+# error OpenAI names ("Expected an ID that begins with 'thread'").
+EXPECTED_PREFIX = {
+    "assistant_id": "asst_",
+    "thread_id": "thread_",
+    "run_id": "run_",
+    "step_id": "step_",
+    "message_id": "msg_",
+    "vector_store_id": "vs_",
+    "batch_id": "batch_",
+    "upload_id": "upload_",
+    "response_id": "resp_",
+    "conversation_id": "conv_",
+    "container_id": "cntr_",
+    "eval_id": "eval_",
+    "video_id": "video_",
+}
+KNOWN_PREFIXES = tuple(sorted(set(EXPECTED_PREFIX.values()), key=len, reverse=True))
+
+
+def check_mode(mode: str) -> UnknownIds:
+    if mode not in MODES:
+        raise ValueError(f"unknown_ids must be one of {MODES}, not {mode!r}")
+    return mode  # type: ignore[return-value]
+
+
+def refuse_malformed_ids(call: Call) -> None:
+    """A 4xx for a path id no object could have, in both modes."""
+    for param in call.operation.params_in("path"):
+        if not param.name.endswith("_id"):
+            continue
+        value = call.path_params.get(param.name, "")
+        shown = value if len(value) <= 64 else value[:61] + "..."
+        if not value or len(value) > MAX_ID_LENGTH or not ID_CHARACTERS.fullmatch(value):
+            raise invalid_request(
+                f"Invalid '{param.name}': '{shown}'. Expected an ID of at most "
+                f"{MAX_ID_LENGTH} letters, digits, '_', '-', '.' or ':'.",
+                param.name,
+                "invalid_value",
+            )
+        expected = EXPECTED_PREFIX.get(param.name)
+        if expected is None or value.startswith(expected):
+            continue
+        if value.startswith(KNOWN_PREFIXES):
+            raise invalid_request(
+                f"Invalid '{param.name}': '{shown}'. Expected an ID that begins with "
+                f"'{expected.rstrip('_-')}'.",
+                param.name,
+                "invalid_value",
+            )
+
+
+class Phantoms:
+    """The objects synthesized for unknown ids, by the path that names them."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, Any] = {}
+        self._deleted: set[str] = set()
+        self._lock = threading.Lock()
+
+    def count(self) -> int:
+        """How many synthesized objects exist now."""
+        with self._lock:
+            return len(self._objects)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._objects.clear()
+            self._deleted.clear()
+
+    def answer(self, call: Call, mock: OpenAIMock, refusal: APIError | None) -> MockResponse:
+        """The synthesized answer for ``call``; ``refusal`` is the 404 a behaviour gave (None
+        for operations without a behaviour)."""
+        op = call.operation
+        subject = _subject_path(op.path_template, call.path_params)
+        collection = _collection_path(op.path_template, call.path_params)
+        with self._lock:
+            if any(_within(path, d) for d in self._deleted for path in (subject, collection)):
+                raise refusal or not_found("No such object: it was deleted.")
+            if op.response_kind != "json" or op.success_schema is None or call.wants_stream:
+                if op.method == "DELETE" and subject is not None:
+                    self._forget(subject)
+                return generic_answer(call, mock)
+            if subject is None:
+                return self._collection_answer(call, mock, collection)
+            return self._subject_answer(call, mock, subject, _is_action(op.path_template))
+
+    def _subject_answer(
+        self, call: Call, mock: OpenAIMock, path: str, action: bool
+    ) -> MockResponse:
+        op = call.operation
+        schema = op.success_schema
+        assert schema is not None
+        stored = self._objects.get(path)
+        if op.method == "DELETE":
+            self._forget(path)
+            return _json(synthesize(schema, call, mock), op.success_status)
+        if op.method == "GET" and stored is not None:
+            return _json(stored, op.success_status)
+        fresh = synthesize(schema, call, mock)
+        if stored is not None and not action and isinstance(fresh, dict):
+            # An update: the stored object, changed where the request says so.
+            updated = {**stored, **{k: v for k, v in call.json.items() if k in stored}}
+            fresh = updated if mock.checker.is_valid(updated, schema) else stored
+        if isinstance(fresh, dict) and fresh.get("deleted") is not True:
+            self._objects[path] = fresh
+        return _json(fresh, op.success_status)
+
+    def _collection_answer(self, call: Call, mock: OpenAIMock, path: str | None) -> MockResponse:
+        op = call.operation
+        schema = op.success_schema
+        assert schema is not None
+        answer = synthesize(schema, call, mock)
+        if path is None or not isinstance(answer, dict):
+            return _json(answer, op.success_status)
+        data = answer.get("data")
+        if op.method == "GET" and isinstance(data, list):
+            known = [v for k, v in self._objects.items() if _parent(k) == path]
+            if known and mock.checker.is_valid({**answer, "data": known}, schema):
+                data = answer["data"] = known
+            for item in data:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    self._objects.setdefault(f"{path}/{item['id']}", item)
+            _agree(answer)
+        elif op.method == "POST" and isinstance(answer.get("id"), str):
+            self._objects[f"{path}/{answer['id']}"] = answer  # created under an unknown parent
+        return _json(answer, op.success_status)
+
+    def deleted(self, call: Call) -> None:
+        """Remember that the object ``call`` names was deleted."""
+        path = _subject_path(call.operation.path_template, call.path_params)
+        if path is not None:
+            with self._lock:
+                self._forget(path)
+
+    def _forget(self, path: str) -> None:
+        self._objects = {k: v for k, v in self._objects.items() if not _within(k, path)}
+        self._deleted.add(path)
+
+
+def answer_or_refuse(
+    call: Call, mock: OpenAIMock, answer: Callable[[Call], MockResponse]
+) -> MockResponse:
+    """In synthesize mode: the behaviour's answer, or for its 404 on a path id a phantom; an
+    operation without a behaviour answers from the phantoms, so that what it synthesized stays
+    the same across retrieve, update, list and delete."""
+    if call.operation.id not in mock.behaviours:
+        return mock.phantoms.answer(call, mock, None)
+    try:
+        response = answer(call)
+    except APIError as error:
+        if error.status != 404 or not _names_a_path_id(call, error):
+            raise
+        return mock.phantoms.answer(call, mock, error)
+    if call.operation.method == "DELETE" and response.status < 300:
+        # Deleted for real: a later request for it gets the behaviour's 404, not a phantom.
+        mock.phantoms.deleted(call)
+    return response
+
+
+def _names_a_path_id(call: Call, error: APIError) -> bool:
+    if error.param in call.path_params:
+        return True
+    return any(value and value in error.message for value in call.path_params.values())
+
+
+def _json(value: Any, status: int) -> MockResponse:
+    from oai_mock.mockserver.generic import json_response
+
+    return json_response(value, status)
+
+
+def _segments(template: str, params: dict[str, str]) -> list[str]:
+    out = []
+    for part in template.strip("/").split("/"):
+        if part.startswith("{") and part.endswith("}"):
+            part = params.get(part[1:-1], part)
+        out.append(part)
+    return out
+
+
+def _is_action(template: str) -> bool:
+    return template.rstrip("/").rsplit("/", 1)[-1] in ACTIONS
+
+
+def _subject_path(template: str, params: dict[str, str]) -> str | None:
+    """``/threads/t/runs/r/cancel`` -> ``/threads/t/runs/r``; None for a collection."""
+    parts = template.strip("/").split("/")
+    if parts and parts[-1] in ACTIONS:
+        parts = parts[:-1]
+    if parts and parts[-1] == "content":
+        parts = parts[:-1]  # /files/{file_id}/content is about the file
+    if not parts or not parts[-1].startswith("{"):
+        return None
+    return "/" + "/".join(_segments("/".join(parts), params))
+
+
+def _collection_path(template: str, params: dict[str, str]) -> str | None:
+    segments = _segments(template, params)
+    parts = template.strip("/").split("/")
+    if parts and parts[-1].startswith("{"):
+        segments = segments[:-1]
+    return "/" + "/".join(segments) if segments else None
+
+
+def _parent(path: str) -> str:
+    return path.rsplit("/", 1)[0]
+
+
+def _within(path: str | None, root: str) -> bool:
+    return path is not None and (path == root or path.startswith(root + "/"))
+
+
+def _agree(answer: dict[str, Any]) -> None:
+    data = answer.get("data") or []
+    ids = [item.get("id") for item in data if isinstance(item, dict)]
+    if "first_id" in answer:
+        answer["first_id"] = ids[0] if ids else None
+    if "last_id" in answer:
+        answer["last_id"] = ids[-1] if ids else None
+    if "has_more" in answer:
+        answer["has_more"] = False
