@@ -53,6 +53,8 @@ class Outcome:
     newer_spec: dict[str, list[str]] = field(default_factory=dict)
     skipped: int = 0
     seconds: float = 0.0
+    all_params: list[bool] = field(default_factory=list)
+    """Per "with all params" test (the SDK's call with every argument): passed or not."""
 
 
 def run(command: list[str], **options: object) -> None:
@@ -199,6 +201,8 @@ def read_report(version: str, report: Path) -> Outcome:
         failure = case.find("failure")
         if failure is None:
             failure = case.find("error")
+        if "with_all_params" in name and case.find("skipped") is None:
+            outcome.all_params.append(failure is None)
         if case.find("skipped") is not None:
             outcome.skipped += 1
         elif failure is None:
@@ -232,6 +236,10 @@ def print_outcome(outcome: Outcome) -> None:
         f"openai {outcome.version}: {total} tests: {outcome.passed} passed, "
         f"{len(outcome.failed)} failed, {newer} refused because the SDK's spec is newer, "
         f"{outcome.skipped} skipped by the suite ({outcome.seconds:.0f} s)"
+    )
+    print(
+        f"  calls with every argument (the suite's with_all_params tests): "
+        f"{sum(outcome.all_params)} of {len(outcome.all_params)} answered and strictly valid"
     )
     for reason, names in sorted(outcome.newer_spec.items()):
         print(f"  newer spec ({len(names)}): {reason}")

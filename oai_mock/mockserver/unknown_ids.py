@@ -5,7 +5,8 @@ does the fake. ``"synthesize"`` is a spec mock's answer, for generated SDK test 
 clients that retrieve ids nobody created (``thread_abc123``): the object is synthesized from the
 response schema with that id, and from then on it exists for the rest of the run. Retrieving it
 again gives the same object, an update changes it, a list under it shows what was created or
-listed there, and after a delete it is gone (404).
+listed there, and a delete forgets it (with what was created under it): the id is unknown
+again, and a later request synthesizes a fresh object, as a spec mock answers any id.
 
 In both modes an id that could not be an id (empty, longer than OpenAI's, characters a path
 cannot carry, another kind's prefix) gets a 4xx in OpenAI's envelope, and the synthesis only
@@ -19,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from oai_mock.mockserver.errors import APIError, invalid_request, not_found
+from oai_mock.mockserver.errors import APIError, invalid_request
 from oai_mock.mockserver.generic import generic_answer, synthesize
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
@@ -89,7 +90,6 @@ class Phantoms:
 
     def __init__(self) -> None:
         self._objects: dict[str, Any] = {}
-        self._deleted: set[str] = set()
         self._lock = threading.Lock()
 
     def count(self) -> int:
@@ -100,17 +100,13 @@ class Phantoms:
     def clear(self) -> None:
         with self._lock:
             self._objects.clear()
-            self._deleted.clear()
 
-    def answer(self, call: Call, mock: OpenAIMock, refusal: APIError | None) -> MockResponse:
-        """The synthesized answer for ``call``; ``refusal`` is the 404 a behaviour gave (None
-        for operations without a behaviour)."""
+    def answer(self, call: Call, mock: OpenAIMock) -> MockResponse:
+        """The synthesized answer for ``call``, from the stored phantoms where they exist."""
         op = call.operation
         subject = _subject_path(op.path_template, call.path_params)
         collection = _collection_path(op.path_template, call.path_params)
         with self._lock:
-            if any(_within(path, d) for d in self._deleted for path in (subject, collection)):
-                raise refusal or not_found("No such object: it was deleted.")
             if op.response_kind != "json" or op.success_schema is None or call.wants_stream:
                 if op.method == "DELETE" and subject is not None:
                     self._forget(subject)
@@ -160,16 +156,8 @@ class Phantoms:
             self._objects[f"{path}/{answer['id']}"] = answer  # created under an unknown parent
         return _json(answer, op.success_status)
 
-    def deleted(self, call: Call) -> None:
-        """Remember that the object ``call`` names was deleted."""
-        path = _subject_path(call.operation.path_template, call.path_params)
-        if path is not None:
-            with self._lock:
-                self._forget(path)
-
     def _forget(self, path: str) -> None:
         self._objects = {k: v for k, v in self._objects.items() if not _within(k, path)}
-        self._deleted.add(path)
 
 
 def answer_or_refuse(
@@ -179,16 +167,13 @@ def answer_or_refuse(
     operation without a behaviour answers from the phantoms, so that what it synthesized stays
     the same across retrieve, update, list and delete."""
     if call.operation.id not in mock.behaviours:
-        return mock.phantoms.answer(call, mock, None)
+        return mock.phantoms.answer(call, mock)
     try:
         response = answer(call)
     except APIError as error:
         if error.status != 404 or not _names_a_path_id(call, error):
             raise
-        return mock.phantoms.answer(call, mock, error)
-    if call.operation.method == "DELETE" and response.status < 300:
-        # Deleted for real: a later request for it gets the behaviour's 404, not a phantom.
-        mock.phantoms.deleted(call)
+        return mock.phantoms.answer(call, mock)
     return response
 
 
