@@ -141,3 +141,26 @@ def test_serve_takes_the_mode_and_the_marker_too(tmp_path: Path) -> None:
 def test_the_marker_sets_the_mode(oai_mock: OpenAIMock) -> None:
     assert oai_mock.unknown_ids == "synthesize"
     assert openai.OpenAI().beta.threads.retrieve("thread_abc123").id == "thread_abc123"
+
+
+def test_ids_the_body_refers_to_exist_in_synthesize_mode() -> None:
+    client = sdk("synthesize")
+    job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file="file-abc123")
+    assert job.training_file == "file-abc123"
+    assert client.files.retrieve("file-abc123").purpose == "fine-tune"
+    batch = client.batches.create(
+        completion_window="24h", endpoint="/v1/responses", input_file_id="file-xyz"
+    )
+    assert batch.input_file_id == "file-xyz"
+    chained = client.responses.create(
+        model="gpt-4o", input="hi", previous_response_id="resp_unknown"
+    )
+    assert chained.status == "completed"
+
+
+def test_ids_the_body_refers_to_are_404_by_default() -> None:
+    client = sdk("404")
+    with pytest.raises(openai.NotFoundError):
+        client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file="file-abc123")
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model="gpt-4o", input="hi", previous_response_id="resp_unknown")

@@ -50,6 +50,16 @@ EXPECTED_PREFIX = {
     "eval_id": "eval_",
     "video_id": "video_",
 }
+# Body fields that name a stored file, and the purpose such a file needs.
+FILE_PURPOSE = {
+    "file_id": "assistants",
+    "file_ids": "assistants",
+    "input_file_id": "batch",
+    "training_file": "fine-tune",
+    "validation_file": "fine-tune",
+}
+DROPPED_REFERENCES = frozenset({"previous_response_id", "conversation"})
+MAX_REFERENCES = 4
 KNOWN_PREFIXES = tuple(sorted(set(EXPECTED_PREFIX.values()), key=len, reverse=True))
 
 
@@ -168,13 +178,54 @@ def answer_or_refuse(
     the same across retrieve, update, list and delete."""
     if call.operation.id not in mock.behaviours:
         return mock.phantoms.answer(call, mock)
-    try:
-        response = answer(call)
-    except APIError as error:
-        if error.status != 404 or not _names_a_path_id(call, error):
-            raise
-        return mock.phantoms.answer(call, mock)
-    return response
+    for _ in range(MAX_REFERENCES):
+        try:
+            return answer(call)
+        except APIError as error:
+            if error.status != 404:
+                raise
+            if _names_a_path_id(call, error):
+                return mock.phantoms.answer(call, mock)
+            if not _make_reference_exist(call, mock, error):
+                raise
+    return answer(call)
+
+
+def _make_reference_exist(call: Call, mock: OpenAIMock, error: APIError) -> bool:
+    """An unknown id the request body refers to: a file is stored under that id (empty, with
+    the purpose the field needs); a previous response or conversation to build on is left out,
+    as if the chain started here. False when the 404 is about something else."""
+    body = call.json
+    param = (error.param or "").split("[")[0]
+    value = body.get(param)
+    if param in FILE_PURPOSE:
+        ids = value if isinstance(value, list) else [value]
+        missing = [i for i in ids if isinstance(i, str) and i and i in error.message]
+        for file_id in missing:
+            _store_empty_file(mock, file_id, FILE_PURPOSE[param])
+        return bool(missing)
+    if param in DROPPED_REFERENCES and param in body:
+        call.body = {k: v for k, v in body.items() if k != param}
+        return True
+    return False
+
+
+def _store_empty_file(mock: OpenAIMock, file_id: str, purpose: str) -> None:
+    from oai_mock.mockserver.behaviours.files import CONTENT, FILE
+
+    record = {
+        "id": file_id,
+        "object": "file",
+        "bytes": 0,
+        "created_at": mock.clock.timestamp(),
+        "filename": f"{file_id}.jsonl",
+        "purpose": purpose,
+        "status": "processed",
+        "status_details": None,
+    }
+    with mock.state.lock:
+        mock.state.put(CONTENT, file_id, b"")
+        mock.state.put(FILE, file_id, record)
 
 
 def _names_a_path_id(call: Call, error: APIError) -> bool:
