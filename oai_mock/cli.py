@@ -9,7 +9,7 @@ import os
 import sys
 
 from oai_mock import __version__
-from oai_mock.recording.commands import add_record_command, add_replay_options, configure_replay
+from oai_mock.recording.commands import add_record_command, add_serve_options, configure_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         help="with --lifecycle clock: seconds of the mock's clock per step",
     )
 
-    add_replay_options(serve)
+    add_serve_options(serve)
 
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
     add_record_command(commands)
@@ -243,9 +243,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     for rule in rules:
         mock.scenario.add(rule)
-    replay_error = configure_replay(mock, args)
-    if replay_error is not None:
-        return replay_error
+    serve_error = configure_serve(mock, args)
+    if serve_error is not None:
+        return serve_error
     app = create_app(mock, log_requests=not args.quiet)
     config = uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options())
     server = uvicorn.Server(config)

@@ -135,6 +135,8 @@ class OpenAIMock:
         self.replay: Callable[[Call], MockResponse | None] | None = None
         """Recorded answers consulted before the behaviours (``oai_mock.recording``); None
         from it lets the fake answer."""
+        self.timing: Callable[[Call, MockResponse], MockResponse] | None = None
+        """Paces the fake's answers like a model (:class:`~oai_mock.mockserver.timing.Timing`)."""
 
     # -- the engine ----------------------------------------------------------------------------
 
@@ -227,6 +229,8 @@ class OpenAIMock:
                 response = json_response(answer, call.operation.success_status)
         if self.self_check:
             response = check_answer(call.operation, response, self.checker)
+        if self.timing is not None:
+            response = self.timing(call, response)
         return response
 
     def _decorate(self, request: MockRequest, response: MockResponse) -> None:

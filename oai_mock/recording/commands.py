@@ -70,7 +70,16 @@ def add_record_command(commands: Any) -> None:
     record.add_argument("--quiet", action="store_true", help="do not log one line per exchange")
 
 
-def add_replay_options(serve: argparse.ArgumentParser) -> None:
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
+    """``serve``'s replay and timing options."""
+    serve.add_argument(
+        "--timing",
+        action="append",
+        default=[],
+        metavar="PROFILE",
+        help="pace answers like a model: first_token=0.4,tokens_per_second=50,jitter=0.2 for "
+        "every model, or MODEL:tps=80 for one (repeatable; also a scenario file's timing key)",
+    )
     serve.add_argument(
         "--replay",
         metavar="PATH",
@@ -100,8 +109,21 @@ def add_replay_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def configure_replay(mock: Any, args: argparse.Namespace) -> int | None:
-    """Attach the cassette ``serve --replay`` names; an exit code when it cannot be read."""
+def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
+    """Give ``mock`` its timing and the cassette ``--replay`` names; an exit code when either
+    cannot be read."""
+    from oai_mock.mockserver.timing import Timing, TimingError
+
+    try:
+        if args.timing:
+            mock.timing = Timing.parse(args.timing, seed=args.seed)
+        elif args.scenario:
+            scenario_timing = _scenario_timing(args.scenario)
+            if scenario_timing is not None:
+                mock.timing = Timing.from_value(scenario_timing, f"{args.scenario}: timing")
+    except TimingError as error:
+        print(f"oai-mock: {error}", file=sys.stderr)
+        return 2
     if not args.replay:
         return None
     from oai_mock.recording.cassette import CassetteError, load_cassettes
@@ -124,6 +146,20 @@ def configure_replay(mock: Any, args: argparse.Namespace) -> int | None:
     )
     print(f"oai-mock: replaying {len(exchanges)} recorded exchange(s) from {args.replay}")
     return None
+
+
+def _scenario_timing(path: str) -> Any:
+    """The ``timing`` key of a scenario file (the rules are read by the scenario loader)."""
+    import orjson
+
+    text = Path(path).read_text()
+    if Path(path).suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        data = orjson.loads(text)
+    return data.get("timing") if isinstance(data, dict) else None
 
 
 def cassette_path(location: str) -> Path:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 MODES = ("none", "once", "new", "all")
 ALIASES = {"new_episodes": "new"}
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
-MARKER_OPTIONS = ("cassette", "record", "match_ignore", "on_miss", "pace", "scrub")
+MARKER_OPTIONS = ("cassette", "record", "match_ignore", "on_miss", "pace", "scrub", "timing")
 MARKER_DEFAULTS: dict[str, Any] = {
     "cassette": None,
     "record": None,
@@ -41,6 +41,7 @@ MARKER_DEFAULTS: dict[str, Any] = {
     "on_miss": "refuse",
     "pace": 0.0,
     "scrub": (),
+    "timing": None,
 }
 
 
@@ -123,7 +124,16 @@ class CassetteUse:
 def attach(
     mock: OpenAIMock, settings: dict[str, Any], request: pytest.FixtureRequest
 ) -> CassetteUse | None:
-    """Give ``mock`` the marker's cassette (None when the test names none)."""
+    """Give ``mock`` the marker's timing and cassette (None when the test names none)."""
+    if settings.get("timing"):
+        from oai_mock.mockserver.timing import Timing, TimingError
+
+        try:
+            mock.timing = Timing.from_value(settings["timing"], "oai_mock timing", mock.seed)
+        except TimingError as error:
+            import pytest
+
+            raise pytest.UsageError(str(error)) from None
     if not settings.get("cassette"):
         return None
     from oai_mock.recording.cassette import CassetteError, CassetteWriter, load_cassette
