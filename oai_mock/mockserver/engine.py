@@ -28,6 +28,7 @@ from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
+from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
 from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, MISSING_KEY_MESSAGE, APIError
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
@@ -51,7 +52,6 @@ ANY_KEY = "*"
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
-Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
 
 _shared: dict[str, Any] = {}
 _shared_lock = threading.Lock()
@@ -124,7 +124,7 @@ class OpenAIMock:
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
-        self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
+        self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
