@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -199,12 +198,10 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from oai_mock.mockserver.asgi import create_app
     from oai_mock.mockserver.clock import Clock
     from oai_mock.mockserver.engine import OpenAIMock
-    from oai_mock.mockserver.serving import uvicorn_options
+    from oai_mock.mockserver.serving import run_until_interrupted
 
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
@@ -247,26 +244,15 @@ def _serve(args: argparse.Namespace) -> int:
     if serve_error is not None:
         return serve_error
     app = create_app(mock, log_requests=not args.quiet)
-    config = uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options())
-    server = uvicorn.Server(config)
-
-    original_startup = server.startup
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
-        for listener in server.servers:
-            for sock in listener.sockets:
-                host, port = sock.getsockname()[:2]
-                print(
-                    f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
-                    flush=True,
-                )
-                print("press Ctrl-C to stop", flush=True)
-                return
-
-    server.startup = startup  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    run_until_interrupted(
+        app,
+        args.host,
+        args.port,
+        lambda host, port: [
+            f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
+            "press Ctrl-C to stop",
+        ],
+    )
     print("oai-mock stopped", flush=True)
     return 0
 
