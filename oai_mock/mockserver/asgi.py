@@ -41,6 +41,7 @@ def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
             body=body,
         )
         answer = mock.handle(plain)
+        request.state.oai_mock_answer = answer  # read by the dev server's exchange recorder
         if log_requests:
             # From the answer itself: the journal's last entry may be another request's.
             op = answer.operation_id or "-"
