@@ -8,7 +8,8 @@ import os
 import sys
 
 from oai_mock import __version__
-from oai_mock.mockserver.serve_options import add_serve_options
+from oai_mock.mockserver.serve_options import add_dev_server_options
+from oai_mock.recording.commands import add_record_command, add_serve_options, configure_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     add_serve_options(serve)
+    add_dev_server_options(serve)
 
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
+    add_record_command(commands)
 
     contract = commands.add_parser(
         "contract", help="check an OpenAI-compatible backend against the spec"
@@ -135,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "contract":
         return _contract(args)
+    if args.command == "record":
+        from oai_mock.recording.commands import record
+
+        return record(args)
     if args.command == "quirks":
         from oai_mock.mockserver.quirks import CATALOGUE
 
@@ -232,6 +239,9 @@ def _serve(args: argparse.Namespace) -> int:
         journal_limit=args.journal_limit,
     )
     mock.scenario.add_all(rules)
+    serve_error = configure_serve(mock, args)
+    if serve_error is not None:
+        return serve_error
     from oai_mock.mockserver import devserver
 
     return devserver.run(mock, args, rules, key=args.api_key)

@@ -31,6 +31,7 @@ from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.scenario import Rule
 from oai_mock.mockserver.serve_logging import ExchangeLogger
 from oai_mock.mockserver.serve_options import check_port
+from oai_mock.mockserver.serving import uvicorn_options
 
 STOPPING_MESSAGE = (
     b'{"error":{"message":"oai-mock is stopping.","type":"server_error","param":null,"code":null}}'
@@ -174,7 +175,7 @@ def run(
             on_reload=reloaded,
         )
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, **uvicorn_options())
     server = uvicorn.Server(config)
     original_startup, original_shutdown = server.startup, server.shutdown
 

@@ -104,7 +104,10 @@ FILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["rules"],
-    "properties": {"rules": {"type": "array", "items": RULE_SCHEMA}},
+    "properties": {
+        "rules": {"type": "array", "items": RULE_SCHEMA},
+        "timing": {"description": "answer pacing per model, read by the timing profiles"},
+    },
 }
 _RULE_VALIDATOR = jsonschema_rs.validator_for(RULE_SCHEMA)
 
@@ -139,7 +142,7 @@ def load_scenario_file(path: str | Path, bundle: Bundle | None = None) -> list[R
         data = {"rules": data}
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping with a list under 'rules'")
-    _refuse_unknown_keys(data, {"rules"}, str(path))
+    _refuse_unknown_keys(data, set(FILE_SCHEMA["properties"]), str(path))
     if not isinstance(data.get("rules"), list):
         raise ScenarioError(f"{path}: expected a list of rules under 'rules'")
     return parse_rules(data["rules"], str(path), source=str(path), bundle=bundle)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 
-def add_serve_options(serve: argparse.ArgumentParser) -> None:
+def add_dev_server_options(serve: argparse.ArgumentParser) -> None:
     """The options of the development server (the fake's own options stay in the CLI)."""
     serve.add_argument(
         "--watch",
