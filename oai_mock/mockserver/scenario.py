@@ -19,10 +19,10 @@ import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.requests import Call
+    from oai_mock.spec import Operation
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,18 @@ class Fault:
     """Send this many stream events of the normal answer, then drop the connection."""
 
 
-Predicate = Callable[["Call"], bool]
+class ParsedRequest(Protocol):
+    """What a rule reads of a parsed request (``oai_mock.mockserver.requests.Call``)."""
+
+    @property
+    def operation(self) -> Operation: ...
+
+    @property
+    def json(self) -> Mapping[str, Any]: ...
+
+
+Predicate = Callable[[Any], bool]
+"""Takes the parsed request (a ``oai_mock.mockserver.requests.Call``)."""
 
 
 @dataclass
@@ -100,7 +111,7 @@ class Rule:
     source: str = "python"
     """Where the rule came from: ``python``, a scenario file's path, or ``api``."""
 
-    def matches(self, call: Call) -> bool:
+    def matches(self, call: ParsedRequest) -> bool:
         op = call.operation
         if self.operation is not None:
             wanted = (self.operation,) if isinstance(self.operation, str) else self.operation
@@ -183,7 +194,7 @@ class Scenario:
         if not rule.id:
             rule.id = f"rule_{next(self._numbers)}"
 
-    def take(self, call: Call) -> Rule | None:
+    def take(self, call: ParsedRequest) -> Rule | None:
         """The first rule with uses left that matches ``call``, counted as used."""
         with self._lock:
             for rule in self._rules:
