@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from oai_mock.mockserver import quirks as quirks_module
@@ -46,6 +45,8 @@ from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
 if TYPE_CHECKING:
+    import httpx
+
     from oai_mock.client import AsyncOpenAIClient, OpenAIClient
 
 ANY_KEY = "*"
@@ -309,15 +310,15 @@ class OpenAIMock:
 
     def httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.Client:
         """An ``httpx.Client`` whose requests go to this mock in-process."""
-        from oai_mock.mockserver.transports import MockTransport
+        from oai_mock.mockserver.sdk import httpx_client
 
-        return httpx.Client(transport=MockTransport(self), base_url=base_url)
+        return httpx_client(self, base_url)
 
     def async_httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` whose requests go to this mock in-process."""
-        from oai_mock.mockserver.transports import AsyncMockTransport
+        from oai_mock.mockserver.sdk import async_httpx_client
 
-        return httpx.AsyncClient(transport=AsyncMockTransport(self), base_url=base_url)
+        return async_httpx_client(self, base_url)
 
     def async_openai(self, **kwargs: Any) -> Any:
         """An official ``openai.AsyncOpenAI`` client wired to this mock in-process."""

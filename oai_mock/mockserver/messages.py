@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -79,3 +80,10 @@ class MockResponse:
         lowered = name.lower()
         self.headers = [(k, v) for k, v in self.headers if k.lower() != lowered]
         self.headers.append((name, value))
+
+
+class Handler(Protocol):
+    """Anything that answers a plain request: the engine (``OpenAIMock``), as the adapters see
+    it."""
+
+    def handle(self, request: MockRequest) -> MockResponse: ...

@@ -19,12 +19,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.requests import Call
+    from oai_mock.spec import Operation
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,18 @@ class Fault:
     """Send this many stream events of the normal answer, then drop the connection."""
 
 
-Predicate = Callable[["Call"], bool]
+class ParsedRequest(Protocol):
+    """What a rule reads of a parsed request (``oai_mock.mockserver.requests.Call``)."""
+
+    @property
+    def operation(self) -> Operation: ...
+
+    @property
+    def json(self) -> Mapping[str, Any]: ...
+
+
+Predicate = Callable[[Any], bool]
+"""Takes the parsed request (a ``oai_mock.mockserver.requests.Call``)."""
 
 
 @dataclass
@@ -96,7 +107,7 @@ class Rule:
     times: int | None = 1
     used: int = 0
 
-    def matches(self, call: Call) -> bool:
+    def matches(self, call: ParsedRequest) -> bool:
         op = call.operation
         if self.operation is not None:
             wanted = (self.operation,) if isinstance(self.operation, str) else self.operation
@@ -145,7 +156,7 @@ class Scenario:
             self._rules.append(rule)
         return rule
 
-    def take(self, call: Call) -> Rule | None:
+    def take(self, call: ParsedRequest) -> Rule | None:
         """The first rule with uses left that matches ``call``, counted as used."""
         with self._lock:
             for rule in self._rules:
