@@ -22,13 +22,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from oai_mock.mockserver import quirks as quirks_module
-from oai_mock.mockserver.behaviours import default_behaviours
+from oai_mock.mockserver.behaviours import default_behaviours, default_routes, set_up
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
-from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
-from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
-from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -130,7 +128,8 @@ class OpenAIMock:
             default_behaviours() if behaviours is None else behaviours
         )
         self.extra_models = models
-        seed_catalogue(self, models)
+        self.routes = default_routes()
+        set_up(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
         self.replay: Callable[[Call], MockResponse | None] | None = None
@@ -149,8 +148,8 @@ class OpenAIMock:
         the key check (both for the mock's own batch lines)."""
         call: Call | None = None
         try:
-            if request.path.startswith(IMAGE_PATH) and request.method == "GET":
-                served = serve_image(self, request.path[len(IMAGE_PATH) :])
+            for route in self.routes:
+                served = route(self, request)
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
@@ -163,8 +162,8 @@ class OpenAIMock:
                 quirks_module.adjust_request(self.quirks, call)
             response = self._scripted_answer(call)
         except APIError as error:
-            if "500-on-bad-json" in self.quirks and error.message == INVALID_JSON_MESSAGE:
-                error.status = 500
+            if self.quirks:
+                quirks_module.adjust_error(self.quirks, error)
             response = error.to_response()
         except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
             response = APIError(
@@ -350,6 +349,6 @@ class OpenAIMock:
         self.scenario.clear()
         self.state.clear()
         self.lifecycles.clear()
-        seed_catalogue(self, self.extra_models)
+        set_up(self, self.extra_models)
         with self._counter_lock:
             self._request_counter = 0
