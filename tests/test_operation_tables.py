@@ -36,6 +36,21 @@ def test_behaviours_answer_operations_of_the_bundle() -> None:
     assert unknown(default_behaviours(), OPERATION_IDS) == []
 
 
+def test_no_operation_has_two_behaviours() -> None:
+    import importlib
+    import pkgutil
+
+    from oai_mock.mockserver import behaviours
+
+    registered: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(behaviours.__path__):
+        module = importlib.import_module(f"oai_mock.mockserver.behaviours.{info.name}")
+        for op in getattr(module, "OPERATIONS", {}):
+            registered.setdefault(op, []).append(info.name)
+    assert {op: where for op, where in registered.items() if len(where) > 1} == {}
+    assert set(registered) == set(default_behaviours())
+
+
 def test_scripting_aliases_name_operations_of_the_bundle() -> None:
     named = [op for operations in ALIASES.values() for op in operations]
     assert unknown(named, OPERATION_IDS) == []
@@ -89,3 +104,29 @@ def test_the_near_miss_check_catches_a_misspelling() -> None:
     assert unknown(["createChatCompletoin"], OPERATION_IDS) == [
         "createChatCompletoin (closest: createChatCompletion)"
     ]
+
+
+def test_generated_client_endpoints_are_the_bundles_operations() -> None:
+    """The client's methods carry their endpoint written out by the generator: each one says
+    what the bundle says about its operation, and every operation has one."""
+    import importlib
+
+    from oai_mock.client._endpoint import Endpoint
+    from oai_mock.client._generated.resources import GROUPS
+
+    endpoints: dict[str, Endpoint] = {}
+    for group in GROUPS:
+        module = importlib.import_module(f"oai_mock.client._generated.resources.{group}")
+        for value in vars(module).values():
+            if isinstance(value, Endpoint):
+                endpoints[value.id] = value
+    assert set(endpoints) == OPERATION_IDS
+    for op in BUNDLE.operations:
+        endpoint = endpoints[op.id]
+        assert (endpoint.method, endpoint.path_template, endpoint.literal_query) == (
+            op.method,
+            op.path_template,
+            op.literal_query,
+        )
+        assert (endpoint.auth, endpoint.beta_header) == (op.auth, op.beta_header)
+        assert endpoint.body_types == (op.body.content_types if op.body else None)

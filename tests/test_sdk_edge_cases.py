@@ -3,6 +3,7 @@ request encodings it sends that the fake used to refuse."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ import orjson
 import pytest
 from openai._qs import Querystring
 
+import oai_mock.client._generated.resources as generated_resources
 from oai_mock import OpenAIMock
-from oai_mock.client._files import binary_fields
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.mockserver.behaviours.instances import instance_for
 from oai_mock.mockserver.form_fields import FormKeyError, coerce, key_path, nest
 from oai_mock.mockserver.messages import MockRequest, MockResponse
@@ -24,6 +26,16 @@ MULTIPART = [
     for op in BUNDLE.operations
     if op.body is not None and "multipart/form-data" in op.body.content_types
 ]
+RESOURCES = Path(generated_resources.__file__).parent
+# The file fields the generator wrote into each client endpoint.
+FILE_FIELDS = {
+    value.id: value.file_fields
+    for module in RESOURCES.glob("*.py")
+    for value in vars(
+        importlib.import_module(f"{generated_resources.__name__}.{module.stem}")
+    ).values()
+    if isinstance(value, Endpoint)
+}
 # How the official SDKs flatten nested form arguments (openai-python's own encoder).
 SDK_FORM = Querystring(array_format="brackets", nested_format="brackets")
 
@@ -107,7 +119,7 @@ def test_every_multipart_operation_accepts_the_sdks_form_encoding(
     the form back to the same JSON value it would have read from a JSON body."""
     schema = {**op.body.schemas["multipart/form-data"], "$defs": dict(BUNDLE.schemas)}  # type: ignore[union-attr]
     body = instance_for(schema, salt=op.id)
-    binary = binary_fields(op, BUNDLE)
+    binary = set(FILE_FIELDS[op.id])
     files: list[tuple[str, bytes]] = []
     for name in sorted(binary & body.keys()):
         value = body.pop(name)

@@ -9,8 +9,6 @@ from typing import IO, Any, TypeAlias
 
 import orjson
 
-from oai_mock.spec import Bundle, Operation
-
 FileContent: TypeAlias = "bytes | IO[bytes] | os.PathLike[str]"
 FileInput: TypeAlias = "FileContent | tuple[str, FileContent] | tuple[str, FileContent, str]"
 """``b"..."``, ``Path("a.jsonl")``, ``open("a.jsonl", "rb")``, ``("a.jsonl", b"...")`` or
@@ -40,38 +38,11 @@ def to_httpx_file(value: Any) -> tuple[str, bytes, str]:
     raise TypeError(f"cannot upload {type(content).__name__}: give bytes, a path or a file object")
 
 
-_BINARY_FIELDS: dict[tuple[int, str], frozenset[str]] = {}
-
-
-def binary_fields(op: Operation, bundle: Bundle) -> frozenset[str]:
-    """The multipart body fields of ``op`` that carry a file (``format: binary``, alone or as
-    array items): there a ``str`` is a path to upload, not text."""
-    key = (id(bundle), op.id)
-    found = _BINARY_FIELDS.get(key)
-    if found is None:
-        found = _BINARY_FIELDS[key] = _find_binary_fields(op, bundle)
-    return found
-
-
-def _find_binary_fields(op: Operation, bundle: Bundle) -> frozenset[str]:
-    if op.body is None or "multipart/form-data" not in op.body.content_types:
-        return frozenset()
-    schema = bundle.resolve(op.body.schemas["multipart/form-data"])
-    names = set()
-    for name, prop in schema.get("properties", {}).items():
-        prop = bundle.resolve(prop)
-        branches = [prop, *(bundle.resolve(b) for b in prop.get("anyOf", []))]
-        for branch in branches:
-            items = bundle.resolve(branch.get("items", {}))
-            if branch.get("format") == "binary" or items.get("format") == "binary":
-                names.add(name)
-    return frozenset(names)
-
-
-def paths_as_files(body: dict[str, Any], binary: frozenset[str]) -> dict[str, Any]:
-    """``file="data.jsonl"`` uploads that file, as the official SDKs' path inputs do."""
+def paths_as_files(body: dict[str, Any], file_fields: tuple[str, ...]) -> dict[str, Any]:
+    """``file="data.jsonl"`` uploads that file, as the official SDKs' path inputs do: in the
+    fields that carry a file (``format: binary``) a ``str`` is a path, not text."""
     out = dict(body)
-    for name in binary & out.keys():
+    for name in set(file_fields) & out.keys():
         value = out[name]
         if isinstance(value, str):
             out[name] = Path(value)

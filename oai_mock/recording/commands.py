@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import sys
 from pathlib import Path
@@ -179,8 +178,8 @@ def record(args: argparse.Namespace) -> int:
     import logging
 
     import httpx
-    import uvicorn
 
+    from oai_mock.mockserver.serving import run_until_interrupted
     from oai_mock.recording.cassette import CassetteError, CassetteWriter, load_cassette
     from oai_mock.recording.proxy import create_recording_app
     from oai_mock.recording.recorder import Recorder, public_url
@@ -218,28 +217,16 @@ def record(args: argparse.Namespace) -> int:
         )
     client = httpx.AsyncClient(timeout=args.timeout)
     app = create_recording_app(args.upstream, recorder, api_key=args.upstream_key, client=client)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    original_startup = server.startup
     prefix = upstream.path.rstrip("/") or "/v1"
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
-        for listener in server.servers:
-            for sock in listener.sockets:
-                host, port = sock.getsockname()[:2]
-                print(
-                    f"oai-mock {__version__} recording {public_url(args.upstream)} at "
-                    f"http://{host}:{port}{prefix} into {path}",
-                    flush=True,
-                )
-                print("press Ctrl-C to stop", flush=True)
-                return
-
-    server.startup = startup  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    run_until_interrupted(
+        app,
+        args.host,
+        args.port,
+        lambda host, port: [
+            f"oai-mock {__version__} recording {public_url(args.upstream)} at "
+            f"http://{host}:{port}{prefix} into {path}",
+            "press Ctrl-C to stop",
+        ],
+    )
     print(f"oai-mock stopped; {writer.count} exchange(s) in {path}", flush=True)
     return 0

@@ -18,12 +18,12 @@ from oai_mock.mockserver.behaviours.responses import context_turns, input_items,
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 COMPACTION_TOKENS = 16
 
 
-def compact_response(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def compact_response(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     turns = [*context_turns(call, mock), *input_items(body.get("input"), mock)]
     # The turns' text, not their ids: the fake numbers the input items afresh on each request.

@@ -13,7 +13,7 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 CONTAINER_FILE = "container.file"
 CONTAINER_FILE_CONTENT = "container.file.content"
@@ -24,7 +24,7 @@ def _key(container_id: str, file_id: str) -> str:
     return f"{container_id}/{file_id}"
 
 
-def create_container_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_container_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     container_id = call.path_params["container_id"]
     uploads = call.files.get("file") or []
     source_id = call.json.get("file_id")
@@ -57,7 +57,7 @@ def create_container_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(record)
 
 
-def _record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _record(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     container_id = call.path_params["container_id"]
     file_id = call.path_params["file_id"]
     found: dict[str, Any] = mock.state.require(
@@ -69,11 +69,11 @@ def _record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return found
 
 
-def retrieve_container_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_container_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return dict(_record(call, mock))
 
 
-def container_file_content(call: Call, mock: OpenAIMock) -> MockResponse:
+def container_file_content(call: Call, mock: BehaviourContext) -> MockResponse:
     record = _record(call, mock)
     data = mock.state.get(CONTAINER_FILE_CONTENT, _key(record["container_id"], record["id"]))
     return MockResponse(
@@ -81,7 +81,7 @@ def container_file_content(call: Call, mock: OpenAIMock) -> MockResponse:
     )
 
 
-def delete_container_file(call: Call, mock: OpenAIMock) -> MockResponse:
+def delete_container_file(call: Call, mock: BehaviourContext) -> MockResponse:
     record = _record(call, mock)
     key = _key(record["container_id"], record["id"])
     with mock.state.lock:
@@ -90,7 +90,7 @@ def delete_container_file(call: Call, mock: OpenAIMock) -> MockResponse:
     return MockResponse(200, [("content-type", "application/json")])
 
 
-def list_container_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_container_files(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     container_id = call.path_params["container_id"]
     items = mock.state.values(CONTAINER_FILE, lambda f: f["container_id"] == container_id)
     return paginate(

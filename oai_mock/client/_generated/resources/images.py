@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -18,9 +20,26 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._streaming import AsyncStream, Stream
+
+CREATE_IMAGE = Endpoint(
+    "createImage", "POST", "/images/generations", body_types=("application/json",)
+)
+CREATE_IMAGE_EDIT = Endpoint(
+    "createImageEdit",
+    "POST",
+    "/images/edits",
+    body_types=("application/json", "multipart/form-data"),
+    file_fields=("image", "mask"),
+)
+CREATE_IMAGE_VARIATION = Endpoint(
+    "createImageVariation",
+    "POST",
+    "/images/variations",
+    body_types=("multipart/form-data",),
+    file_fields=("image",),
+)
 
 
 class ImagesResource(SyncResource):
@@ -77,7 +96,7 @@ class ImagesResource(SyncResource):
 
         ``POST /images/generations`` (createImage)"""
         result: m.ImagesResponse = self._request(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -98,7 +117,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image",
+            m.decode_create_image,
         )
         return result
 
@@ -155,7 +174,7 @@ class ImagesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -176,7 +195,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image",
+            m.events_create_image,
             "typed",
             "body",
         )
@@ -218,7 +237,7 @@ class ImagesResource(SyncResource):
 
         ``POST /images/edits`` (createImageEdit)"""
         result: m.ImagesResponse = self._request(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -240,7 +259,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_edit",
+            m.decode_create_image_edit,
         )
         return result
 
@@ -283,7 +302,7 @@ class ImagesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -305,7 +324,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image_edit",
+            m.events_create_image_edit,
             "typed",
             "body",
         )
@@ -328,7 +347,7 @@ class ImagesResource(SyncResource):
 
         ``POST /images/variations`` (createImageVariation)"""
         result: m.ImagesResponse = self._request(
-            "createImageVariation",
+            CREATE_IMAGE_VARIATION,
             {
                 "body:image": image,
                 "body:model": model,
@@ -341,7 +360,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_variation",
+            m.decode_create_image_variation,
         )
         return result
 
@@ -400,7 +419,7 @@ class AsyncImagesResource(AsyncResource):
 
         ``POST /images/generations`` (createImage)"""
         result: m.ImagesResponse = await self._request(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -421,7 +440,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image",
+            m.decode_create_image,
         )
         return result
 
@@ -478,7 +497,7 @@ class AsyncImagesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -499,7 +518,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image",
+            m.events_create_image,
             "typed",
             "body",
         )
@@ -541,7 +560,7 @@ class AsyncImagesResource(AsyncResource):
 
         ``POST /images/edits`` (createImageEdit)"""
         result: m.ImagesResponse = await self._request(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -563,7 +582,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_edit",
+            m.decode_create_image_edit,
         )
         return result
 
@@ -606,7 +625,7 @@ class AsyncImagesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -628,7 +647,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image_edit",
+            m.events_create_image_edit,
             "typed",
             "body",
         )
@@ -651,7 +670,7 @@ class AsyncImagesResource(AsyncResource):
 
         ``POST /images/variations`` (createImageVariation)"""
         result: m.ImagesResponse = await self._request(
-            "createImageVariation",
+            CREATE_IMAGE_VARIATION,
             {
                 "body:image": image,
                 "body:model": model,
@@ -664,6 +683,6 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_variation",
+            m.decode_create_image_variation,
         )
         return result
