@@ -147,12 +147,14 @@ class OpenAIMock:
         ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
         the key check (both for the mock's own batch lines)."""
         call: Call | None = None
+        routed: str | None = None  # the operation, known even when the request is refused
         try:
             for route in self.routes:
                 served = route(self, request)
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
+            routed = match.operation.id
             if authenticate:
                 self._authenticate(request)
             call = parse_call(
@@ -175,8 +177,10 @@ class OpenAIMock:
         if self.quirks:
             response = quirks_module.adjust_response(self.quirks, call, response)
         self._decorate(request, response)
+        response.operation_id = routed
         if call is not None:
             response.operation_id = call.operation.id
+            response.rule_id = call.rule_id
         if record:
             self.journal.record(request, call, response)
         return response
@@ -204,6 +208,7 @@ class OpenAIMock:
             replayed = self.replay(call) if self.replay is not None else None
             return replayed if replayed is not None else self._answer(call)
         call.rule_used = True
+        call.rule_id = rule.id
         if isinstance(rule.action, Fault):
             fault = rule.action
             return apply_fault(fault, lambda: self._answer(call))

@@ -68,6 +68,8 @@ class MockResponse:
     """Drop the connection instead of answering (after ``delay``)."""
     operation_id: str | None = None
     """The operation that answered (None when the request matched none): adapters log it."""
+    rule_id: str | None = None
+    """The id of the scenario rule that answered, if one did."""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
