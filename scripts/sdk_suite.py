@@ -35,8 +35,8 @@ NEWER_SPEC = [
         "the SDK sends an argument the pinned spec does not define: {0}",
     ),
     (
-        re.compile(r"Missing required parameter: '(files)'"),
-        "the pinned spec requires '{0}' where the SDK's makes it optional",
+        re.compile(r"Missing required parameter: '(files|file_ids)'"),
+        "the pinned spec requires '{0}' (or its alternative) where the SDK's makes it optional",
     ),
     (
         re.compile(r"Invalid value: '([^']*)'\. Supported values are"),
