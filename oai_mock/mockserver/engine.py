@@ -28,6 +28,7 @@ from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
+from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
 from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, MISSING_KEY_MESSAGE, APIError
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
@@ -51,7 +52,6 @@ ANY_KEY = "*"
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
-Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
 
 _shared: dict[str, Any] = {}
 _shared_lock = threading.Lock()
@@ -124,7 +124,7 @@ class OpenAIMock:
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
-        self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
+        self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
@@ -132,6 +132,11 @@ class OpenAIMock:
         seed_catalogue(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
+        self.replay: Callable[[Call], MockResponse | None] | None = None
+        """Recorded answers consulted before the behaviours (``oai_mock.recording``); None
+        from it lets the fake answer."""
+        self.timing: Callable[[Call, MockResponse], MockResponse] | None = None
+        """Paces the fake's answers like a model (:class:`~oai_mock.mockserver.timing.Timing`)."""
 
     # -- the engine ----------------------------------------------------------------------------
 
@@ -196,7 +201,8 @@ class OpenAIMock:
     def _scripted_answer(self, call: Call) -> MockResponse:
         rule = self.scenario.take(call)
         if rule is None:
-            return self._answer(call)
+            replayed = self.replay(call) if self.replay is not None else None
+            return replayed if replayed is not None else self._answer(call)
         call.rule_used = True
         if isinstance(rule.action, Fault):
             fault = rule.action
@@ -223,14 +229,18 @@ class OpenAIMock:
                 response = json_response(answer, call.operation.success_status)
         if self.self_check:
             response = check_answer(call.operation, response, self.checker)
+        if self.timing is not None:
+            response = self.timing(call, response)
         return response
 
     def _decorate(self, request: MockRequest, response: MockResponse) -> None:
         with self._counter_lock:
             self._request_counter += 1
             number = self._request_counter
+        present = {name.lower() for name, _ in response.headers}
         response.headers.extend(
-            [
+            header
+            for header in [
                 ("x-request-id", "req_" + token(f"{self.seed}:request:{number}", 32)),
                 ("openai-version", "2020-10-01"),
                 ("openai-processing-ms", "1"),
@@ -244,6 +254,8 @@ class OpenAIMock:
                 # The SDKs' polling helpers wait this long between polls (1 s without it).
                 ("openai-poll-after-ms", str(self.poll_after_ms)),
             ]
+            # A replayed answer keeps the headers it was recorded with.
+            if header[0] not in present
         )
 
     # -- conveniences --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import uvicorn
 
 from oai_mock.mockserver.asgi import create_app
 from oai_mock.mockserver.engine import OpenAIMock
+from oai_mock.mockserver.serving import uvicorn_options
 
 STARTUP_TIMEOUT = 10.0
 
@@ -44,10 +45,8 @@ class LiveServer:
             create_app(mock, log_requests=log_requests),
             host=host,
             port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
             timeout_graceful_shutdown=1,
+            **uvicorn_options(),
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
