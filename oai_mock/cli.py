@@ -73,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         help="behave like a deviating compatible server (repeatable; `oai-mock quirks` lists them)",
     )
     serve.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="behave like a provider profile (shipped name or JSON file): its known deviations",
+    )
+    serve.add_argument(
         "--step-seconds",
         type=float,
         default=1.0,
@@ -155,9 +160,18 @@ def _serve(args: argparse.Namespace) -> int:
             f"oai-mock: unknown quirk(s) {unknown}; `oai-mock quirks` lists them", file=sys.stderr
         )
         return 2
+    from oai_mock.profiles import ProfileError, load_profile
+
+    if args.profile:
+        try:
+            load_profile(args.profile)
+        except ProfileError as error:
+            print(f"oai-mock: {error}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     mock = OpenAIMock(
         quirks=args.quirk,
+        profile=args.profile,
         seed=args.seed,
         api_key=args.api_key,
         clock=Clock(args.clock, speed=args.speed),

@@ -39,4 +39,8 @@ DETECTED_BY: dict[str, tuple[str, ...]] = {
     "tool-choice-ignored": ("chat.tool-named",),
     "dimensions-ignored": ("embeddings.dimensions",),
     "base64-ignored": ("embeddings.base64",),
+    "auth-error-500": ("auth.missing-key",),
+    "chunk-finish-reason-omitted": ("stream.chunk-schema",),
+    "usage-chunk-with-choice": ("stream.usage-chunk",),
+    "unknown-model-400": ("errors.unknown-model",),
 }
