@@ -54,6 +54,7 @@ class MockEndpoint:
             return  # the client left before sending its whole request: nobody to answer
         plain = plain_request(scope, body)
         answer = self.mock.handle(plain)
+        scope.setdefault("state", {})["oai_mock_answer"] = answer  # for the dev server's journal
         if self.log_requests:
             # From the answer itself: the journal's last entry may be another request's.
             op = answer.operation_id or "-"
