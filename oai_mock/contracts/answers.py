@@ -112,7 +112,7 @@ def chat_rules(value: JSON, request: JSON | None) -> list[str]:
     found = index_problems(choices, "choices")
     wanted = requested_count(request, "n")
     if request is not None and len(choices) != wanted:
-        found.append(f"{len(choices)} choices for n={wanted}")
+        found.append(f"{len(choices)} choice(s) for n={wanted}")
     for choice in choices:
         if isinstance(choice, dict) and choice.get("finish_reason") not in FINISH_REASONS:
             found.append(f"finish_reason {choice.get('finish_reason')!r} is not one of OpenAI's")

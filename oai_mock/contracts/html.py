@@ -52,6 +52,11 @@ function applyFilters() {
     const show = (!outcome || row.dataset.outcome === outcome) && (!area || row.dataset.area === area);
     row.style.display = show ? '' : 'none';
   });
+  document.querySelectorAll('tr[data-area-head]').forEach(head => {
+    const rows = document.querySelectorAll(`tr[data-area="${head.dataset.areaHead}"]`);
+    const any = Array.from(rows).some(row => row.style.display !== 'none');
+    head.style.display = any ? '' : 'none';
+  });
 }
 """
 
@@ -91,7 +96,9 @@ def html_report(results: Results) -> str:
     area_options = "".join(f"<option value='{escape(a)}'>{escape(a)}</option>" for a in areas)
     rows = []
     for area, items in by_area(results):
-        rows.append(f"<tr><td colspan='4' class='area'>{escape(area)}</td></tr>")
+        rows.append(
+            f"<tr data-area-head='{escape(area)}'><td colspan='4' class='area'>{escape(area)}</td></tr>"
+        )
         for r in items:
             detail = escape(r.message or r.check.description)
             extra = ""
