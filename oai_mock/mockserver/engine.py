@@ -42,6 +42,7 @@ from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.mockserver.unknown_ids import UnknownIds
+from oai_mock.profiles import load_profile
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class OpenAIMock:
         self_check: bool | None = None,
         accept_unknown_arguments: bool = False,
         quirks: Iterable[str] = (),
+        profile: str | None = None,
         strict_models: bool = False,
         journal_limit: int | None = None,
         unknown_ids: UnknownIds = "404",
@@ -124,6 +126,8 @@ class OpenAIMock:
         if self_check is None:
             self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
         self.self_check = self_check
+        if profile is not None:  # a provider profile's deviations, as quirks
+            quirks = {*quirks, *load_profile(profile).quirks}
         self.quirks = quirks_module.check_names(set(quirks))
         self.strict_models = strict_models
         self.unknown_ids = unknown_ids_module.check_mode(unknown_ids)
