@@ -622,6 +622,8 @@ def test_the_files_list_allows_pages_beyond_100_as_openai_does() -> None:
     for _ in range(101):
         client.assistants.create_assistant(model="gpt-4o")
     assert len(client.assistants.list_assistants(limit=100).data) == 100
-    # The spec sets no maximum for this limit; OpenAI documents 100, and so pages stop there.
-    answer = mock.request("GET", "/v1/assistants?limit=150")
-    assert answer.status == 200 and len(json.loads(answer.body)["data"]) == 100
+    # The spec sets no range for this limit; OpenAI documents 1-100 and refuses the others.
+    for limit in (0, 101, 150):
+        answer = mock.request("GET", f"/v1/assistants?limit={limit}")
+        assert answer.status == 400 and json.loads(answer.body)["error"]["param"] == "limit"
+    assert mock.request("GET", "/v1/files?limit=10001").status == 400

@@ -14,6 +14,7 @@ Adapters (ASGI, httpx and httpx2 transports, respx routes, a live server) put it
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -22,13 +23,19 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
+from oai_mock.mockserver import limits
 from oai_mock.mockserver import quirks as quirks_module
 from oai_mock.mockserver.behaviours import default_behaviours
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
-from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.errors import (
+    INVALID_JSON_MESSAGE,
+    MISSING_KEY_MESSAGE,
+    APIError,
+    unexpected_error,
+)
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -49,7 +56,7 @@ if TYPE_CHECKING:
 
 ANY_KEY = "*"
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = limits.DEFAULT_MAX_BODY_BYTES
 
 Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
 
@@ -142,6 +149,10 @@ class OpenAIMock:
         ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
         the key check (both for the mock's own batch lines)."""
         call: Call | None = None
+        request_id = self._next_request_id()
+        head = request.method == "HEAD"
+        if head:  # answered as GET is, without the body (as HTTP servers do)
+            request = dataclasses.replace(request, method="GET")
         try:
             if request.path.startswith(IMAGE_PATH) and request.method == "GET":
                 served = serve_image(self, request.path[len(IMAGE_PATH) :])
@@ -160,20 +171,33 @@ class OpenAIMock:
             if "500-on-bad-json" in self.quirks and error.message == INVALID_JSON_MESSAGE:
                 error.status = 500
             response = error.to_response()
-        except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
-            response = APIError(
-                500,
-                f"oai-mock failed to answer this request ({type(error).__name__}: {error}). "
-                "This is a bug in oai-mock; please report it with the request.",
-                type="server_error",
-            ).to_response()
+        except Exception as error:  # a bug in the fake: say so, in OpenAI's shape, and log it
+            response = unexpected_error(error, request, request_id)
         if self.quirks:
             response = quirks_module.adjust_response(self.quirks, call, response)
-        self._decorate(request, response)
+        self._decorate(request, response, request_id)
+        if head:
+            response.body, response.stream = b"", None
         if call is not None:
             response.operation_id = call.operation.id
         if record:
             self.journal.record(request, call, response)
+        return response
+
+    def body_limit(self, method: str, path: str) -> int:
+        """The largest body the operation at ``method path`` accepts (adapters read no more)."""
+        try:
+            operation_id = self.router.match(method, path).operation.id
+        except APIError:
+            operation_id = None
+        return limits.body_limit(operation_id, self.max_body_bytes)
+
+    def refuse(self, request: MockRequest, error: APIError) -> MockResponse:
+        """Answer ``error`` to a request an adapter refused before reading it whole (its body
+        too large): decorated and journaled like any other answer."""
+        response = error.to_response()
+        self._decorate(request, response, self._next_request_id())
+        self.journal.record(request, None, response)
         return response
 
     def _authenticate(self, request: MockRequest) -> None:
@@ -225,13 +249,16 @@ class OpenAIMock:
             response = check_answer(call.operation, response, self.checker)
         return response
 
-    def _decorate(self, request: MockRequest, response: MockResponse) -> None:
+    def _next_request_id(self) -> str:
         with self._counter_lock:
             self._request_counter += 1
             number = self._request_counter
+        return "req_" + token(f"{self.seed}:request:{number}", 32)
+
+    def _decorate(self, request: MockRequest, response: MockResponse, request_id: str) -> None:
         response.headers.extend(
             [
-                ("x-request-id", "req_" + token(f"{self.seed}:request:{number}", 32)),
+                ("x-request-id", request_id),
                 ("openai-version", "2020-10-01"),
                 ("openai-processing-ms", "1"),
                 ("openai-organization", request.header("openai-organization") or "user-oai-mock"),
