@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         help="with --lifecycle clock: seconds of the mock's clock per step",
     )
 
+    _add_safety_options(serve)
+
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
 
     contract = commands.add_parser(
@@ -203,6 +205,12 @@ def _serve(args: argparse.Namespace) -> int:
     if args.journal_limit < 0:
         print("oai-mock: --journal-limit must be 0 or more", file=sys.stderr)
         return 2
+    from oai_mock.mockserver.serving import ServeLimits, server_config
+
+    problem = _check_safety_options(args)
+    if problem:
+        print(f"oai-mock: {problem}", file=sys.stderr)
+        return 2
     from oai_mock.mockserver.scenario import ScenarioFileError, load_scenario_file
 
     rules = []
@@ -222,6 +230,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     mock = OpenAIMock(
+        admin_key=args.admin_key,
+        max_objects=args.max_objects,
+        max_stored_bytes=args.max_stored_bytes,
+        journal_bytes=args.journal_bytes,
         quirks=args.quirk,
         seed=args.seed,
         api_key=args.api_key,
@@ -234,10 +246,20 @@ def _serve(args: argparse.Namespace) -> int:
     )
     for rule in rules:
         mock.scenario.add(rule)
-    app = create_app(mock, log_requests=not args.quiet)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
+    limits = ServeLimits(
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        keep_alive=args.keep_alive,
+        max_connections=args.max_connections,
     )
+    app = create_app(
+        mock,
+        log_requests=not args.quiet,
+        host=args.host,
+        allowed_origins=args.allow_origin,
+        body_timeout=limits.body_timeout,
+    )
+    config = server_config(app, args.host, args.port, limits)
     server = uvicorn.Server(config)
 
     original_startup = server.startup
@@ -259,6 +281,82 @@ def _serve(args: argparse.Namespace) -> int:
         server.run()
     print("oai-mock stopped", flush=True)
     return 0
+
+
+def _add_safety_options(serve: argparse.ArgumentParser) -> None:
+    """Keys, origins, stored-state bounds and connection timeouts (README: Limits and safety)."""
+    from oai_mock.mockserver.serving import DEFAULT_LIMITS
+    from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS
+
+    group = serve.add_argument_group("limits and safety")
+    group.add_argument(
+        "--admin-key", help="the key the admin operations (/organization/...) require"
+    )
+    group.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser origin (http://localhost:3000, or *) that may call the fake, with CORS "
+        "(repeatable; by default browsers on other origins are refused)",
+    )
+    group.add_argument(
+        "--max-objects",
+        type=int,
+        default=DEFAULT_MAX_OBJECTS,
+        metavar="N",
+        help="stored objects kept; the oldest are evicted first (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-stored-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help="bytes of stored file contents and images (default %(default)s)",
+    )
+    group.add_argument(
+        "--journal-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="N",
+        help="bytes of request bodies the journal keeps (default %(default)s)",
+    )
+    group.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.header_timeout,
+        metavar="S",
+        help="seconds a request head may take (default %(default)s)",
+    )
+    group.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.body_timeout,
+        metavar="S",
+        help="seconds a request body may take (default %(default)s)",
+    )
+    group.add_argument(
+        "--keep-alive",
+        type=float,
+        default=DEFAULT_LIMITS.keep_alive,
+        metavar="S",
+        help="seconds an idle connection is kept (default %(default)s)",
+    )
+    group.add_argument("--max-connections", type=int, default=DEFAULT_LIMITS.max_connections,
+                       metavar="N", help="open connections served at once (default %(default)s)")  # fmt: skip
+
+
+def _check_safety_options(args: argparse.Namespace) -> str | None:
+    for name in ("max_objects", "max_connections"):
+        if getattr(args, name) < 1:
+            return f"--{name.replace('_', '-')} must be 1 or more"
+    for name in ("max_stored_bytes", "journal_bytes"):
+        if getattr(args, name) < 0:
+            return f"--{name.replace('_', '-')} must be 0 or more"
+    for name in ("header_timeout", "body_timeout", "keep_alive"):
+        if getattr(args, name) <= 0:
+            return f"--{name.replace('_', '-')} must be positive"
+    return None
 
 
 if __name__ == "__main__":

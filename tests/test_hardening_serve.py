@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -190,3 +191,60 @@ def test_head_is_answered_where_get_is(served: ServedFake) -> None:
     answer = httpx.head(served.url + "/models", timeout=HANG_BOUND)
     assert answer.status_code == 200
     assert answer.content == b""
+
+
+def test_host_and_origin_are_checked_against_the_bound_address(served: ServedFake) -> None:
+    rebound = _raw(served, b"GET /v1/models HTTP/1.1\r\nHost: attacker.example:8000\r\n\r\n")
+    assert rebound.startswith(b"HTTP/1.1 403"), rebound[:200]
+    page = httpx.get(
+        served.url + "/models", headers={"origin": "http://attacker.example"}, timeout=HANG_BOUND
+    )
+    assert page.status_code == 403 and page.json()["error"]["code"] == "origin_not_allowed"
+    assert "access-control-allow-origin" not in page.headers
+    local = httpx.get(served.url + "/models", headers={"host": "localhost"}, timeout=HANG_BOUND)
+    assert local.status_code == 200
+
+
+def test_an_allowed_origin_gets_cors(tmp_path: Path) -> None:
+    fake = ServedFake(tmp_path / "serve.log", "--allow-origin", "http://localhost:3000")
+    try:
+        origin = {"origin": "http://localhost:3000"}
+        answer = httpx.get(fake.url + "/models", headers=origin, timeout=HANG_BOUND)
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "http://localhost:3000"
+        preflight = httpx.options(
+            fake.url + "/chat/completions",
+            headers={**origin, "access-control-request-method": "POST"},
+            timeout=HANG_BOUND,
+        )
+        assert preflight.status_code == 204
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+    finally:
+        fake.stop()
+
+
+def test_slow_clients_are_timed_out_and_a_scripted_drop_logs_one_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "drop.json"
+    scenario.write_text('{"rules": [{"operation": "listModels", "fault": {"drop": true}}]}')
+    fake = ServedFake(
+        tmp_path / "serve.log", "--header-timeout", "1", "--body-timeout", "1",
+        "--scenario", str(scenario),
+    )  # fmt: skip
+    try:
+        # A head that never ends: the connection is closed.
+        assert _raw(fake, b"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ") == b""
+        # A body that never comes: OpenAI's 408.
+        slow = _raw(
+            fake,
+            b"POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        )
+        assert slow.startswith(b"HTTP/1.1 408"), slow[:200]
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(fake.url + "/models", timeout=HANG_BOUND).read()
+        assert httpx.get(fake.url + "/models", timeout=HANG_BOUND).status_code == 200
+    finally:
+        fake.stop()
+    log = fake.output()
+    assert "dropped the connection" in log
+    assert "Traceback" not in log

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 import anyio
 import anyio.to_thread
@@ -28,7 +28,9 @@ from starlette.types import Receive, Scope, Send
 
 from oai_mock.mockserver import limits
 from oai_mock.mockserver.engine import OpenAIMock
+from oai_mock.mockserver.errors import APIError
 from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, StreamItem
+from oai_mock.mockserver.origins import OriginGuard
 
 logger = logging.getLogger("oai_mock.serve")
 WORKER_THREADS = 32
@@ -46,15 +48,43 @@ class _BodyTooLarge(Exception):
         self.size, self.limit = size, limit
 
 
-def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
+def create_app(
+    mock: OpenAIMock,
+    *,
+    log_requests: bool = False,
+    host: str | None = None,
+    allowed_origins: Iterable[str] = (),
+    body_timeout: float | None = None,
+) -> Starlette:
+    """``host``: the address the server binds; when given, requests naming another Host, and
+    browser requests from origins not in ``allowed_origins``, get a 403 (see ``origins``).
+    ``body_timeout``: seconds a request body may take to arrive (then a 408)."""
     workers = anyio.CapacityLimiter(WORKER_THREADS)
+    guard = None if host is None else OriginGuard(host, allowed_origins)
     _quiet_expected_events()
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         path = request.url.path
+        cors: list[tuple[str, str]] = []
+        if guard is not None:
+            refusal = guard.refusal(request.headers)
+            if refusal is not None:
+                return await _respond(mock.refuse(_plain(request, b""), refusal), workers)
+            cors = guard.cors_headers(request.headers)
+            if cors and request.method == "OPTIONS":  # a browser's preflight
+                return Response(status_code=204, headers=dict(cors))
         try:
-            body = await _read_body(request, mock.body_limit(request.method, path))
+            with anyio.fail_after(body_timeout):
+                body = await _read_body(request, mock.body_limit(request.method, path))
+        except TimeoutError:
+            error = APIError(
+                408,
+                f"The request body did not arrive within {body_timeout} seconds.",
+                code="timeout",
+            )
+            answer = mock.refuse(_plain(request, b""), error)
+            answer.headers.append(("connection", "close"))
         except ClientDisconnect:
             logger.info(
                 "%s %s: the client disconnected before sending its body", request.method, path
@@ -74,6 +104,7 @@ def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
             logger.info(
                 "%s %s -> %d %s (%.1f ms)", request.method, path, answer.status, op, elapsed
             )
+        answer.headers.extend(cors)
         return await _respond(answer, workers)
 
     return Starlette(routes=[Route("/{path:path}", _EveryMethod(endpoint))])

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
+from oai_mock.mockserver import keys as keys_module
 from oai_mock.mockserver import limits
 from oai_mock.mockserver import quirks as quirks_module
 from oai_mock.mockserver.behaviours import default_behaviours
@@ -32,7 +33,6 @@ from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.errors import (
     INVALID_JSON_MESSAGE,
-    MISSING_KEY_MESSAGE,
     APIError,
     unexpected_error,
 )
@@ -40,6 +40,7 @@ from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
 from oai_mock.mockserver.journal import Journal
+from oai_mock.mockserver.keys import Keys
 from oai_mock.mockserver.lifecycle import Lifecycles, Policy
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
@@ -54,9 +55,16 @@ from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 if TYPE_CHECKING:
     from oai_mock.client import AsyncOpenAIClient, OpenAIClient
 
-ANY_KEY = "*"
+ANY_KEY = keys_module.ANY_KEY
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
 DEFAULT_MAX_BODY_BYTES = limits.DEFAULT_MAX_BODY_BYTES
+
+STATELESS_BEHAVIOURS = frozenset(
+    f"oai_mock.mockserver.behaviours.{name}"
+    for name in ("chat", "completions", "embeddings", "moderations", "audio")
+)
+"""Modules whose behaviours compute an answer without reading and changing records: they run
+without the state lock, so that a heavy one never holds up the others."""
 
 Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
 
@@ -85,7 +93,11 @@ class OpenAIMock:
     ``behaviours``: operationId -> handler, replacing the built-in ones (``{}`` leaves every
     operation to the generic, schema-synthesized answer). ``models``: model ids added to the
     catalogue that ``/v1/models`` lists. ``journal_limit``: keep only that many of the most
-    recent requests in ``mock.journal`` (``None``, the default, keeps every one).
+    recent requests in ``mock.journal`` (``None``, the default, keeps every one), and
+    ``journal_bytes`` at most that many bytes of their bodies. ``max_objects`` and
+    ``max_stored_bytes`` bound the stored objects (the oldest are evicted first; an evicted id
+    answers 404). ``admin_key``: when keys are configured, the key the spec's admin operations
+    require (``api_key`` no longer opens them).
     """
 
     def __init__(
@@ -109,16 +121,18 @@ class OpenAIMock:
         quirks: Iterable[str] = (),
         strict_models: bool = False,
         journal_limit: int | None = None,
+        journal_bytes: int | None = None,
+        admin_key: str | None = None,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
         self.seed = seed
-        self.api_key = api_key
+        self.keys = Keys(api_key, admin_key)
         self.clock = clock if isinstance(clock, Clock) else Clock(clock)
         self.max_body_bytes = max_body_bytes
         self.ids = IdFactory(seed)
         self.synthesizer = Synthesizer(self.bundle, self.ids, self.clock)
-        self.journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit, journal_bytes)
         self.scenario = Scenario()
         self.state = Store(max_objects, max_stored_bytes)
         self.max_file_bytes = max_file_bytes
@@ -140,6 +154,14 @@ class OpenAIMock:
         self._request_counter = 0
         self._counter_lock = threading.Lock()
 
+    @property
+    def api_key(self) -> str | None:
+        return self.keys.api_key
+
+    @api_key.setter
+    def api_key(self, value: str | None) -> None:
+        self.keys.api_key = value
+
     # -- the engine ----------------------------------------------------------------------------
 
     def handle(
@@ -155,12 +177,15 @@ class OpenAIMock:
             request = dataclasses.replace(request, method="GET")
         try:
             if request.path.startswith(IMAGE_PATH) and request.method == "GET":
-                served = serve_image(self, request.path[len(IMAGE_PATH) :])
+                name = request.path[len(IMAGE_PATH) :]
+                if authenticate and not self.keys.signed(name, dict(request.query)):
+                    self.keys.check(request.headers, admin=False)
+                served = serve_image(self, name)
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
             if authenticate:
-                self._authenticate(request)
+                self.keys.check(request.headers, admin=match.operation.auth == "admin_key")
             call = parse_call(
                 match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
             )
@@ -200,23 +225,6 @@ class OpenAIMock:
         self.journal.record(request, None, response)
         return response
 
-    def _authenticate(self, request: MockRequest) -> None:
-        if self.api_key is None:
-            return
-        auth = request.header("authorization") or ""
-        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        key = key or (request.header("api-key") or "").strip()
-        if not key:
-            raise APIError(401, MISSING_KEY_MESSAGE)
-        if self.api_key != ANY_KEY and key != self.api_key:
-            shown = f"{key[:3]}{'*' * 8}{key[-4:]}" if len(key) > 8 else "*" * len(key)
-            raise APIError(
-                401,
-                f"Incorrect API key provided: {shown}. You can find your API key at "
-                "https://platform.openai.com/account/api-keys.",
-                code="invalid_api_key",
-            )
-
     def _scripted_answer(self, call: Call) -> MockResponse:
         rule = self.scenario.take(call)
         if rule is None:
@@ -240,7 +248,11 @@ class OpenAIMock:
         if behaviour is None:
             response = generic_answer(call, self)
         else:
-            answer = behaviour(call, self)
+            if getattr(behaviour, "__module__", None) in STATELESS_BEHAVIOURS:
+                answer = behaviour(call, self)
+            else:
+                with self.state.lock:  # one read-modify-write step (see the state module)
+                    answer = behaviour(call, self)
             if isinstance(answer, MockResponse):
                 response = answer
             else:

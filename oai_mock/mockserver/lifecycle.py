@@ -15,7 +15,6 @@ entering a status means (a run's reply appended to its thread, a batch's output 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -58,7 +57,11 @@ class Lifecycles:
         self.policy: Policy = policy
         self.step_seconds = step_seconds
         self._tracked: dict[str, Tracked] = {}
-        self._lock = threading.RLock()
+        # The mock's one state lock (see oai_mock.mockserver.state): a lifecycle's step writes
+        # records in the store, so taking a second lock here could deadlock against a request
+        # that holds the store's lock and polls.
+        self._lock = mock.state.lock
+        mock.state.on_remove(lambda _kind, object_id: self.forget(object_id))
 
     def track(
         self,
@@ -81,6 +84,8 @@ class Lifecycles:
         )
         with self._lock:
             self._tracked[object_id] = tracked
+            while len(self._tracked) > self.mock.state.max_objects:  # oldest first, as the store
+                del self._tracked[next(iter(self._tracked))]
         return tracked
 
     def get(self, object_id: str) -> Tracked | None:

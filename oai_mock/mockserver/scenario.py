@@ -163,6 +163,11 @@ class Scenario:
         with self._lock:
             return [r for r in self._rules if r.times is not None and r.used < r.times]
 
+    def remove(self, rule: Rule) -> None:
+        """Stop using ``rule`` (a quota that was refilled, a fault that is over)."""
+        with self._lock:
+            self._rules = [r for r in self._rules if r is not rule]
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()

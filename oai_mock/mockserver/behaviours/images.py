@@ -47,7 +47,7 @@ def create_image(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
             name = mock.ids.next("img-") + ".png"
             mock.state.put(IMAGE_BLOB, name, png, size=len(png))
             base = synthesis_context(call, mock).base_url.removesuffix("/v1")
-            entry: dict[str, Any] = {"url": f"{base}{IMAGE_PATH}{name}"}
+            entry: dict[str, Any] = {"url": f"{base}{IMAGE_PATH}{name}{mock.keys.sign(name)}"}
         else:
             entry = {"b64_json": base64.b64encode(png).decode()}
         if model == "dall-e-3":
