@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
 
 from oai_mock import __version__
+from oai_mock.recording.commands import add_record_command, add_serve_options, configure_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     _add_safety_options(serve)
+    add_serve_options(serve)
 
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
+    add_record_command(commands)
 
     contract = commands.add_parser(
         "contract", help="check an OpenAI-compatible backend against the spec"
@@ -135,6 +137,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "contract":
         return _contract(args)
+    if args.command == "record":
+        from oai_mock.recording.commands import record
+
+        return record(args)
     if args.command == "quirks":
         from oai_mock.mockserver.quirks import CATALOGUE
 
@@ -193,11 +199,10 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from oai_mock.mockserver.asgi import create_app
     from oai_mock.mockserver.clock import Clock
     from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.serving import run_until_interrupted
 
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
@@ -205,7 +210,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.journal_limit < 0:
         print("oai-mock: --journal-limit must be 0 or more", file=sys.stderr)
         return 2
-    from oai_mock.mockserver.serving import ServeLimits, server_config
+    from oai_mock.mockserver.serving import ServeLimits
 
     problem = _check_safety_options(args)
     if problem:
@@ -246,6 +251,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     for rule in rules:
         mock.scenario.add(rule)
+    serve_error = configure_serve(mock, args)
+    if serve_error is not None:
+        return serve_error
     limits = ServeLimits(
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
@@ -259,26 +267,16 @@ def _serve(args: argparse.Namespace) -> int:
         allowed_origins=args.allow_origin,
         body_timeout=limits.body_timeout,
     )
-    config = server_config(app, args.host, args.port, limits)
-    server = uvicorn.Server(config)
-
-    original_startup = server.startup
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
-        for listener in server.servers:
-            for sock in listener.sockets:
-                host, port = sock.getsockname()[:2]
-                print(
-                    f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
-                    flush=True,
-                )
-                print("press Ctrl-C to stop", flush=True)
-                return
-
-    server.startup = startup  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    run_until_interrupted(
+        app,
+        args.host,
+        args.port,
+        lambda host, port: [
+            f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
+            "press Ctrl-C to stop",
+        ],
+        limits,
+    )
     print("oai-mock stopped", flush=True)
     return 0
 

@@ -14,6 +14,7 @@ import httpx
 import orjson
 
 from oai_mock import __version__
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -23,7 +24,6 @@ from oai_mock.client._errors import (
 from oai_mock.client._files import form_text, is_file_input, to_httpx_file
 from oai_mock.client._generated import AsyncResources, SyncResources
 from oai_mock.client._resource import NOT_GIVEN, NotGiven
-from oai_mock.spec import Operation, load_bundle
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
@@ -68,14 +68,13 @@ class BaseClient:
         self.default_query = dict(default_query or {})
         self.timeout = timeout
         self.max_retries = max_retries
-        self._bundle = load_bundle()
 
     # -- building requests -------------------------------------------------------------------
 
-    def _url(self, op: Operation, path: str, body: Mapping[str, Any]) -> str:
+    def _url(self, op: Endpoint, path: str, body: Mapping[str, Any]) -> str:
         return self.base_url + path
 
-    def _auth_headers(self, op: Operation) -> dict[str, str]:
+    def _auth_headers(self, op: Endpoint) -> dict[str, str]:
         key = self.admin_api_key if op.auth == "admin_key" and self.admin_api_key else self.api_key
         if not key:
             raise MissingAPIKeyError(
@@ -85,7 +84,7 @@ class BaseClient:
 
     def _build(
         self,
-        op_id: str,
+        op: Endpoint,
         args: Mapping[str, Any],
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, object] | None,
@@ -93,7 +92,6 @@ class BaseClient:
         timeout: Any,
         stream_switch: str | None = None,
     ) -> httpx.Request:
-        op = self._bundle.operation(op_id)
         path = op.path_template
         query: list[tuple[str, str | int | float | bool | None]] = list(op.literal_query)
         body: dict[str, Any] = {}
@@ -136,11 +134,11 @@ class BaseClient:
         request_timeout = self.timeout if not _is_given(timeout) else timeout
         extensions = {"timeout": httpx.Timeout(request_timeout).as_dict()}
         url = self._url(op, path, body)
-        if op.body is None:
+        if op.body_types is None:
             return httpx.Request(
                 op.method, url, params=query, headers=headers, extensions=extensions
             )
-        media = op.body.content_types[0]
+        media = op.body_types[0]
         if _is_given(raw_body):
             if isinstance(raw_body, bytes | str):
                 headers["Content-Type"] = media
@@ -154,8 +152,7 @@ class BaseClient:
                 )
             body = {**dict(raw_body), **body}
         if media == "multipart/form-data" or (
-            "multipart/form-data" in op.body.content_types
-            and any(_has_file(v) for v in body.values())
+            "multipart/form-data" in op.body_types and any(_has_file(v) for v in body.values())
         ):
             data, files = _multipart(body)
             return httpx.Request(

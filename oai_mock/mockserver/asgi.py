@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -59,108 +59,151 @@ def create_app(
     """``host``: the address the server binds; when given, requests naming another Host, and
     browser requests from origins not in ``allowed_origins``, get a 403 (see ``origins``).
     ``body_timeout``: seconds a request body may take to arrive (then a 408)."""
-    workers = anyio.CapacityLimiter(WORKER_THREADS)
     guard = None if host is None else OriginGuard(host, allowed_origins)
-    _quiet_expected_events()
+    endpoint = MockEndpoint(mock, log_requests, guard, body_timeout)
+    # methods=None: an ASGI app mounted this way gets every method, so TRACE or an unknown
+    # method is answered by the engine in OpenAI's envelope, not by Starlette in plain text.
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=None)])
 
-    async def endpoint(request: Request) -> Response:
+
+class MockEndpoint:
+    """The ASGI endpoint that answers every path from the engine.
+
+    A plain ASGI app rather than a request-response function (Starlette mounts an object, and
+    wraps functions in its ``Request``/``Response`` cycle): it reads what it needs straight from
+    the scope, which keeps the cost per request close to a bare route's."""
+
+    def __init__(
+        self,
+        mock: OpenAIMock,
+        log_requests: bool = False,
+        guard: OriginGuard | None = None,
+        body_timeout: float | None = None,
+    ) -> None:
+        self.mock = mock
+        self.log_requests = log_requests
+        self.guard = guard
+        self.body_timeout = body_timeout
+        self.workers = anyio.CapacityLimiter(WORKER_THREADS)
+        _quiet_expected_events()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        path = request.url.path
+        plain = plain_request(scope, b"")
         cors: list[tuple[str, str]] = []
-        if guard is not None:
-            refusal = guard.refusal(request.headers)
+        if self.guard is not None:
+            refusal = self.guard.refusal(plain.headers)
             if refusal is not None:
-                return await _respond(mock.refuse(_plain(request, b""), refusal), workers)
-            cors = guard.cors_headers(request.headers)
-            if cors and request.method == "OPTIONS":  # a browser's preflight
-                return Response(status_code=204, headers=dict(cors))
-        try:
-            with anyio.fail_after(body_timeout):
-                body = await _read_body(request, mock.body_limit(request.method, path))
-        except TimeoutError:
-            error = APIError(
-                408,
-                f"The request body did not arrive within {body_timeout} seconds.",
-                code="timeout",
-            )
-            answer = mock.refuse(_plain(request, b""), error)
-            answer.headers.append(("connection", "close"))
-        except ClientDisconnect:
-            logger.info(
-                "%s %s: the client disconnected before sending its body", request.method, path
-            )
-            return Response(status_code=499)  # never reaches anyone: the client is gone
-        except _BodyTooLarge as refused:
-            error = limits.too_large(refused.size, refused.limit)
-            answer = mock.refuse(_plain(request, b""), error)
-            answer.headers.append(("connection", "close"))
-        else:
-            plain = _plain(request, body)
-            answer = await anyio.to_thread.run_sync(mock.handle, plain, limiter=workers)
-        if log_requests:
+                await _send_answer(self.mock.refuse(plain, refusal), scope, receive, send, self)
+                return
+            cors = self.guard.cors_headers(plain.headers)
+            if cors and plain.method == "OPTIONS":  # a browser's preflight
+                await Response(status_code=204, headers=dict(cors))(scope, receive, send)
+                return
+        answer = await self._answer(plain, receive)
+        if answer is None:
+            return  # the client left before sending its whole request: nobody to answer
+        if self.log_requests:
             # From the answer itself: the journal's last entry may be another request's.
             op = answer.operation_id or "-"
             elapsed = (time.perf_counter() - started) * 1000
             logger.info(
-                "%s %s -> %d %s (%.1f ms)", request.method, path, answer.status, op, elapsed
+                "%s %s -> %d %s (%.1f ms)", plain.method, plain.path, answer.status, op, elapsed
             )
         answer.headers.extend(cors)
-        return await _respond(answer, workers)
+        if answer.delay:
+            await anyio.sleep(answer.delay)
+        await _send_answer(answer, scope, receive, send, self)
 
-    return Starlette(routes=[Route("/{path:path}", _EveryMethod(endpoint))])
+    async def _answer(self, plain: MockRequest, receive: Receive) -> MockResponse | None:
+        limit = self.mock.body_limit(plain.method, plain.path)
+        try:
+            with anyio.fail_after(self.body_timeout):
+                body = await _read_body(receive, plain.headers.get("content-length", ""), limit)
+        except TimeoutError:
+            error = APIError(
+                408,
+                f"The request body did not arrive within {self.body_timeout} seconds.",
+                code="timeout",
+            )
+            return _closing(self.mock.refuse(plain, error))
+        except _BodyTooLarge as refused:
+            return _closing(self.mock.refuse(plain, limits.too_large(refused.size, refused.limit)))
+        if body is None:
+            logger.info("%s %s: the client left before sending its body", plain.method, plain.path)
+            return None
+        plain = MockRequest(plain.method, plain.path, plain.query, plain.headers, body)
+        return await anyio.to_thread.run_sync(self.mock.handle, plain, limiter=self.workers)
 
 
-class _EveryMethod:
-    """The endpoint as a plain ASGI app, so that the route passes every method to the engine
-    (which answers TRACE or an unknown method in OpenAI's envelope, not Starlette's text)."""
-
-    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.endpoint(Request(scope, receive))
-        await response(scope, receive, send)
+def _closing(answer: MockResponse) -> MockResponse:
+    answer.headers.append(("connection", "close"))
+    return answer
 
 
-def _plain(request: Request, body: bytes) -> MockRequest:
-    return MockRequest(
-        method=request.method,
-        path=request.url.path,
-        query=tuple(request.query_params.multi_items()),
-        headers={k.lower(): v for k, v in request.headers.items()},
-        body=body,
+def plain_request(scope: Scope, body: bytes) -> MockRequest:
+    """The engine's request from an ASGI scope: the same path, query and headers Starlette's
+    ``Request`` gives (``request.url.path``, ``query_params.multi_items()``, ``headers``)."""
+    path: str = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query_string: bytes = scope.get("query_string", b"")
+    query = (
+        tuple(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        if query_string
+        else ()
     )
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+    }
+    return MockRequest(method=scope["method"], path=path, query=query, headers=headers, body=body)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
+async def _read_body(receive: Receive, declared: str, limit: int) -> bytes | None:
+    """The body, read no further than ``limit`` bytes (None when the client left)."""
     if declared.isdigit() and int(declared) > limit:
         raise _BodyTooLarge(int(declared), limit)
-    parts: list[bytes] = []
+    chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _BodyTooLarge(size, limit)
-        parts.append(chunk)
-    return b"".join(parts)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
-async def _respond(answer: MockResponse, workers: anyio.CapacityLimiter) -> Response:
-    if answer.delay:
-        await anyio.sleep(answer.delay)
+async def _send_answer(
+    answer: MockResponse, scope: Scope, receive: Receive, send: Send, endpoint: MockEndpoint
+) -> None:
     headers = dict(answer.headers)
     media_type = headers.pop("content-type", None)
     if answer.dropped:
-        return StreamingResponse(_dropped(), status_code=answer.status, headers=headers)
-    if answer.stream is not None:
-        return StreamingResponse(
-            _chunks(answer.stream, workers),
+        dropped = StreamingResponse(_dropped(), status_code=answer.status, headers=headers)
+        await dropped(scope, receive, send)
+    elif answer.stream is not None:
+        streamed = StreamingResponse(
+            _chunks(answer.stream, endpoint.workers),
             status_code=answer.status,
             headers=headers,
             media_type=media_type,
         )
-    return Response(answer.body, status_code=answer.status, headers=headers, media_type=media_type)
+        await streamed(scope, receive, send)
+    else:
+        plain = Response(
+            answer.body, status_code=answer.status, headers=headers, media_type=media_type
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": plain.status_code,
+                "headers": plain.raw_headers,
+            }
+        )
+        await send({"type": "http.response.body", "body": plain.body})
 
 
 def _next_items(items: Iterator[StreamItem]) -> list[StreamItem]:

@@ -31,11 +31,8 @@ from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
 from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
-from oai_mock.mockserver.errors import (
-    INVALID_JSON_MESSAGE,
-    APIError,
-    unexpected_error,
-)
+from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
+from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError, unexpected_error
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -66,7 +63,6 @@ STATELESS_BEHAVIOURS = frozenset(
 """Modules whose behaviours compute an answer without reading and changing records: they run
 without the state lock, so that a heavy one never holds up the others."""
 
-Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
 
 _shared: dict[str, Any] = {}
 _shared_lock = threading.Lock()
@@ -145,7 +141,7 @@ class OpenAIMock:
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
-        self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
+        self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds, self.state)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
@@ -153,6 +149,11 @@ class OpenAIMock:
         seed_catalogue(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
+        self.replay: Callable[[Call], MockResponse | None] | None = None
+        """Recorded answers consulted before the behaviours (``oai_mock.recording``); None
+        from it lets the fake answer."""
+        self.timing: Callable[[Call, MockResponse], MockResponse] | None = None
+        """Paces the fake's answers like a model (:class:`~oai_mock.mockserver.timing.Timing`)."""
 
     @property
     def api_key(self) -> str | None:
@@ -228,7 +229,8 @@ class OpenAIMock:
     def _scripted_answer(self, call: Call) -> MockResponse:
         rule = self.scenario.take(call)
         if rule is None:
-            return self._answer(call)
+            replayed = self.replay(call) if self.replay is not None else None
+            return replayed if replayed is not None else self._answer(call)
         call.rule_used = True
         if isinstance(rule.action, Fault):
             fault = rule.action
@@ -259,6 +261,8 @@ class OpenAIMock:
                 response = json_response(answer, call.operation.success_status)
         if self.self_check:
             response = check_answer(call.operation, response, self.checker)
+        if self.timing is not None:
+            response = self.timing(call, response)
         return response
 
     def _next_request_id(self) -> str:
@@ -268,8 +272,10 @@ class OpenAIMock:
         return "req_" + token(f"{self.seed}:request:{number}", 32)
 
     def _decorate(self, request: MockRequest, response: MockResponse, request_id: str) -> None:
+        present = {name.lower() for name, _ in response.headers}
         response.headers.extend(
-            [
+            header
+            for header in [
                 ("x-request-id", request_id),
                 ("openai-version", "2020-10-01"),
                 ("openai-processing-ms", "1"),
@@ -283,6 +289,8 @@ class OpenAIMock:
                 # The SDKs' polling helpers wait this long between polls (1 s without it).
                 ("openai-poll-after-ms", str(self.poll_after_ms)),
             ]
+            # A replayed answer keeps the headers it was recorded with.
+            if header[0] not in present
         )
 
     # -- conveniences --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ entering a status means (a run's reply appended to its thread, a batch's output 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Literal
 from oai_mock.mockserver.errors import invalid_request, not_found
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.clock import Clock
+    from oai_mock.mockserver.state import Store
 
 Policy = Literal["per_poll", "clock", "manual"]
 POLICIES: tuple[Policy, ...] = ("per_poll", "clock", "manual")
@@ -49,19 +51,27 @@ class Lifecycles:
     """Every tracked object of one mock, moved by its policy. Thread-safe."""
 
     def __init__(
-        self, mock: OpenAIMock, policy: Policy = "per_poll", step_seconds: float = 1.0
+        self,
+        clock: Clock,
+        policy: Policy = "per_poll",
+        step_seconds: float = 1.0,
+        store: Store | None = None,
     ) -> None:
+        """``store``: the mock's store, whose lock the lifecycles share and whose objects they
+        follow (an object deleted or evicted stops being tracked)."""
         if policy not in POLICIES:
             raise ValueError(f"unknown lifecycle policy {policy!r}: use one of {POLICIES}")
-        self.mock = mock
+        self.clock = clock
         self.policy: Policy = policy
         self.step_seconds = step_seconds
         self._tracked: dict[str, Tracked] = {}
         # The mock's one state lock (see oai_mock.mockserver.state): a lifecycle's step writes
         # records in the store, so taking a second lock here could deadlock against a request
         # that holds the store's lock and polls.
-        self._lock = mock.state.lock
-        mock.state.on_remove(lambda _kind, object_id: self.forget(object_id))
+        self._lock = store.lock if store is not None else threading.RLock()
+        self._max_tracked = store.max_objects if store is not None else None
+        if store is not None:
+            store.on_remove(lambda _kind, object_id: self.forget(object_id))
 
     def track(
         self,
@@ -77,15 +87,16 @@ class Lifecycles:
             list(path),
             status,
             enter,
-            next_at=self.mock.clock.now() + self.step_seconds,
+            next_at=self.clock.now() + self.step_seconds,
             on_fail=on_fail,
             on_cancel=on_cancel,
             history=[status],
         )
         with self._lock:
             self._tracked[object_id] = tracked
-            while len(self._tracked) > self.mock.state.max_objects:  # oldest first, as the store
-                del self._tracked[next(iter(self._tracked))]
+            if self._max_tracked is not None:  # bounded as the store is, oldest first
+                while len(self._tracked) > self._max_tracked:
+                    del self._tracked[next(iter(self._tracked))]
         return tracked
 
     def get(self, object_id: str) -> Tracked | None:
@@ -105,7 +116,7 @@ class Lifecycles:
             if self.policy == "per_poll":
                 self._step(tracked)
             elif self.policy == "clock":
-                now = self.mock.clock.now()
+                now = self.clock.now()
                 while not tracked.done and now >= tracked.next_at:
                     self._step(tracked)
                     tracked.next_at += self.step_seconds

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, ToolCall
+from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, Scenario, ToolCall
+from oai_mock.spec import Bundle
 
-if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+
+class Scriptable(Protocol):
+    """What scripting needs of the fake: its operations and the scenario rules go to."""
+
+    bundle: Bundle
+    scenario: Scenario
+
 
 # Short names for the operations tests script most.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -52,7 +58,7 @@ class RuleBuilder:
 
     def __init__(
         self,
-        mock: OpenAIMock,
+        mock: Scriptable,
         operations: tuple[str, ...] | None,
         model: str | None,
         contains: str | None,
@@ -184,7 +190,7 @@ class RuleBuilder:
         return self._add(Fault(status, malformed_json=True))
 
 
-def resolve_operations(mock: OpenAIMock, operation: str | None) -> tuple[str, ...] | None:
+def resolve_operations(mock: Scriptable, operation: str | None) -> tuple[str, ...] | None:
     """An alias, an operationId or a snake_case name -> operationIds; a clear error otherwise."""
     if operation is None:
         return None
@@ -204,7 +210,7 @@ def resolve_operations(mock: OpenAIMock, operation: str | None) -> tuple[str, ..
 
 
 def on(
-    mock: OpenAIMock,
+    mock: Scriptable,
     operation: str | None = None,
     *,
     model: str | None = None,

@@ -1,5 +1,6 @@
-"""How uvicorn serves the fake (``oai-mock serve`` and ``LiveServer``): the timeouts and limits
-that keep idle, slow or numerous clients from holding the server.
+"""How uvicorn serves the fake (``oai-mock serve``, ``oai-mock record`` and ``LiveServer``): one
+place for its settings, so that the throughput benchmark's bare-route baseline runs under the same
+ones, and the timeouts and limits that keep idle, slow or numerous clients from holding the server.
 
 - ``header_timeout`` (10 s): a connection must send a complete request head within this long
   of opening, or of its previous answer, or it is closed (uvicorn itself has no such limit:
@@ -13,6 +14,8 @@ that keep idle, slow or numerous clients from holding the server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,11 +50,40 @@ def server_config(
         http=Protocol,
         timeout_keep_alive=max(1, round(limits.keep_alive)),
         limit_concurrency=limits.max_connections,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
+        **uvicorn_options(),
         **options,
     )
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.Config`` besides the app, host, port and limits."""
+    return {"log_level": "warning", "access_log": False, "lifespan": "off"}
+
+
+def run_until_interrupted(
+    app: Any,
+    host: str,
+    port: int,
+    announce: Callable[[str, int], list[str]],
+    limits: ServeLimits = DEFAULT_LIMITS,
+) -> None:
+    """Serve ``app`` with uvicorn until Ctrl-C, printing ``announce(host, port)`` once the
+    socket is bound (port 0 picks a free one: the line names the real port)."""
+    server = uvicorn.Server(server_config(app, host, port, limits))
+    original_startup = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+        for listener in server.servers:
+            for sock in listener.sockets:
+                bound_host, bound_port = sock.getsockname()[:2]
+                for line in announce(bound_host, bound_port):
+                    print(line, flush=True)
+                return
+
+    server.startup = startup  # type: ignore[method-assign]
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
 
 
 class _HeadTimeout(H11Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour
+    from oai_mock.mockserver.context import Behaviour
 
 
 def default_behaviours() -> dict[str, Behaviour]:

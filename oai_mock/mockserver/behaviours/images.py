@@ -13,7 +13,7 @@ from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 IMAGE_BLOB = "image.blob"
 IMAGE_PATH = "/oai-mock/images/"
@@ -32,7 +32,7 @@ def _is_gpt_image(model: str) -> bool:
     return model.startswith("gpt-image") or model.startswith("chatgpt-image")
 
 
-def create_image(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_image(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
     model = str(body.get("model") or "dall-e-2")
     width, height = _size(body.get("size"))
@@ -103,7 +103,7 @@ def _events(call: Call, answer: dict[str, Any], png: bytes) -> list[dict[str, An
     return events
 
 
-def serve_image(mock: OpenAIMock, name: str) -> MockResponse | None:
+def serve_image(mock: BehaviourContext, name: str) -> MockResponse | None:
     """The bytes behind an image URL the mock handed out, or None."""
     data = mock.state.get(IMAGE_BLOB, name)
     if data is None:
