@@ -158,3 +158,21 @@ def test_an_unexpected_error_logs_its_traceback_with_the_request_id_of_its_500(
     assert request_id and request_id in answer.body.decode()
     record = next(r for r in caplog.records if request_id in r.getMessage())
     assert record.exc_info is not None and "a bug" in str(record.exc_info[1])
+
+
+def test_the_origin_guard() -> None:
+    from oai_mock.mockserver.origins import OriginGuard
+
+    local = OriginGuard("127.0.0.1")
+    assert local.refusal({"host": "127.0.0.1:8000"}) is None
+    assert local.refusal({"host": "localhost:8000"}) is None
+    refused = local.refusal({"host": "rebound.example:8000"})
+    assert refused is not None and refused.status == 403
+    same_origin = {"host": "127.0.0.1:8000", "origin": "http://127.0.0.1:8000"}
+    assert local.refusal(same_origin) is None and local.cors_headers(same_origin) == []
+    exposed = OriginGuard("0.0.0.0")
+    assert exposed.refusal({"host": "my-machine.lan:8000"}) is None
+    anyone = OriginGuard("127.0.0.1", ["*"])
+    page = {"host": "127.0.0.1:8000", "origin": "http://elsewhere.example"}
+    assert anyone.refusal(page) is None
+    assert ("access-control-allow-origin", "http://elsewhere.example") in anyone.cors_headers(page)

@@ -240,6 +240,13 @@ def test_slow_clients_are_timed_out_and_a_scripted_drop_logs_one_line(tmp_path: 
             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
         )
         assert slow.startswith(b"HTTP/1.1 408"), slow[:200]
+        # A client that leaves mid-upload: one line in the log, no traceback.
+        host, port = fake.url.split("//")[1].split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=HANG_BOUND) as sock:
+            sock.sendall(
+                b"POST /v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n--b"
+            )
         with pytest.raises(httpx.HTTPError):
             httpx.get(fake.url + "/models", timeout=HANG_BOUND).read()
         assert httpx.get(fake.url + "/models", timeout=HANG_BOUND).status_code == 200
@@ -247,4 +254,21 @@ def test_slow_clients_are_timed_out_and_a_scripted_drop_logs_one_line(tmp_path: 
         fake.stop()
     log = fake.output()
     assert "dropped the connection" in log
+    assert log.count("left before sending its body") == 1
     assert "Traceback" not in log
+
+
+def test_ctrl_c_ends_open_streams(tmp_path: Path) -> None:
+    scenario = tmp_path / "slow.json"
+    scenario.write_text(
+        '{"rules": [{"operation": "chat", "times": null,'
+        ' "reply": {"content": "one two three four five six seven eight", "chunk_delay": 5}}]}'
+    )
+    fake = ServedFake(tmp_path / "serve.log", "--scenario", str(scenario))
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    with httpx.stream("POST", fake.url + "/chat/completions", json=body, timeout=HANG_BOUND) as s:
+        first = next(s.iter_lines())
+        assert first.startswith("data: ")
+        # The stream has about 40 s to go; Ctrl-C must not wait for it (stop() kills the
+        # server after 10 s without an exit, which would give -9).
+        assert fake.stop() == 0

@@ -43,6 +43,9 @@ def server_config(
     class Protocol(_HeadTimeout):
         header_timeout = limits.header_timeout
 
+    # Ctrl-C ends open streams after a second instead of waiting for them to finish.
+    options.setdefault("timeout_graceful_shutdown", 1)
+
     return uvicorn.Config(
         app,
         host=host,
