@@ -8,6 +8,7 @@ import os
 import sys
 
 from oai_mock import __version__
+from oai_mock.mockserver.serve_options import add_dev_server_options
 from oai_mock.recording.commands import add_record_command, add_serve_options, configure_serve
 
 
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _add_safety_options(serve)
     add_serve_options(serve)
+    add_dev_server_options(serve)
 
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
     add_record_command(commands)
@@ -199,10 +201,8 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from oai_mock.mockserver.asgi import create_app
     from oai_mock.mockserver.clock import Clock
     from oai_mock.mockserver.engine import OpenAIMock
-    from oai_mock.mockserver.serving import run_until_interrupted
 
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
@@ -216,13 +216,13 @@ def _serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"oai-mock: {problem}", file=sys.stderr)
         return 2
-    from oai_mock.mockserver.scenario import ScenarioFileError, load_scenario_file
+    from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario_file
 
     rules = []
     if args.scenario:
         try:
             rules = load_scenario_file(args.scenario)
-        except (OSError, ScenarioFileError) as error:
+        except ScenarioError as error:
             print(f"oai-mock: {error}", file=sys.stderr)
             return 2
     from oai_mock.mockserver.quirks import NAMES
@@ -249,36 +249,19 @@ def _serve(args: argparse.Namespace) -> int:
         strict_models=args.strict_models,
         journal_limit=args.journal_limit,
     )
-    for rule in rules:
-        mock.scenario.add(rule)
+    mock.scenario.add_all(rules)
     serve_error = configure_serve(mock, args)
     if serve_error is not None:
         return serve_error
-    limits = ServeLimits(
+    args.serve_limits = ServeLimits(
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
         keep_alive=args.keep_alive,
         max_connections=args.max_connections,
     )
-    app = create_app(
-        mock,
-        log_requests=not args.quiet,
-        host=args.host,
-        allowed_origins=args.allow_origin,
-        body_timeout=limits.body_timeout,
-    )
-    run_until_interrupted(
-        app,
-        args.host,
-        args.port,
-        lambda host, port: [
-            f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
-            "press Ctrl-C to stop",
-        ],
-        limits,
-    )
-    print("oai-mock stopped", flush=True)
-    return 0
+    from oai_mock.mockserver import devserver
+
+    return devserver.run(mock, args, rules, key=args.api_key)
 
 
 def _add_safety_options(serve: argparse.ArgumentParser) -> None:

@@ -119,7 +119,7 @@ def test_a_quota_429_persists_until_the_rule_is_removed() -> None:
                 model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
             )
         assert caught.value.code == "insufficient_quota"
-    mock.scenario.remove(rule)
+    mock.scenario.remove(rule.id)
     assert client.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
     ).choices

@@ -103,6 +103,7 @@ class MockEndpoint:
         answer = await self._answer(plain, receive)
         if answer is None:
             return  # the client left before sending its whole request: nobody to answer
+        scope.setdefault("state", {})["oai_mock_answer"] = answer  # for the dev server's journal
         if self.log_requests:
             # From the answer itself: the journal's last entry may be another request's.
             op = answer.operation_id or "-"

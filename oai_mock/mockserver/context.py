@@ -53,3 +53,7 @@ Answer = MockResponse | Mapping[str, Any] | list[Any]
 
 Behaviour = Callable[[Call, BehaviourContext], Answer]
 """Answers one operation: ``behaviour(call, fake) -> answer``."""
+
+OffSpecRoute = Callable[[BehaviourContext, MockRequest], "MockResponse | None"]
+"""Answers a request outside the spec's paths that a behaviour serves itself (the image URLs
+it hands out), before routing and authentication; None leaves the request to the engine."""

@@ -20,19 +20,16 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from oai_mock.mockserver import keys as keys_module
 from oai_mock.mockserver import limits
 from oai_mock.mockserver import quirks as quirks_module
-from oai_mock.mockserver.behaviours import default_behaviours
+from oai_mock.mockserver.behaviours import default_behaviours, default_routes, set_up
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
-from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
-from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
-from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError, unexpected_error
+from oai_mock.mockserver.errors import APIError, unexpected_error
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -50,6 +47,8 @@ from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
 if TYPE_CHECKING:
+    import httpx
+
     from oai_mock.client import AsyncOpenAIClient, OpenAIClient
 
 ANY_KEY = keys_module.ANY_KEY
@@ -146,7 +145,8 @@ class OpenAIMock:
             default_behaviours() if behaviours is None else behaviours
         )
         self.extra_models = models
-        seed_catalogue(self, models)
+        self.routes = default_routes()
+        set_up(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
         self.replay: Callable[[Call], MockResponse | None] | None = None
@@ -176,15 +176,14 @@ class OpenAIMock:
         head = request.method == "HEAD"
         if head:  # answered as GET is, without the body (as HTTP servers do)
             request = dataclasses.replace(request, method="GET")
+        routed: str | None = None  # the operation, known even when the request is refused
         try:
-            if request.path.startswith(IMAGE_PATH) and request.method == "GET":
-                name = request.path[len(IMAGE_PATH) :]
-                if authenticate and not self.keys.signed(name, dict(request.query)):
-                    self.keys.check(request.headers, admin=False)
-                served = serve_image(self, name)
+            for route in self.routes:
+                served = route(self, request)
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
+            routed = match.operation.id
             if authenticate:
                 self.keys.check(request.headers, admin=match.operation.auth == "admin_key")
             call = parse_call(
@@ -194,8 +193,8 @@ class OpenAIMock:
                 quirks_module.adjust_request(self.quirks, call)
             response = self._scripted_answer(call)
         except APIError as error:
-            if "500-on-bad-json" in self.quirks and error.message == INVALID_JSON_MESSAGE:
-                error.status = 500
+            if self.quirks:
+                quirks_module.adjust_error(self.quirks, error)
             response = error.to_response()
         except Exception as error:  # a bug in the fake: say so, in OpenAI's shape, and log it
             response = unexpected_error(error, request, request_id)
@@ -204,8 +203,10 @@ class OpenAIMock:
         self._decorate(request, response, request_id)
         if head:
             response.body, response.stream = b"", None
+        response.operation_id = routed
         if call is not None:
             response.operation_id = call.operation.id
+            response.rule_id = call.rule_id
         if record:
             self.journal.record(request, call, response)
         return response
@@ -232,6 +233,7 @@ class OpenAIMock:
             replayed = self.replay(call) if self.replay is not None else None
             return replayed if replayed is not None else self._answer(call)
         call.rule_used = True
+        call.rule_id = rule.id
         if isinstance(rule.action, Fault):
             fault = rule.action
             return apply_fault(fault, lambda: self._answer(call))
@@ -344,15 +346,15 @@ class OpenAIMock:
 
     def httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.Client:
         """An ``httpx.Client`` whose requests go to this mock in-process."""
-        from oai_mock.mockserver.transports import MockTransport
+        from oai_mock.mockserver.sdk import httpx_client
 
-        return httpx.Client(transport=MockTransport(self), base_url=base_url)
+        return httpx_client(self, base_url)
 
     def async_httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` whose requests go to this mock in-process."""
-        from oai_mock.mockserver.transports import AsyncMockTransport
+        from oai_mock.mockserver.sdk import async_httpx_client
 
-        return httpx.AsyncClient(transport=AsyncMockTransport(self), base_url=base_url)
+        return async_httpx_client(self, base_url)
 
     def async_openai(self, **kwargs: Any) -> Any:
         """An official ``openai.AsyncOpenAI`` client wired to this mock in-process."""
@@ -384,6 +386,6 @@ class OpenAIMock:
         self.scenario.clear()
         self.state.clear()
         self.lifecycles.clear()
-        seed_catalogue(self, self.extra_models)
+        set_up(self, self.extra_models)
         with self._counter_lock:
             self._request_counter = 0

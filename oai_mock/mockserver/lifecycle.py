@@ -103,6 +103,10 @@ class Lifecycles:
         with self._lock:
             return self._tracked.get(object_id)
 
+    def all(self) -> list[Tracked]:
+        with self._lock:
+            return list(self._tracked.values())
+
     def forget(self, object_id: str) -> None:
         with self._lock:
             self._tracked.pop(object_id, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -70,6 +71,8 @@ class MockResponse:
     delivered: str = "complete"
     """What a scripted fault lets the client receive: ``complete``, ``dropped``,
     ``truncated`` or ``delayed`` (the journal records it)."""
+    rule_id: str | None = None
+    """The id of the scenario rule that answered, if one did."""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -82,3 +85,10 @@ class MockResponse:
         lowered = name.lower()
         self.headers = [(k, v) for k, v in self.headers if k.lower() != lowered]
         self.headers.append((name, value))
+
+
+class Handler(Protocol):
+    """Anything that answers a plain request: the engine (``OpenAIMock``), as the adapters see
+    it."""
+
+    def handle(self, request: MockRequest) -> MockResponse: ...

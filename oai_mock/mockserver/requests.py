@@ -45,6 +45,8 @@ class Call:
     """The scripted reply a scenario rule chose for this request, if any."""
     rule_used: bool = False
     """Whether a scenario rule (reply or fault) answered this request."""
+    rule_id: str | None = None
+    """The id of that rule."""
 
     @property
     def json(self) -> dict[str, Any]:

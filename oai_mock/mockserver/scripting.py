@@ -153,7 +153,7 @@ class RuleBuilder:
     def rate_limit(self, retry_after_ms: int | None = None, *, quota: bool = False) -> Rule:
         """A 429: rate limited (retried by the SDKs), or ``quota=True`` for
         ``insufficient_quota``, which, like an exhausted quota, answers every matching request
-        until the rule is removed (``mock.scenario.remove(rule)``)."""
+        until the rule is removed (``mock.scenario.remove(rule.id)``)."""
         if quota:
             self._times = None
             return self.fail(

@@ -25,7 +25,7 @@ from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 MODEL_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -105,3 +105,8 @@ def _embed(item: str, full: int, dimensions: int) -> array[float]:
     vector = [v + n * scale for v, n in zip(vector[:dimensions], noise, strict=False)]
     norm = math.sqrt(sum(v * v for v in vector)) or 1.0
     return array("d", [round(v / norm, 8) for v in vector])
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "createEmbedding": create_embedding,
+}

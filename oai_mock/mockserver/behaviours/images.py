@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver import media, streams
 from oai_mock.mockserver.generic import stream_response, synthesis_context
-from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import Behaviour, BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext, OffSpecRoute
 
 IMAGE_BLOB = "image.blob"
 IMAGE_PATH = "/oai-mock/images/"
@@ -110,6 +110,18 @@ def serve_image(mock: BehaviourContext, name: str) -> MockResponse | None:
         return None
     return MockResponse(200, [("content-type", "image/png")], body=data)
 
+
+def image_route(mock: BehaviourContext, request: MockRequest) -> MockResponse | None:
+    """Answers ``GET`` on an image URL the fake handed out (a path outside the spec)."""
+    if request.method != "GET" or not request.path.startswith(IMAGE_PATH):
+        return None
+    name = request.path[len(IMAGE_PATH) :]
+    if not mock.keys.signed(name, dict(request.query)):  # a signed URL needs no key
+        mock.keys.check(request.headers, admin=False)
+    return serve_image(mock, name)
+
+
+ROUTES: tuple[OffSpecRoute, ...] = (image_route,)
 
 OPERATIONS: dict[str, Behaviour] = {
     "createImage": create_image,
