@@ -196,6 +196,8 @@ def test_head_is_answered_where_get_is(served: ServedFake) -> None:
 def test_host_and_origin_are_checked_against_the_bound_address(served: ServedFake) -> None:
     rebound = _raw(served, b"GET /v1/models HTTP/1.1\r\nHost: attacker.example:8000\r\n\r\n")
     assert rebound.startswith(b"HTTP/1.1 403"), rebound[:200]
+    control = _raw(served, b"GET /__oai_mock/ HTTP/1.1\r\nHost: attacker.example\r\n\r\n")
+    assert control.startswith(b"HTTP/1.1 403"), control[:200]  # the control API too
     page = httpx.get(
         served.url + "/models", headers={"origin": "http://attacker.example"}, timeout=HANG_BOUND
     )

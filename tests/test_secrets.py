@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from oai_mock import OpenAIMock
-from oai_mock.mockserver.secrets import mask, mask_headers, mask_query, mask_url, same_secret
+from oai_mock.mockserver.secrets import (
+    mask,
+    mask_headers,
+    mask_query,
+    mask_query_string,
+    mask_url,
+    same_secret,
+)
 
 SECRET = "sk-proj-0123456789abcdef"
 
@@ -33,4 +40,6 @@ def test_the_masking_functions() -> None:
     assert mask_headers({"X-Api-Key": SECRET}) == {"x-api-key": "sk-...ef"}
     assert mask_query([("key", SECRET)]) == (("key", "sk-...ef"),)
     assert SECRET not in mask_url(f"http://127.0.0.1/v1/x?api-key={SECRET}&a=1")
+    assert mask_query_string("limit=2&after=x") == "limit=2&after=x"
+    assert mask_query_string(f"sig={SECRET}&limit=2") == "sig=sk-...ef&limit=2"
     assert same_secret(SECRET, SECRET) and not same_secret(SECRET, SECRET[:-1])

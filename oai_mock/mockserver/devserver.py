@@ -28,6 +28,7 @@ from oai_mock.mockserver.control.exchanges import (
     Send,
 )
 from oai_mock.mockserver.engine import OpenAIMock
+from oai_mock.mockserver.origins import GuardedApp, OriginGuard
 from oai_mock.mockserver.scenario import Rule
 from oai_mock.mockserver.serve_logging import ExchangeLogger
 from oai_mock.mockserver.serve_options import check_port
@@ -157,14 +158,17 @@ def run(
     context = ControlContext(mock, exchanges, key=key, file_rules=lambda: last_good["rules"])
     on_end = None if args.quiet else ExchangeLogger(args.log_format, args.log_bodies)
     limits = getattr(args, "serve_limits", DEFAULT_LIMITS)
+    allowed = getattr(args, "allow_origin", ())
     api = create_app(
         mock,
         host=args.host,
-        allowed_origins=getattr(args, "allow_origin", ()),
+        allowed_origins=allowed,
         body_timeout=limits.body_timeout,
     )
     fake = ExchangeRecorder(api, exchanges, on_end=on_end)
-    app = StopOnShutdown(Dispatch(control_app(context), fake))
+    # The control API is guarded like the fake (Host and Origin: no DNS rebinding).
+    control = GuardedApp(control_app(context), OriginGuard(args.host, allowed))
+    app = StopOnShutdown(Dispatch(control, fake))
 
     watcher = None
     if args.watch and args.scenario:

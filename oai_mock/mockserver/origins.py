@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from oai_mock.mockserver.errors import APIError
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -76,3 +79,34 @@ def _hostname(netloc: str) -> str:
     if netloc.startswith("["):
         return netloc[: netloc.find("]") + 1]
     return netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
+
+
+class GuardedApp:
+    """An ASGI app (the control API) behind an :class:`OriginGuard`: refused requests get the
+    guard's 403 envelope and never reach it."""
+
+    def __init__(self, app: ASGIApp, guard: OriginGuard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
+            }
+            refusal = self.guard.refusal(headers)
+            if refusal is not None:
+                body = orjson.dumps(refusal.body())
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": refusal.status,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -56,13 +56,20 @@ def mask_query(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple((k, mask(v) if k.lower() in SECRET_QUERY else v) for k, v in pairs)
 
 
+def mask_query_string(query: str) -> str:
+    """A raw query string (``a=1&api-key=...``) whose secret parameters are masked."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(k.lower() in SECRET_QUERY for k, _ in pairs):
+        return query
+    return urlencode(mask_query(pairs), safe="*.")
+
+
 def mask_url(url: str) -> str:
     """A URL whose secret query parameters are masked."""
     parts = urlsplit(url)
     if not parts.query:
         return url
-    query = urlencode(mask_query(parse_qsl(parts.query, keep_blank_values=True)), safe="*.")
-    return urlunsplit(parts._replace(query=query))
+    return urlunsplit(parts._replace(query=mask_query_string(parts.query)))
 
 
 def same_secret(given: str, expected: str) -> bool:
