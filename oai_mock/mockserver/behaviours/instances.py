@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from oai_mock.mockserver import limits
 from oai_mock.mockserver.behaviours.text import digest
 from oai_mock.spec.patterns import string_matching
 
@@ -36,6 +37,9 @@ FORMATS = {
     "hostname": "example.com",
     "duration": "P1D",
 }
+_TOO_LARGE = (
+    f"its instances are larger than the {limits.MAX_INSTANCE_BYTES} bytes oai-mock generates"
+)
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
 
 
@@ -83,6 +87,8 @@ def instance_or_error(
 
     try:
         return instance_for(schema, salt)
+    except RecursionError:
+        message = SchemaError("the schema nests too deeply").openai_message(subject or f"'{param}'")
     except SchemaError as error:
         message = error.openai_message(subject or f"'{param}'")
     except (KeyError, TypeError, IndexError) as error:
@@ -105,6 +111,7 @@ class _Builder:
     def __init__(self, root: Mapping[str, Any], salt: str) -> None:
         self.root = root
         self.salt = salt
+        self.budget = limits.InstanceBudget()
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         seen = 0
@@ -121,6 +128,13 @@ class _Builder:
         return schema
 
     def build(self, schema: Any, name: str, depth: int, choice: int) -> Any:
+        if depth > limits.MAX_SCHEMA_DEPTH:
+            raise SchemaError(
+                f"instances nest deeper than {limits.MAX_SCHEMA_DEPTH} levels "
+                "(does a required property refer back to its own schema?)"
+            )
+        if not self.budget.spend(8):
+            raise SchemaError(_TOO_LARGE)
         if schema is True or schema == {}:
             return self.word(name)
         if not isinstance(schema, Mapping):
@@ -196,6 +210,10 @@ class _Builder:
         high = schema.get("maxItems")
         if isinstance(high, int) and high < low:
             raise SchemaError(f"'maxItems' ({high}) is below 'minItems' ({low})")
+        if low > limits.MAX_GENERATED_ITEMS:
+            raise SchemaError(
+                f"minItems {low} is above the {limits.MAX_GENERATED_ITEMS} items oai-mock generates"
+            )
         count = max(low, 1 if depth < MAX_DEPTH else 0)
         if isinstance(high, int):
             count = min(count, high)
@@ -232,6 +250,13 @@ class _Builder:
         high = schema.get("maxLength")
         if isinstance(high, int) and high < low:
             raise SchemaError(f"'maxLength' ({high}) is below 'minLength' ({low})")
+        if low > limits.MAX_GENERATED_STRING:
+            raise SchemaError(
+                f"minLength {low} is above the {limits.MAX_GENERATED_STRING} characters "
+                "oai-mock generates"
+            )
+        if not self.budget.spend(low):
+            raise SchemaError(_TOO_LARGE)
         value = FORMATS.get(str(schema.get("format")), "") or self.word(name)
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
