@@ -33,6 +33,7 @@ from starlette.routing import Route
 from oai_mock import OpenAIMock
 from oai_mock.mockserver.live import LiveServer
 from oai_mock.mockserver.sdk import openai_client
+from oai_mock.mockserver.serving import uvicorn_options
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 
@@ -73,7 +74,7 @@ def bare_starlette_server(body: bytes) -> tuple[uvicorn.Server, threading.Thread
         return Response(body, media_type="application/json")
 
     app = Starlette(routes=[Route("/v1/chat/completions", endpoint, methods=["POST"])])
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, **uvicorn_options())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -83,11 +84,9 @@ def bare_starlette_server(body: bytes) -> tuple[uvicorn.Server, threading.Thread
     return server, thread, f"http://127.0.0.1:{port}/v1"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=1500)
-    args = parser.parse_args()
-    n = args.requests
+def sdk_rates(n: int) -> dict[str, float]:
+    """Chat completions per second through the official SDK: the static-transport floor, the
+    in-process fake, a bare Starlette route over loopback and the fake served over loopback."""
     body, headers = static_answer()
 
     def chat(client: Any) -> Callable[[], Any]:
@@ -108,6 +107,17 @@ def main() -> None:
     thread.join()
     with LiveServer(OpenAIMock()) as live:
         loopback = rate(chat(openai.OpenAI(api_key="sk-x", base_url=live.url)), n // 2)
+    return {"floor": floor, "in_process": in_process, "bare": bare, "loopback": loopback}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=1500)
+    args = parser.parse_args()
+    n = args.requests
+    rates = sdk_rates(n)
+    floor, in_process = rates["floor"], rates["in_process"]
+    bare, loopback = rates["bare"], rates["loopback"]
 
     OpenAIMock()
     builds = []

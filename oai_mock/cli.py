@@ -9,6 +9,7 @@ import os
 import sys
 
 from oai_mock import __version__
+from oai_mock.recording.commands import add_record_command, add_replay_options, configure_replay
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         help="with --lifecycle clock: seconds of the mock's clock per step",
     )
 
+    add_replay_options(serve)
+
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
+    add_record_command(commands)
 
     contract = commands.add_parser(
         "contract", help="check an OpenAI-compatible backend against the spec"
@@ -133,6 +137,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "contract":
         return _contract(args)
+    if args.command == "record":
+        from oai_mock.recording.commands import record
+
+        return record(args)
     if args.command == "quirks":
         from oai_mock.mockserver.quirks import CATALOGUE
 
@@ -196,6 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
     from oai_mock.mockserver.asgi import create_app
     from oai_mock.mockserver.clock import Clock
     from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.serving import uvicorn_options
 
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
@@ -234,10 +243,11 @@ def _serve(args: argparse.Namespace) -> int:
     )
     for rule in rules:
         mock.scenario.add(rule)
+    replay_error = configure_replay(mock, args)
+    if replay_error is not None:
+        return replay_error
     app = create_app(mock, log_requests=not args.quiet)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
-    )
+    config = uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options())
     server = uvicorn.Server(config)
 
     original_startup = server.startup

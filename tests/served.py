@@ -1,5 +1,6 @@
-"""`oai-mock serve` as a real subprocess for the tests that need one: a free port, one log line
-per request written to a file the test can read, and a clean Ctrl-C stop."""
+"""`oai-mock serve` (or `oai-mock record`) as a real subprocess for the tests that need one: a
+free port, one log line per request written to a file the test can read, and a clean Ctrl-C
+stop."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from pathlib import Path
 
 
 class ServedFake:
-    def __init__(self, log: Path, *options: str) -> None:
+    def __init__(self, log: Path, *options: str, command: str = "serve") -> None:
         self.log = log
         self._output = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "oai_mock.cli", "serve", "--port", "0", *options],
+            [sys.executable, "-m", "oai_mock.cli", command, "--port", "0", *options],
             stdout=self._output,
             stderr=subprocess.STDOUT,
             text=True,
@@ -28,7 +29,8 @@ class ServedFake:
     def _wait_for_url(self) -> str:
         for _ in range(300):  # up to 30 s for the interpreter to start and bind
             found = re.search(
-                r"serving the OpenAI API at (http://127\.0\.0\.1:\d+/v1)", self.output()
+                r"(?:serving the OpenAI API|recording \S+) at (http://127\.0\.0\.1:\d+/v1)",
+                self.output(),
             )
             if found:
                 return found.group(1)

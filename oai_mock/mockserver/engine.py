@@ -132,6 +132,9 @@ class OpenAIMock:
         seed_catalogue(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
+        self.replay: Callable[[Call], MockResponse | None] | None = None
+        """Recorded answers consulted before the behaviours (``oai_mock.recording``); None
+        from it lets the fake answer."""
 
     # -- the engine ----------------------------------------------------------------------------
 
@@ -196,7 +199,8 @@ class OpenAIMock:
     def _scripted_answer(self, call: Call) -> MockResponse:
         rule = self.scenario.take(call)
         if rule is None:
-            return self._answer(call)
+            replayed = self.replay(call) if self.replay is not None else None
+            return replayed if replayed is not None else self._answer(call)
         call.rule_used = True
         if isinstance(rule.action, Fault):
             fault = rule.action
@@ -229,8 +233,10 @@ class OpenAIMock:
         with self._counter_lock:
             self._request_counter += 1
             number = self._request_counter
+        present = {name.lower() for name, _ in response.headers}
         response.headers.extend(
-            [
+            header
+            for header in [
                 ("x-request-id", "req_" + token(f"{self.seed}:request:{number}", 32)),
                 ("openai-version", "2020-10-01"),
                 ("openai-processing-ms", "1"),
@@ -244,6 +250,8 @@ class OpenAIMock:
                 # The SDKs' polling helpers wait this long between polls (1 s without it).
                 ("openai-poll-after-ms", str(self.poll_after_ms)),
             ]
+            # A replayed answer keeps the headers it was recorded with.
+            if header[0] not in present
         )
 
     # -- conveniences --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ require("starlette", "server", "the live server")
 
 from oai_mock.mockserver.asgi import create_app  # noqa: E402  (after the extra's check)
 from oai_mock.mockserver.engine import OpenAIMock  # noqa: E402
+from oai_mock.mockserver.serving import uvicorn_options  # noqa: E402
 
 STARTUP_TIMEOUT = 10.0
 
@@ -47,10 +48,8 @@ class LiveServer:
             create_app(mock, log_requests=log_requests),
             host=host,
             port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
             timeout_graceful_shutdown=1,
+            **uvicorn_options(),
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
