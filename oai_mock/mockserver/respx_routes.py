@@ -24,7 +24,7 @@ from oai_mock.mockserver.transports import DROPPED, to_mock_request
 if TYPE_CHECKING:
     import respx
 else:
-    respx = require("respx", "pytest", "respx routes")
+    respx = require("respx", "respx", "respx routes")
 
 OPENAI_HOST = "api.openai.com"
 
