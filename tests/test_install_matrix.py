@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,6 +97,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = _run(UV, "build", "--wheel", "--out-dir", out, source)
     assert built.returncode == 0, built.stderr
     (found,) = out.glob("oai_mock-*.whl")
+    with zipfile.ZipFile(found) as archive:
+        names = set(archive.namelist())
+        # The bundle ships with the license of the spec it is derived from.
+        assert {"oai_mock/spec/bundle.json", "oai_mock/spec/LICENSE"} <= names
+        assert b"Copyright (c) OpenAI" in archive.read("oai_mock/spec/LICENSE")
     return found
 
 
