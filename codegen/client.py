@@ -63,6 +63,30 @@ def first_line(text: str | None) -> str:
     return line[:300]
 
 
+def endpoint_name(op: JSON) -> str:
+    """The module constant that holds an operation's endpoint: ``CREATE_EMBEDDING``."""
+    return str(op["name"]).upper()
+
+
+def endpoint_constant(op: JSON) -> str:
+    """The ``Endpoint`` a generated method sends, written out so nothing is looked up by name
+    when the method is called."""
+    template, _, query = op["path"].partition("?")
+    args = [repr(op["id"]), repr(op["method"]), repr(template)]
+    if query:
+        pairs = tuple(
+            (key, value) for key, _, value in (item.partition("=") for item in query.split("&"))
+        )
+        args.append(f"literal_query={pairs!r}")
+    if op["auth"] != "api_key":
+        args.append(f"auth={op['auth']!r}")
+    if op["beta_header"]:
+        args.append(f"beta_header={op['beta_header']!r}")
+    if op["body"] is not None:
+        args.append(f"body_types={tuple(op['body']['content_types'])!r}")
+    return f"{endpoint_name(op)} = Endpoint({', '.join(args)})\n"
+
+
 class ClientGenerator:
     def __init__(self, bundle: JSON, raw: JSON) -> None:
         self.bundle = bundle
@@ -430,16 +454,22 @@ class ClientGenerator:
                 "from __future__ import annotations\n",
                 "from collections.abc import Sequence\n",
                 "from typing import TYPE_CHECKING, Any, Literal\n",
+                "from oai_mock.client._endpoint import Endpoint\n",
                 "from oai_mock.client._files import FileInput\n",
-                "from oai_mock.client._resource import (\n    NOT_GIVEN,\n    AsyncResource,\n    Body,\n    Headers,\n    NotGiven,\n    Query,\n    SyncResource,\n    Timeout,\n)\n\n",
-                "if TYPE_CHECKING:\n",
-                "    from oai_mock.client._generated import models as m\n",
-                "    from oai_mock.client._generated import params as p\n",
-                "    from oai_mock.client._pagination import AsyncPage, Page\n",
-                "    from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream\n",
-                "    from oai_mock.client._streaming import AsyncStream, Stream\n\n",
+                "from oai_mock.client._generated import models as m\n",
+                "from oai_mock.client._resource import (\n    NO_CONTENT,\n    NOT_GIVEN,\n    AsyncResource,\n    Body,\n    Headers,\n    NotGiven,\n    Query,\n    SyncResource,\n    Timeout,\n)\n\n",
             ]
         )
+        # Imported for annotations only, each where the module's methods use it.
+        typing_only = [
+            (r"\bp\.", "from oai_mock.client._generated import params as p"),
+            (r"\b(Async)?Page\[", "from oai_mock.client._pagination import AsyncPage, Page"),
+            (
+                r"\b(Async)?Binary(Response|Stream)\b",
+                "from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream",
+            ),
+            (r"\b(Async)?Stream\[", "from oai_mock.client._streaming import AsyncStream, Stream"),
+        ]
         modules: dict[str, str] = {}
         for group in sorted(groups):
             sync_methods = []
@@ -449,14 +479,21 @@ class ClientGenerator:
                 async_methods.extend(self.method(op, decoders, asynchronous=True))
             cls = class_name(group)
             count = len(groups[group])
-            modules[group] = (
-                head
-                + f"class {cls}Resource(SyncResource):\n"
+            endpoints = "".join(
+                endpoint_constant(op) for op in sorted(groups[group], key=lambda o: o["name"])
+            )
+            body = (
+                f"\n\nclass {cls}Resource(SyncResource):\n"
                 + f'    """{group}: {count} operations."""\n\n'
                 + "\n".join(sync_methods)
                 + f"\n\nclass Async{cls}Resource(AsyncResource):\n"
                 + f'    """{group}: {count} operations, awaited."""\n\n'
                 + "\n".join(async_methods)
+            )
+            needed = [line for used, line in typing_only if re.search(used, body)]
+            checking = "".join(f"    {line}\n" for line in needed)
+            modules[group] = (
+                head + (f"if TYPE_CHECKING:\n{checking}\n" if needed else "") + endpoints + body
             )
         imports = "".join(
             f"    from oai_mock.client._generated.resources.{g} import (\n"
@@ -530,7 +567,7 @@ class ClientGenerator:
         ]
         args = ["self", *positional, "*", *keywords, *common]
         mapping = "{" + ", ".join(f"{n!r}: {a}" for a, n in ((a, names[a]) for a in names)) + "}"
-        call = f'"{op["id"]}", {mapping}, extra_headers, extra_query, extra_body, timeout'
+        call = f"{endpoint_name(op)}, {mapping}, extra_headers, extra_query, extra_body, timeout"
         doc = self.operation_doc(op)
         out = []
         if op["response_kind"] == "binary":
@@ -550,17 +587,17 @@ class ClientGenerator:
                 decoders.append(f"items_{op['name']} = {item_decoder or 'None'}")
             out.append(self.def_line("", op["name"], args, f"{page_cls}[{self.qualify(item_ann)}]"))
             out.append(
-                f'        """{doc}\n\n        Iterate the page to walk every item of every page."""\n        return self._page({call}, "{op["pagination"]}", "items_{op["name"]}")\n'
+                f'        """{doc}\n\n        Iterate the page to walk every item of every page."""\n        return self._page({call}, "{op["pagination"]}", m.items_{op["name"]})\n'
             )
             return out
         if returns == "None":
             out.append(self.def_line(prefix, op["name"], args, "None"))
-            out.append(f'        """{doc}"""\n        {await_}self._request({call}, None)\n')
+            out.append(f'        """{doc}"""\n        {await_}self._request({call}, NO_CONTENT)\n')
         else:
             qualified = self.qualify(returns)
             out.append(self.def_line(prefix, op["name"], args, qualified))
             out.append(
-                f'        """{doc}"""\n        result: {qualified} = {await_}self._request({call}, "{decoder}")\n        return result\n'
+                f'        """{doc}"""\n        result: {qualified} = {await_}self._request({call}, m.{decoder})\n        return result\n'
             )
         if op["streaming"]:
             events, event_decoder = (
@@ -573,7 +610,7 @@ class ClientGenerator:
                 )
             )
             out.append(
-                f'        """{doc}\n\n        Streamed: iterate the events as they arrive."""\n        return {await_}self._stream({call}, "{event_decoder}", "{op["streaming"]["kind"]}", "{op["streaming"]["switch"]}")\n'
+                f'        """{doc}\n\n        Streamed: iterate the events as they arrive."""\n        return {await_}self._stream({call}, m.{event_decoder}, "{op["streaming"]["kind"]}", "{op["streaming"]["switch"]}")\n'
             )
         return out
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
 
 from oai_mock import __version__
-from oai_mock.recording.commands import add_record_command, add_replay_options, configure_replay
+from oai_mock.mockserver.serve_options import add_dev_server_options
+from oai_mock.recording.commands import add_record_command, add_serve_options, configure_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         help="with --lifecycle clock: seconds of the mock's clock per step",
     )
 
-    add_replay_options(serve)
+    add_serve_options(serve)
+    add_dev_server_options(serve)
 
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
     add_record_command(commands)
@@ -199,12 +200,8 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from oai_mock.mockserver.asgi import create_app
     from oai_mock.mockserver.clock import Clock
     from oai_mock.mockserver.engine import OpenAIMock
-    from oai_mock.mockserver.serving import uvicorn_options
 
     if args.speed <= 0:
         print("oai-mock: --speed must be positive", file=sys.stderr)
@@ -212,13 +209,13 @@ def _serve(args: argparse.Namespace) -> int:
     if args.journal_limit < 0:
         print("oai-mock: --journal-limit must be 0 or more", file=sys.stderr)
         return 2
-    from oai_mock.mockserver.scenario import ScenarioFileError, load_scenario_file
+    from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario_file
 
     rules = []
     if args.scenario:
         try:
             rules = load_scenario_file(args.scenario)
-        except (OSError, ScenarioFileError) as error:
+        except ScenarioError as error:
             print(f"oai-mock: {error}", file=sys.stderr)
             return 2
     from oai_mock.mockserver.quirks import NAMES
@@ -241,34 +238,13 @@ def _serve(args: argparse.Namespace) -> int:
         strict_models=args.strict_models,
         journal_limit=args.journal_limit,
     )
-    for rule in rules:
-        mock.scenario.add(rule)
-    replay_error = configure_replay(mock, args)
-    if replay_error is not None:
-        return replay_error
-    app = create_app(mock, log_requests=not args.quiet)
-    config = uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options())
-    server = uvicorn.Server(config)
+    mock.scenario.add_all(rules)
+    serve_error = configure_serve(mock, args)
+    if serve_error is not None:
+        return serve_error
+    from oai_mock.mockserver import devserver
 
-    original_startup = server.startup
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
-        for listener in server.servers:
-            for sock in listener.sockets:
-                host, port = sock.getsockname()[:2]
-                print(
-                    f"oai-mock {__version__} serving the OpenAI API at http://{host}:{port}/v1",
-                    flush=True,
-                )
-                print("press Ctrl-C to stop", flush=True)
-                return
-
-    server.startup = startup  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
-    print("oai-mock stopped", flush=True)
-    return 0
+    return devserver.run(mock, args, rules, key=args.api_key)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,29 @@ def _retrieve_and_follow_up(client: Any) -> Any:
     return then(client.responses.create(model="gpt-4o-mini", input="Hello", store=True), follow)
 
 
+def _assistant_run(client: Any) -> Any:
+    """An assistant, a run polled to its end (the same run id asked again and again, its status
+    moving), and the thread's messages: ids the upstream made, used by every later request."""
+
+    def run_it(assistant: Any) -> Any:
+        def messages(run: Any) -> Any:
+            return then(
+                client.beta.threads.messages.list(thread_id=run.thread_id),
+                lambda page: [assistant, run, *page.data],
+            )
+
+        return then(
+            client.beta.threads.create_and_run_poll(
+                assistant_id=assistant.id,
+                thread={"messages": [{"role": "user", "content": "Hi"}]},
+                poll_interval_ms=5,
+            ),
+            messages,
+        )
+
+    return then(client.beta.assistants.create(model="gpt-4o-mini", name="helper"), run_it)
+
+
 def _run(client: Any) -> Any:
     def stream_chunks(stream: Any) -> Any:
         if hasattr(stream, "__aiter__"):
@@ -78,13 +101,14 @@ def _run(client: Any) -> Any:
             stream_chunks,
         ),
         "responses": lambda: _retrieve_and_follow_up(client),
+        "runs": lambda: _assistant_run(client),
         "embeddings": lambda: client.embeddings.create(
             model="text-embedding-3-small", input="abc", encoding_format="float"
         ),
     }
 
 
-SDK_AREAS = ["chat", "stream", "responses", "embeddings"]
+SDK_AREAS = ["chat", "stream", "responses", "runs", "embeddings"]
 
 
 def _dump(value: Any) -> Any:
@@ -164,7 +188,17 @@ def _replay_source(recording: Recording, **options: Any) -> ReplaySource:
 def test_the_recording_went_through_the_upstream(recording: Recording) -> None:
     (cassette,) = cassette_files(recording.folder)
     exchanges = load_cassettes(cassette)
-    assert len(exchanges) == len(RAW) + 2 * (1 + 1 + 3 + 1)
+    # The run was polled until it completed: at least create, one poll, and the messages.
+    runs = (
+        sum(
+            e.operation in ("createAssistant", "createThreadAndRun", "getRun", "listMessages")
+            for e in exchanges
+        )
+        // 2
+    )
+    assert runs >= 4
+    assert recording.sdk["sync-runs"][1]["status"] == "completed"
+    assert len(exchanges) == len(RAW) + 2 * (1 + 1 + 3 + runs + 1)
     assert recording.upstream_log.count(" -> ") == len(exchanges)
     # The quirky upstream's answer, not the plain fake's.
     chat = recording.raw[0].json()

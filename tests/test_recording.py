@@ -162,6 +162,14 @@ def test_scrubbing_headers_keys_and_patterns() -> None:
     assert text == b"key <scrubbed> org <scrubbed> <scrubbed> <scrubbed>"
     with pytest.raises(ValueError, match="not a valid pattern"):
         Scrubber(["("])
+    # A gateway's copy of its upstream's headers, and Azure's key in the query.
+    assert scrubber.headers({"llm_provider-openai-organization": "org-1"}) == {
+        "llm_provider-openai-organization": "<scrubbed>"
+    }
+    assert scrubber.query([("api-version", "2024-10-21"), ("api-key", "abc")]) == (
+        ("api-version", "2024-10-21"),
+        ("api-key", "<scrubbed>"),
+    )
 
 
 # -- the recording proxy, in-process ----------------------------------------------------------
@@ -335,3 +343,30 @@ def test_replayed_headers_are_the_recorded_ones() -> None:
     mock.replay = ReplaySource([exchange])
     answer = mock.httpx_client().post("/chat/completions", json=CHAT)
     assert answer.headers.get_list("x-request-id") == ["req_recorded"]
+
+
+def test_azure_requests_are_recorded_and_replayed(tmp_path: Path) -> None:
+    upstream = OpenAIMock(api_key=KEY)
+    path = "/openai/deployments/my-gpt/chat/completions"
+    query = {"api-version": "2024-10-21"}
+
+    async def send(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.post(
+            "http://recorder.test" + path,
+            params=query,
+            json=CHAT,
+            headers={"authorization": "", "api-key": KEY},
+        )
+
+    live = _record(upstream, tmp_path / "c.yaml", send)
+    assert live.status_code == 200
+    assert upstream.journal.last().path == path
+    assert KEY.encode() not in (tmp_path / "c.yaml").read_bytes()
+    (exchange,) = load_cassette(tmp_path / "c.yaml")
+    assert exchange.operation == "createChatCompletion"
+    assert exchange.request.query == (("api-version", "2024-10-21"),)
+    assert exchange.request.headers["api-key"] == "<scrubbed>"
+    mock = OpenAIMock()
+    mock.replay = ReplaySource([exchange], on_miss="refuse")
+    again = mock.httpx_client().post("http://oai-mock.local" + path, params=query, json=CHAT)
+    assert again.content == live.content

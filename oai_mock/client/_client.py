@@ -14,6 +14,7 @@ import httpx
 import orjson
 
 from oai_mock import __version__
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._errors import (
     MissingAPIKeyError,
     connection_error,
@@ -22,7 +23,6 @@ from oai_mock.client._errors import (
 from oai_mock.client._files import form_text, is_file_input, to_httpx_file
 from oai_mock.client._generated import AsyncResources, SyncResources
 from oai_mock.client._resource import NOT_GIVEN, NotGiven
-from oai_mock.spec import Operation, load_bundle
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
@@ -78,14 +78,13 @@ class BaseClient:
             timeout if not isinstance(timeout, NotGiven) else DEFAULT_TIMEOUT
         )
         self.max_retries = max_retries
-        self._bundle = load_bundle()
 
     # -- building requests -------------------------------------------------------------------
 
-    def _url(self, op: Operation, path: str, body: Mapping[str, Any]) -> str:
+    def _url(self, op: Endpoint, path: str, body: Mapping[str, Any]) -> str:
         return self.base_url + path
 
-    def _auth_headers(self, op: Operation) -> dict[str, str]:
+    def _auth_headers(self, op: Endpoint) -> dict[str, str]:
         key = self.admin_api_key if op.auth == "admin_key" and self.admin_api_key else self.api_key
         if not key:
             raise MissingAPIKeyError(
@@ -95,7 +94,7 @@ class BaseClient:
 
     def _build(
         self,
-        op_id: str,
+        op: Endpoint,
         args: Mapping[str, Any],
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, object] | None,
@@ -103,7 +102,6 @@ class BaseClient:
         timeout: Any,
         stream_switch: str | None = None,
     ) -> httpx.Request:
-        op = self._bundle.operation(op_id)
         path = op.path_template
         query: list[tuple[str, str | int | float | bool | None]] = list(op.literal_query)
         body: dict[str, Any] = {}
@@ -144,9 +142,9 @@ class BaseClient:
         request_timeout = self.timeout if not _is_given(timeout) else timeout
         build = self.http_client.build_request
         url = self._url(op, path, body)
-        if op.body is None:
+        if op.body_types is None:
             return build(op.method, url, params=query, headers=headers, timeout=request_timeout)
-        media = op.body.content_types[0]
+        media = op.body_types[0]
         if _is_given(raw_body):
             if isinstance(raw_body, bytes | str):
                 headers["Content-Type"] = media
@@ -160,8 +158,7 @@ class BaseClient:
                 )
             body = {**dict(raw_body), **body}
         if media == "multipart/form-data" or (
-            "multipart/form-data" in op.body.content_types
-            and any(_has_file(v) for v in body.values())
+            "multipart/form-data" in op.body_types and any(_has_file(v) for v in body.values())
         ):
             data, files = _multipart(body)
             return build(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import httpx
 import orjson
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._pagination import AsyncPage, Page
 from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
 from oai_mock.client._streaming import AsyncStream, Stream
@@ -40,13 +40,15 @@ Query: TypeAlias = Mapping[str, object]
 Body: TypeAlias = Mapping[str, object]
 Timeout: TypeAlias = "float | httpx.Timeout | None"
 CallArgs: TypeAlias = Mapping[str, Any]
+Decoder: TypeAlias = "Callable[[Any], Any] | None"
+"""A generated model's decoder; None keeps the JSON value as it is."""
 
 
-def decoder(name: str) -> Any:
-    """A decoder from the generated models module, imported on first use."""
-    if not name:
-        return None
-    return getattr(importlib.import_module("oai_mock.client._generated.models"), name)
+class NoContent:
+    """Passed as the decoder of an operation that answers nothing: the method returns None."""
+
+
+NO_CONTENT = NoContent()
 
 
 def body_value(response: httpx.Response) -> Any:
@@ -66,62 +68,61 @@ class SyncResource:
 
     def _request(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
-        decoder_name: str | None,
+        decode: Decoder | NoContent,
     ) -> Any:
-        request = self._client._build(op_id, args, headers, query, body, timeout)
+        request = self._client._build(endpoint, args, headers, query, body, timeout)
         response = self._client._send(request)
-        if decoder_name is None:
+        if isinstance(decode, NoContent):
             return None
-        decode = decoder(decoder_name)
         value = body_value(response)
         return decode(value) if decode else value
 
     def _stream(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
-        decoder_name: str,
+        decode: Decoder,
         kind: str,
         switch: str,
     ) -> Stream[Any]:
         request = self._client._build(
-            op_id, args, headers, query, body, timeout, stream_switch=switch
+            endpoint, args, headers, query, body, timeout, stream_switch=switch
         )
         response = self._client._send(request, stream=True)
-        return Stream(response, decoder(decoder_name), kind)
+        return Stream(response, decode, kind)
 
     def _page(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
         kind: str,
-        item_decoder: str,
+        decode_item: Decoder,
     ) -> Page[Any]:
         def fetch(extra: dict[str, Any]) -> dict[str, Any]:
             merged = {**(query or {}), **extra}
-            request = self._client._build(op_id, args, headers, merged, body, timeout)
+            request = self._client._build(endpoint, args, headers, merged, body, timeout)
             result: dict[str, Any] = self._client._send(request).json()
             return result
 
-        return Page(fetch({}), decoder(item_decoder), kind, fetch)
+        return Page(fetch({}), decode_item, kind, fetch)
 
     def _binary(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
@@ -129,19 +130,19 @@ class SyncResource:
         timeout: Any,
     ) -> BinaryResponse:
         return BinaryResponse(
-            self._client._send(self._client._build(op_id, args, headers, query, body, timeout))
+            self._client._send(self._client._build(endpoint, args, headers, query, body, timeout))
         )
 
     def _binary_stream(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
     ) -> BinaryStream:
-        request = self._client._build(op_id, args, headers, query, body, timeout)
+        request = self._client._build(endpoint, args, headers, query, body, timeout)
         return BinaryStream(self._client._send(request, stream=True))
 
 
@@ -151,79 +152,78 @@ class AsyncResource:
 
     async def _request(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
-        decoder_name: str | None,
+        decode: Decoder | NoContent,
     ) -> Any:
-        request = self._client._build(op_id, args, headers, query, body, timeout)
+        request = self._client._build(endpoint, args, headers, query, body, timeout)
         response = await self._client._send(request)
-        if decoder_name is None:
+        if isinstance(decode, NoContent):
             return None
-        decode = decoder(decoder_name)
         value = body_value(response)
         return decode(value) if decode else value
 
     async def _stream(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
-        decoder_name: str,
+        decode: Decoder,
         kind: str,
         switch: str,
     ) -> AsyncStream[Any]:
         request = self._client._build(
-            op_id, args, headers, query, body, timeout, stream_switch=switch
+            endpoint, args, headers, query, body, timeout, stream_switch=switch
         )
         response = await self._client._send(request, stream=True)
-        return AsyncStream(response, decoder(decoder_name), kind)
+        return AsyncStream(response, decode, kind)
 
     def _page(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
         kind: str,
-        item_decoder: str,
+        decode_item: Decoder,
     ) -> AsyncPage[Any]:
         async def fetch(extra: dict[str, Any]) -> dict[str, Any]:
             merged = {**(query or {}), **extra}
-            request = self._client._build(op_id, args, headers, merged, body, timeout)
+            request = self._client._build(endpoint, args, headers, merged, body, timeout)
             result: dict[str, Any] = (await self._client._send(request)).json()
             return result
 
-        return AsyncPage(fetch, decoder(item_decoder), kind)
+        return AsyncPage(fetch, decode_item, kind)
 
     async def _binary(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
     ) -> BinaryResponse:
-        request = self._client._build(op_id, args, headers, query, body, timeout)
+        request = self._client._build(endpoint, args, headers, query, body, timeout)
         return BinaryResponse(await self._client._send(request))
 
     def _binary_stream(
         self,
-        op_id: str,
+        endpoint: Endpoint,
         args: CallArgs,
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
         timeout: Any,
     ) -> AsyncBinaryStream:
-        request = self._client._build(op_id, args, headers, query, body, timeout)
+        request = self._client._build(endpoint, args, headers, query, body, timeout)
         return AsyncBinaryStream(lambda: self._client._send(request, stream=True))

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from oai_mock.client._client import AsyncOpenAIClient, BaseClient, OpenAIClient
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._errors import MissingAPIKeyError
-from oai_mock.spec import Operation
 
 # Operations Azure serves under /openai/deployments/{deployment}/...
 DEPLOYMENT_PATHS = frozenset(
@@ -61,7 +61,7 @@ class _AzureMixin(BaseClient):
         elif api_version == "preview":
             self.default_query.setdefault("api-version", "preview")
 
-    def _url(self, op: Operation, path: str, body: Mapping[str, Any]) -> str:
+    def _url(self, op: Endpoint, path: str, body: Mapping[str, Any]) -> str:
         if self.use_v1 or op.path_template not in DEPLOYMENT_PATHS:
             return self.base_url + path
         deployment = self.deployment or body.get("model")
@@ -71,7 +71,7 @@ class _AzureMixin(BaseClient):
             )
         return f"{self.base_url}/deployments/{deployment}{path}"
 
-    def _auth_headers(self, op: Operation) -> dict[str, str]:
+    def _auth_headers(self, op: Endpoint) -> dict[str, str]:
         if self.azure_ad_token_provider is not None:
             return {"Authorization": f"Bearer {self.azure_ad_token_provider()}"}
         if self.api_key:

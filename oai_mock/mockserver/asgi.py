@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import parse_qsl
 
 import anyio
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from oai_mock.mockserver.engine import OpenAIMock
-from oai_mock.mockserver.messages import Disconnect, MockRequest, Pause, StreamItem
+from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, StreamItem
 
 logger = logging.getLogger("oai_mock.serve")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -30,47 +31,95 @@ class ConnectionDropped(Exception):
 
 
 def create_app(mock: OpenAIMock, *, log_requests: bool = False) -> Starlette:
-    async def endpoint(request: Request) -> Response:
+    return Starlette(
+        routes=[Route("/{path:path}", MockEndpoint(mock, log_requests), methods=METHODS)]
+    )
+
+
+class MockEndpoint:
+    """The ASGI endpoint that answers every path from the engine.
+
+    A plain ASGI app rather than a request-response function (Starlette mounts an object, and
+    wraps functions in its ``Request``/``Response`` cycle): it reads what it needs straight from
+    the scope, which keeps the cost per request close to a bare route's."""
+
+    def __init__(self, mock: OpenAIMock, log_requests: bool = False) -> None:
+        self.mock = mock
+        self.log_requests = log_requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        body = await request.body()
-        plain = MockRequest(
-            method=request.method,
-            path=request.url.path,
-            query=tuple(request.query_params.multi_items()),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=body,
-        )
-        answer = mock.handle(plain)
-        if log_requests:
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client left before sending its whole request: nobody to answer
+        plain = plain_request(scope, body)
+        answer = self.mock.handle(plain)
+        scope.setdefault("state", {})["oai_mock_answer"] = answer  # for the dev server's journal
+        if self.log_requests:
             # From the answer itself: the journal's last entry may be another request's.
             op = answer.operation_id or "-"
             elapsed = (time.perf_counter() - started) * 1000
             logger.info(
-                "%s %s -> %d %s (%.1f ms)",
-                request.method,
-                request.url.path,
-                answer.status,
-                op,
-                elapsed,
+                "%s %s -> %d %s (%.1f ms)", plain.method, plain.path, answer.status, op, elapsed
             )
         if answer.delay:
             await anyio.sleep(answer.delay)
-        headers = dict(answer.headers)
-        media_type = headers.pop("content-type", None)
-        if answer.dropped:
-            return StreamingResponse(_dropped(), status_code=answer.status, headers=headers)
-        if answer.stream is not None:
-            return StreamingResponse(
-                _chunks(answer.stream),
-                status_code=answer.status,
-                headers=headers,
-                media_type=media_type,
-            )
-        return Response(
+        await _send_answer(answer, scope, receive, send)
+
+
+def plain_request(scope: Scope, body: bytes) -> MockRequest:
+    """The engine's request from an ASGI scope: the same path, query and headers Starlette's
+    ``Request`` gives (``request.url.path``, ``query_params.multi_items()``, ``headers``)."""
+    path: str = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query_string: bytes = scope.get("query_string", b"")
+    query = (
+        tuple(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        if query_string
+        else ()
+    )
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+    }
+    return MockRequest(method=scope["method"], path=path, query=query, headers=headers, body=body)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send_answer(answer: MockResponse, scope: Scope, receive: Receive, send: Send) -> None:
+    headers = dict(answer.headers)
+    media_type = headers.pop("content-type", None)
+    if answer.dropped:
+        dropped = StreamingResponse(_dropped(), status_code=answer.status, headers=headers)
+        await dropped(scope, receive, send)
+    elif answer.stream is not None:
+        streamed = StreamingResponse(
+            _chunks(answer.stream),
+            status_code=answer.status,
+            headers=headers,
+            media_type=media_type,
+        )
+        await streamed(scope, receive, send)
+    else:
+        plain = Response(
             answer.body, status_code=answer.status, headers=headers, media_type=media_type
         )
-
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])
+        await send(
+            {
+                "type": "http.response.start",
+                "status": plain.status_code,
+                "headers": plain.raw_headers,
+            }
+        )
+        await send({"type": "http.response.body", "body": plain.body})
 
 
 async def _chunks(items: Iterator[StreamItem]) -> AsyncIterator[bytes]:

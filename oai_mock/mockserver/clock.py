@@ -31,6 +31,7 @@ class Clock:
             raise ValueError("the clock speed must be positive")
         self.mode: ClockMode = mode
         self.speed = speed if mode == "accelerated" else 1.0
+        self._given_start = start
         if start is None:
             start = DEFAULT_START if mode == "frozen" else time.time()
         self._start = start
@@ -48,6 +49,27 @@ class Clock:
     def timestamp(self) -> int:
         """Whole seconds since the epoch, as OpenAI writes them."""
         return int(self.now())
+
+    def set_mode(self, mode: ClockMode, speed: float | None = None) -> None:
+        """Change how time moves from now on; the current time is kept."""
+        if mode not in ("frozen", "real", "accelerated"):
+            raise ValueError(f"unknown clock mode {mode!r}: use frozen, real or accelerated")
+        if speed is not None and speed <= 0:
+            raise ValueError("the clock speed must be positive")
+        now = self.now()
+        with self._lock:
+            self.mode = mode
+            self.speed = (speed or self.speed) if mode == "accelerated" else 1.0
+            self._start, self._offset, self._origin = now, 0.0, time.monotonic()
+
+    def reset(self) -> None:
+        """Back to the time the clock started at (frozen), or to now (real, accelerated)."""
+        with self._lock:
+            if self.mode == "frozen":
+                self._start = DEFAULT_START if self._given_start is None else self._given_start
+            else:
+                self._start = time.time()
+            self._offset, self._origin = 0.0, time.monotonic()
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward, in any mode."""

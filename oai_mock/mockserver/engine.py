@@ -19,16 +19,14 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from oai_mock.mockserver import quirks as quirks_module
-from oai_mock.mockserver.behaviours import default_behaviours
+from oai_mock.mockserver.behaviours import default_behaviours, default_routes, set_up
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
-from oai_mock.mockserver.behaviours.images import IMAGE_PATH, serve_image
-from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.clock import Clock, ClockMode
-from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
+from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -45,13 +43,14 @@ from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
 if TYPE_CHECKING:
+    import httpx
+
     from oai_mock.client import AsyncOpenAIClient, OpenAIClient
 
 ANY_KEY = "*"
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
-Behaviour = Callable[[Call, "OpenAIMock"], "MockResponse | Mapping[str, Any] | list[Any]"]
 
 _shared: dict[str, Any] = {}
 _shared_lock = threading.Lock()
@@ -124,17 +123,20 @@ class OpenAIMock:
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
-        self.lifecycles = Lifecycles(self, lifecycle, step_seconds)
+        self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
         self.extra_models = models
-        seed_catalogue(self, models)
+        self.routes = default_routes()
+        set_up(self, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
         self.replay: Callable[[Call], MockResponse | None] | None = None
         """Recorded answers consulted before the behaviours (``oai_mock.recording``); None
         from it lets the fake answer."""
+        self.timing: Callable[[Call, MockResponse], MockResponse] | None = None
+        """Paces the fake's answers like a model (:class:`~oai_mock.mockserver.timing.Timing`)."""
 
     # -- the engine ----------------------------------------------------------------------------
 
@@ -145,12 +147,14 @@ class OpenAIMock:
         ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
         the key check (both for the mock's own batch lines)."""
         call: Call | None = None
+        routed: str | None = None  # the operation, known even when the request is refused
         try:
-            if request.path.startswith(IMAGE_PATH) and request.method == "GET":
-                served = serve_image(self, request.path[len(IMAGE_PATH) :])
+            for route in self.routes:
+                served = route(self, request)
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
+            routed = match.operation.id
             if authenticate:
                 self._authenticate(request)
             call = parse_call(
@@ -160,8 +164,8 @@ class OpenAIMock:
                 quirks_module.adjust_request(self.quirks, call)
             response = self._scripted_answer(call)
         except APIError as error:
-            if "500-on-bad-json" in self.quirks and error.message == INVALID_JSON_MESSAGE:
-                error.status = 500
+            if self.quirks:
+                quirks_module.adjust_error(self.quirks, error)
             response = error.to_response()
         except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
             response = APIError(
@@ -173,8 +177,10 @@ class OpenAIMock:
         if self.quirks:
             response = quirks_module.adjust_response(self.quirks, call, response)
         self._decorate(request, response)
+        response.operation_id = routed
         if call is not None:
             response.operation_id = call.operation.id
+            response.rule_id = call.rule_id
         if record:
             self.journal.record(request, call, response)
         return response
@@ -202,6 +208,7 @@ class OpenAIMock:
             replayed = self.replay(call) if self.replay is not None else None
             return replayed if replayed is not None else self._answer(call)
         call.rule_used = True
+        call.rule_id = rule.id
         if isinstance(rule.action, Fault):
             fault = rule.action
             return apply_fault(fault, lambda: self._answer(call))
@@ -227,6 +234,8 @@ class OpenAIMock:
                 response = json_response(answer, call.operation.success_status)
         if self.self_check:
             response = check_answer(call.operation, response, self.checker)
+        if self.timing is not None:
+            response = self.timing(call, response)
         return response
 
     def _decorate(self, request: MockRequest, response: MockResponse) -> None:
@@ -305,15 +314,15 @@ class OpenAIMock:
 
     def httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.Client:
         """An ``httpx.Client`` whose requests go to this mock in-process."""
-        from oai_mock.mockserver.transports import MockTransport
+        from oai_mock.mockserver.sdk import httpx_client
 
-        return httpx.Client(transport=MockTransport(self), base_url=base_url)
+        return httpx_client(self, base_url)
 
     def async_httpx_client(self, base_url: str = "http://oai-mock.local/v1") -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` whose requests go to this mock in-process."""
-        from oai_mock.mockserver.transports import AsyncMockTransport
+        from oai_mock.mockserver.sdk import async_httpx_client
 
-        return httpx.AsyncClient(transport=AsyncMockTransport(self), base_url=base_url)
+        return async_httpx_client(self, base_url)
 
     def async_openai(self, **kwargs: Any) -> Any:
         """An official ``openai.AsyncOpenAI`` client wired to this mock in-process."""
@@ -345,6 +354,6 @@ class OpenAIMock:
         self.scenario.clear()
         self.state.clear()
         self.lifecycles.clear()
-        seed_catalogue(self, self.extra_models)
+        set_up(self, self.extra_models)
         with self._counter_lock:
             self._request_counter = 0

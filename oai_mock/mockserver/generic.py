@@ -15,12 +15,12 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.synthesis import Context, subject_id
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.context import BehaviourContext
 
 JSON = dict[str, Any]
 
 
-def synthesis_context(call: Call, mock: OpenAIMock) -> Context:
+def synthesis_context(call: Call, mock: BehaviourContext) -> Context:
     body = call.json
     model = body.get("model") or call.query.get("model") or call.deployment
     host = call.request.header("host") or "127.0.0.1:8000"
@@ -46,7 +46,7 @@ def request_key(call: Call, seed: int) -> str:
     return f"{seed}:{call.operation.id}:{call.path_params}:{text}"
 
 
-def generic_answer(call: Call, mock: OpenAIMock) -> MockResponse:
+def generic_answer(call: Call, mock: BehaviourContext) -> MockResponse:
     op = call.operation
     if call.wants_stream:
         return stream_response(generic_events(call, mock))
@@ -60,7 +60,7 @@ def generic_answer(call: Call, mock: OpenAIMock) -> MockResponse:
     return json_response(synthesize(op.success_schema, call, mock), op.success_status)
 
 
-def synthesize(schema: Mapping[str, Any], call: Call, mock: OpenAIMock) -> Any:
+def synthesize(schema: Mapping[str, Any], call: Call, mock: BehaviourContext) -> Any:
     """A value for ``schema`` built for this call. If echoing the request's fields made the
     value invalid (a request field can be wider than the response's), build it again without
     echoes."""
@@ -84,7 +84,7 @@ def stream_response(frames: Iterator[bytes]) -> MockResponse:
     )
 
 
-def generic_events(call: Call, mock: OpenAIMock) -> Iterator[bytes]:
+def generic_events(call: Call, mock: BehaviourContext) -> Iterator[bytes]:
     op = call.operation
     streaming = op.streaming
     assert streaming is not None
@@ -119,7 +119,7 @@ def response_lifecycle_events(response: JSON) -> list[JSON]:
     ]
 
 
-def run_lifecycle_events(call: Call, mock: OpenAIMock) -> list[tuple[str, JSON]]:
+def run_lifecycle_events(call: Call, mock: BehaviourContext) -> list[tuple[str, JSON]]:
     events: list[tuple[str, JSON]] = []
     run = synthesize({"$ref": "#/$defs/RunObject"}, call, mock)
     if call.operation.id == "createThreadAndRun":
@@ -135,7 +135,7 @@ def run_lifecycle_events(call: Call, mock: OpenAIMock) -> list[tuple[str, JSON]]
     return events
 
 
-def typed_events(call: Call, mock: OpenAIMock) -> list[JSON]:
+def typed_events(call: Call, mock: BehaviourContext) -> list[JSON]:
     """One terminal event (``*.completed`` / ``*.done``) of the operation's event union."""
     streaming = call.operation.streaming
     assert streaming is not None

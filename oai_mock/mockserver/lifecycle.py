@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from oai_mock.mockserver.errors import invalid_request, not_found
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.clock import Clock
 
 Policy = Literal["per_poll", "clock", "manual"]
 POLICIES: tuple[Policy, ...] = ("per_poll", "clock", "manual")
@@ -50,11 +50,11 @@ class Lifecycles:
     """Every tracked object of one mock, moved by its policy. Thread-safe."""
 
     def __init__(
-        self, mock: OpenAIMock, policy: Policy = "per_poll", step_seconds: float = 1.0
+        self, clock: Clock, policy: Policy = "per_poll", step_seconds: float = 1.0
     ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"unknown lifecycle policy {policy!r}: use one of {POLICIES}")
-        self.mock = mock
+        self.clock = clock
         self.policy: Policy = policy
         self.step_seconds = step_seconds
         self._tracked: dict[str, Tracked] = {}
@@ -74,7 +74,7 @@ class Lifecycles:
             list(path),
             status,
             enter,
-            next_at=self.mock.clock.now() + self.step_seconds,
+            next_at=self.clock.now() + self.step_seconds,
             on_fail=on_fail,
             on_cancel=on_cancel,
             history=[status],
@@ -86,6 +86,10 @@ class Lifecycles:
     def get(self, object_id: str) -> Tracked | None:
         with self._lock:
             return self._tracked.get(object_id)
+
+    def all(self) -> list[Tracked]:
+        with self._lock:
+            return list(self._tracked.values())
 
     def forget(self, object_id: str) -> None:
         with self._lock:
@@ -100,7 +104,7 @@ class Lifecycles:
             if self.policy == "per_poll":
                 self._step(tracked)
             elif self.policy == "clock":
-                now = self.mock.clock.now()
+                now = self.clock.now()
                 while not tracked.done and now >= tracked.next_at:
                     self._step(tracked)
                     tracked.next_at += self.step_seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -67,6 +68,8 @@ class MockResponse:
     """Drop the connection instead of answering (after ``delay``)."""
     operation_id: str | None = None
     """The operation that answered (None when the request matched none): adapters log it."""
+    rule_id: str | None = None
+    """The id of the scenario rule that answered, if one did."""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -79,3 +82,10 @@ class MockResponse:
         lowered = name.lower()
         self.headers = [(k, v) for k, v in self.headers if k.lower() != lowered]
         self.headers.append((name, value))
+
+
+class Handler(Protocol):
+    """Anything that answers a plain request: the engine (``OpenAIMock``), as the adapters see
+    it."""
+
+    def handle(self, request: MockRequest) -> MockResponse: ...

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError
 from oai_mock.mockserver.messages import MockResponse, StreamItem
 from oai_mock.mockserver.requests import Call
 
@@ -240,6 +241,12 @@ def _edit_frames(quirks: frozenset[str], items: Iterator[StreamItem]) -> Iterato
         if "crlf-lines" in quirks:
             frame = frame.replace(b"\n", b"\r\n")
         yield frame
+
+
+def adjust_error(quirks: frozenset[str], error: APIError) -> None:
+    """Errors raised while reading the request, as a quirky backend reports them."""
+    if "500-on-bad-json" in quirks and error.message == INVALID_JSON_MESSAGE:
+        error.status = 500
 
 
 def adjust_response(

@@ -43,6 +43,8 @@ class Call:
     """The scripted reply a scenario rule chose for this request, if any."""
     rule_used: bool = False
     """Whether a scenario rule (reply or fault) answered this request."""
+    rule_id: str | None = None
+    """The id of that rule."""
 
     @property
     def json(self) -> dict[str, Any]:
@@ -292,6 +294,19 @@ def _reject_unknown_arguments(
 def known_properties(schema: Mapping[str, Any], checker: SchemaChecker) -> set[str] | None:
     """Every property name an object schema (or any branch of a union) declares; None when
     the schema does not close its set of names."""
+    # Asked for on every request with a body: remembered by the checker (so per bundle) for each
+    # schema object; the entry holds the schema, so its id is not reused while the entry lives.
+    key = ("known_properties", id(schema))
+    found = checker.derived.get(key)
+    if found is not None and found[0] is schema:
+        names: set[str] | None = found[1]
+        return names
+    names = _known_properties(schema, checker)
+    checker.derived[key] = (schema, names)
+    return names
+
+
+def _known_properties(schema: Mapping[str, Any], checker: SchemaChecker) -> set[str] | None:
     schema = checker.bundle.resolve(schema)
     names: set[str] = set()
     props = schema.get("properties")

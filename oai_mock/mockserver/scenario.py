@@ -15,16 +15,14 @@ are used in the order they were added, each ``times`` times (``None``: forever).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import orjson
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.requests import Call
+    from oai_mock.spec import Operation
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,18 @@ class Fault:
     """Send this many stream events of the normal answer, then drop the connection."""
 
 
-Predicate = Callable[["Call"], bool]
+class ParsedRequest(Protocol):
+    """What a rule reads of a parsed request (``oai_mock.mockserver.requests.Call``)."""
+
+    @property
+    def operation(self) -> Operation: ...
+
+    @property
+    def json(self) -> Mapping[str, Any]: ...
+
+
+Predicate = Callable[[Any], bool]
+"""Takes the parsed request (a ``oai_mock.mockserver.requests.Call``)."""
 
 
 @dataclass
@@ -95,8 +104,14 @@ class Rule:
     predicate: Predicate | None = None
     times: int | None = 1
     used: int = 0
+    name: str | None = None
+    """A label shown by the control API, the inspector and the logs."""
+    id: str = ""
+    """Given by :meth:`Scenario.add` (``rule_1``, ``rule_2``...) when left empty."""
+    source: str = "python"
+    """Where the rule came from: ``python``, a scenario file's path, or ``api``."""
 
-    def matches(self, call: Call) -> bool:
+    def matches(self, call: ParsedRequest) -> bool:
         op = call.operation
         if self.operation is not None:
             wanted = (self.operation,) if isinstance(self.operation, str) else self.operation
@@ -139,13 +154,47 @@ class Scenario:
     def __init__(self) -> None:
         self._rules: list[Rule] = []
         self._lock = threading.Lock()
+        self._numbers = itertools.count(1)
 
     def add(self, rule: Rule) -> Rule:
         with self._lock:
+            self._number(rule)
             self._rules.append(rule)
         return rule
 
-    def take(self, call: Call) -> Rule | None:
+    def add_all(self, rules: Sequence[Rule]) -> list[Rule]:
+        """Add several rules as one step: no request sees only some of them."""
+        with self._lock:
+            for rule in rules:
+                self._number(rule)
+            self._rules.extend(rules)
+        return list(rules)
+
+    def replace(self, source: str, rules: Sequence[Rule]) -> None:
+        """Swap the rules that came from ``source`` (a reloaded scenario file) for ``rules``,
+        where the old ones stood; rules from elsewhere keep their place and use counts."""
+        with self._lock:
+            positions = [n for n, rule in enumerate(self._rules) if rule.source == source]
+            at = positions[0] if positions else len(self._rules)
+            kept = [rule for rule in self._rules if rule.source != source]
+            for rule in rules:
+                self._number(rule)
+            at = min(at, len(kept))
+            self._rules = [*kept[:at], *rules, *kept[at:]]
+
+    def remove(self, rule_id: str) -> Rule | None:
+        """Remove one rule by id; the removed rule, or None when there is none."""
+        with self._lock:
+            for n, rule in enumerate(self._rules):
+                if rule.id == rule_id:
+                    return self._rules.pop(n)
+        return None
+
+    def _number(self, rule: Rule) -> None:
+        if not rule.id:
+            rule.id = f"rule_{next(self._numbers)}"
+
+    def take(self, call: ParsedRequest) -> Rule | None:
         """The first rule with uses left that matches ``call``, counted as used."""
         with self._lock:
             for rule in self._rules:
@@ -166,78 +215,3 @@ class Scenario:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
-
-
-# -- scenario files (for `oai-mock serve --scenario FILE`) --------------------------------------
-
-_RULE_KEYS = {"operation", "model", "contains", "times", "reply", "fault"}
-
-
-class ScenarioFileError(ValueError):
-    pass
-
-
-def load_scenario_file(path: str | Path) -> list[Rule]:
-    """Read rules from a YAML or JSON file::
-
-    rules:
-      - operation: createChatCompletion
-        contains: weather
-        reply: {content: "Sunny, 22 C"}
-        times: null              # forever
-      - operation: createEmbedding
-        fault: {status: 429, headers: {retry-after-ms: "10"}}
-        times: 2
-    """
-    path = Path(path)
-    text = path.read_text()
-    try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = orjson.loads(text)
-    except Exception as error:
-        raise ScenarioFileError(
-            f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {error}"
-        ) from None
-    rules = data.get("rules") if isinstance(data, dict) else data
-    if not isinstance(rules, list):
-        raise ScenarioFileError(f"{path}: expected a list of rules under 'rules'")
-    return [_rule(entry, f"{path}: rule {n + 1}") for n, entry in enumerate(rules)]
-
-
-def _rule(entry: Any, where: str) -> Rule:
-    if not isinstance(entry, dict):
-        raise ScenarioFileError(f"{where}: a rule is a mapping")
-    unknown = set(entry) - _RULE_KEYS
-    if unknown:
-        raise ScenarioFileError(
-            f"{where}: unknown keys {sorted(unknown)}; known: {sorted(_RULE_KEYS)}"
-        )
-    if ("reply" in entry) == ("fault" in entry):
-        raise ScenarioFileError(f"{where}: give exactly one of 'reply' or 'fault'")
-    try:
-        action: Reply | Fault
-        if "reply" in entry:
-            reply = dict(entry["reply"])
-            calls = [ToolCall(**c) for c in reply.pop("tool_calls", [])]
-            action = Reply(**reply, tool_calls=calls)
-        else:
-            fault = dict(entry["fault"])
-            if isinstance(fault.get("body"), str):
-                fault["body"] = fault["body"].encode()
-            action = Fault(**fault)
-    except TypeError as error:
-        raise ScenarioFileError(f"{where}: {error}") from None
-    times = entry.get("times", 1)
-    if times is not None and (not isinstance(times, int) or times < 1):
-        raise ScenarioFileError(f"{where}: 'times' is a positive integer or null (forever)")
-    return Rule(
-        action,
-        operation=entry.get("operation"),
-        model=entry.get("model"),
-        contains=entry.get("contains"),
-        times=times,
-    )

@@ -11,15 +11,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from oai_mock.mockserver.operation_names import ALIASES as ALIASES
 from oai_mock.mockserver.operation_names import display, resolve
-from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, ToolCall
+from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, Scenario, ToolCall
+from oai_mock.spec import Bundle
 
-if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
-    from oai_mock.spec import Bundle
+
+class Scriptable(Protocol):
+    """What scripting needs of the fake: its operations and the scenario rules go to."""
+
+    bundle: Bundle
+    scenario: Scenario
+
 
 ToolCallLike = ToolCall | str | tuple[str, Mapping[str, Any] | str]
 
@@ -38,7 +43,7 @@ class RuleBuilder:
 
     def __init__(
         self,
-        mock: OpenAIMock,
+        mock: Scriptable,
         operations: tuple[str, ...] | None,
         model: str | None,
         contains: str | None,
@@ -168,7 +173,7 @@ class RuleBuilder:
         return self._add(Fault(status, malformed_json=True))
 
 
-def resolve_operations(mock: OpenAIMock, operation: str | None) -> tuple[str, ...] | None:
+def resolve_operations(mock: Scriptable, operation: str | None) -> tuple[str, ...] | None:
     """An alias, an operationId or a snake_case name -> operationIds; a clear error otherwise."""
     if operation is None:
         return None
@@ -197,7 +202,7 @@ def body_fields(bundle: Bundle, operation_id: str) -> set[str]:
 
 
 def _check_filters(
-    mock: OpenAIMock,
+    mock: Scriptable,
     operations: tuple[str, ...] | None,
     model: Any,
     contains: Any,
@@ -228,7 +233,7 @@ def _check_filters(
 
 
 def on(
-    mock: OpenAIMock,
+    mock: Scriptable,
     operation: str | None = None,
     *,
     model: str | None = None,

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from oai_mock.mockserver.engine import OpenAIMock
+from oai_mock.mockserver.messages import Handler
 from oai_mock.mockserver.transports import HTTPX, TransportFamily, httpx2_transports
 
 MOCK_BASE_URL = "http://oai-mock.local/v1"
@@ -31,7 +31,7 @@ def transports_for_openai() -> TransportFamily:
 
 
 def openai_client(
-    mock: OpenAIMock,
+    mock: Handler,
     *,
     asynchronous: bool = False,
     api_key: str = "sk-oai-mock",
@@ -52,6 +52,11 @@ def openai_client(
     return openai.OpenAI(api_key=api_key, base_url=base_url, http_client=http_client, **kwargs)
 
 
-def httpx_client(mock: OpenAIMock, base_url: str = MOCK_BASE_URL) -> httpx.Client:
+def httpx_client(mock: Handler, base_url: str = MOCK_BASE_URL) -> httpx.Client:
     """A plain ``httpx.Client`` whose requests go to ``mock``."""
     return httpx.Client(transport=HTTPX.sync(mock), base_url=base_url)
+
+
+def async_httpx_client(mock: Handler, base_url: str = MOCK_BASE_URL) -> httpx.AsyncClient:
+    """A plain ``httpx.AsyncClient`` whose requests go to ``mock``."""
+    return httpx.AsyncClient(transport=HTTPX.asynchronous(mock), base_url=base_url)

@@ -86,6 +86,11 @@ class Store:
         with self.lock:
             return len(self._kinds.get(kind, {}))
 
+    def ids_by_kind(self) -> dict[str, list[str]]:
+        """Every kind with the ids of its objects, oldest first."""
+        with self.lock:
+            return {kind: list(objects) for kind, objects in self._kinds.items() if objects}
+
     def clear(self) -> None:
         with self.lock:
             self._kinds.clear()

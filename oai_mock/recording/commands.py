@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import sys
 from pathlib import Path
@@ -70,7 +69,16 @@ def add_record_command(commands: Any) -> None:
     record.add_argument("--quiet", action="store_true", help="do not log one line per exchange")
 
 
-def add_replay_options(serve: argparse.ArgumentParser) -> None:
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
+    """``serve``'s replay and timing options."""
+    serve.add_argument(
+        "--timing",
+        action="append",
+        default=[],
+        metavar="PROFILE",
+        help="pace answers like a model: first_token=0.4,tokens_per_second=50,jitter=0.2 for "
+        "every model, or MODEL:tps=80 for one (repeatable; also a scenario file's timing key)",
+    )
     serve.add_argument(
         "--replay",
         metavar="PATH",
@@ -100,8 +108,21 @@ def add_replay_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def configure_replay(mock: Any, args: argparse.Namespace) -> int | None:
-    """Attach the cassette ``serve --replay`` names; an exit code when it cannot be read."""
+def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
+    """Give ``mock`` its timing and the cassette ``--replay`` names; an exit code when either
+    cannot be read."""
+    from oai_mock.mockserver.timing import Timing, TimingError
+
+    try:
+        if args.timing:
+            mock.timing = Timing.parse(args.timing, seed=args.seed)
+        elif args.scenario:
+            scenario_timing = _scenario_timing(args.scenario)
+            if scenario_timing is not None:
+                mock.timing = Timing.from_value(scenario_timing, f"{args.scenario}: timing")
+    except TimingError as error:
+        print(f"oai-mock: {error}", file=sys.stderr)
+        return 2
     if not args.replay:
         return None
     from oai_mock.recording.cassette import CassetteError, load_cassettes
@@ -126,6 +147,20 @@ def configure_replay(mock: Any, args: argparse.Namespace) -> int | None:
     return None
 
 
+def _scenario_timing(path: str) -> Any:
+    """The ``timing`` key of a scenario file (the rules are read by the scenario loader)."""
+    import orjson
+
+    text = Path(path).read_text()
+    if Path(path).suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        data = orjson.loads(text)
+    return data.get("timing") if isinstance(data, dict) else None
+
+
 def cassette_path(location: str) -> Path:
     path = Path(location)
     if path.suffix in (".yaml", ".yml"):
@@ -143,8 +178,8 @@ def record(args: argparse.Namespace) -> int:
     import logging
 
     import httpx
-    import uvicorn
 
+    from oai_mock.mockserver.serving import run_until_interrupted
     from oai_mock.recording.cassette import CassetteError, CassetteWriter, load_cassette
     from oai_mock.recording.proxy import create_recording_app
     from oai_mock.recording.recorder import Recorder, public_url
@@ -182,28 +217,16 @@ def record(args: argparse.Namespace) -> int:
         )
     client = httpx.AsyncClient(timeout=args.timeout)
     app = create_recording_app(args.upstream, recorder, api_key=args.upstream_key, client=client)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    original_startup = server.startup
     prefix = upstream.path.rstrip("/") or "/v1"
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
-        for listener in server.servers:
-            for sock in listener.sockets:
-                host, port = sock.getsockname()[:2]
-                print(
-                    f"oai-mock {__version__} recording {public_url(args.upstream)} at "
-                    f"http://{host}:{port}{prefix} into {path}",
-                    flush=True,
-                )
-                print("press Ctrl-C to stop", flush=True)
-                return
-
-    server.startup = startup  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    run_until_interrupted(
+        app,
+        args.host,
+        args.port,
+        lambda host, port: [
+            f"oai-mock {__version__} recording {public_url(args.upstream)} at "
+            f"http://{host}:{port}{prefix} into {path}",
+            "press Ctrl-C to stop",
+        ],
+    )
     print(f"oai-mock stopped; {writer.count} exchange(s) in {path}", flush=True)
     return 0

@@ -110,14 +110,28 @@ class Forwarder:
     ) -> Iterator[StreamItem]:
         head = time.perf_counter()
         splitter = EventSplitter()
+        chunks = upstream.iter_bytes()
         try:
-            for chunk in upstream.iter_bytes():
+            for chunk in chunks:
                 splitter.feed(chunk, time.perf_counter() - head)
                 yield chunk
         except httpx.HTTPError:
+            upstream.close()
             yield Disconnect()  # the client sees the stream cut, as the upstream cut it
             return
-        finally:
-            upstream.close()
+        except GeneratorExit:
+            # The client stopped reading (the SDK stops at [DONE], before the stream's end):
+            # read the rest, so that a complete answer is still recorded.
+            try:
+                for chunk in chunks:
+                    splitter.feed(chunk, time.perf_counter() - head)
+            except httpx.HTTPError:
+                return
+            finally:
+                upstream.close()
+            recorded.events = splitter.close(time.perf_counter() - head)
+            self.recorder.add(request, recorded)
+            raise
+        upstream.close()
         recorded.events = splitter.close(time.perf_counter() - head)
         self.recorder.add(request, recorded)

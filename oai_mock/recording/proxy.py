@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from oai_mock.mockserver.asgi import plain_request
 from oai_mock.mockserver.messages import MockRequest
 from oai_mock.recording.exchange import HOP_BY_HOP, EventSplitter, RecordedResponse
 from oai_mock.recording.forward import forwarded_headers, upstream_failure, upstream_url
@@ -45,13 +46,7 @@ def create_recording_app(
 
     async def endpoint(request: Request) -> Response:
         body = await request.body()
-        plain = MockRequest(
-            method=request.method,
-            path=request.url.path,
-            query=tuple(request.query_params.multi_items()),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=body,
-        )
+        plain = plain_request(request.scope, body)
         started = time.perf_counter()
         outgoing = http.build_request(
             plain.method,

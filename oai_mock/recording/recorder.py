@@ -66,10 +66,7 @@ class Recorder:
         clean_request = MockRequest(
             method=request.method,
             path=scrub.text(request.path.encode()).decode("utf-8", errors="replace"),
-            query=tuple(
-                (k, scrub.text(v.encode()).decode("utf-8", errors="replace"))
-                for k, v in request.query
-            ),
+            query=scrub.query(request.query),
             headers=scrub.headers(recordable_request_headers(dict(request.headers))),
             body=scrub.text(request.body),
         )

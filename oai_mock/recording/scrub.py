@@ -33,7 +33,20 @@ SECRET_HEADERS = frozenset(
     }
 )
 """Headers whose whole value is replaced: credentials, and the organization and project ids
-that name an account."""
+that name an account. A gateway that passes its upstream's headers on under a prefix
+(LiteLLM's ``llm_provider-openai-organization``) is covered too."""
+
+SECRET_QUERY = frozenset({"api-key", "api_key", "key", "access_token", "token", "sig", "signature"})
+"""Query parameters whose value is replaced (Azure's ``?api-key=``, signed URLs)."""
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return any(
+        lowered == secret or lowered.endswith(("-" + secret, "_" + secret))
+        for secret in SECRET_HEADERS
+    )
+
 
 DEFAULT_PATTERNS = (
     # OpenAI-style secret keys (sk-..., sk-proj-..., sk-svcacct-...) anywhere in a body.
@@ -60,7 +73,7 @@ class Scrubber:
         """Remember the secret values of these (request) headers, to remove them anywhere."""
         found: set[bytes] = set()
         for name, value in headers.items():
-            if name.lower() not in SECRET_HEADERS or not value:
+            if not is_secret_header(name) or not value:
                 continue
             found.add(value.encode())
             # "Bearer sk-..." -> the key alone too, wherever it is quoted without its scheme.
@@ -73,11 +86,20 @@ class Scrubber:
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
         for name, value in headers.items():
-            if name.lower() in SECRET_HEADERS:
+            if is_secret_header(name):
                 out[name] = SCRUBBED
             else:
                 out[name] = self.text(value.encode()).decode("utf-8", errors="replace")
         return out
+
+    def query(self, pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        """Query pairs with credential parameters replaced and the rest scrubbed as text."""
+        return tuple(
+            (name, SCRUBBED)
+            if name.lower() in SECRET_QUERY
+            else (name, self.text(value.encode()).decode("utf-8", errors="replace"))
+            for name, value in pairs
+        )
 
     def text(self, data: bytes) -> bytes:
         """``data`` with every learnt secret and every pattern replaced."""

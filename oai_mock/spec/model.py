@@ -76,6 +76,9 @@ class Operation:
     path_template: str = field(init=False)
     """The path without its literal query."""
     literal_query: tuple[tuple[str, str], ...] = field(init=False)
+    _params_by_location: dict[str, tuple[Parameter, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         template, _, query = self.path.partition("?")
@@ -84,6 +87,11 @@ class Operation:
         )
         object.__setattr__(self, "path_template", template)
         object.__setattr__(self, "literal_query", pairs if query else ())
+        # Asked for on every request: worked out once.
+        by_location: dict[str, tuple[Parameter, ...]] = {}
+        for param in self.params:
+            by_location[param.location] = (*by_location.get(param.location, ()), param)
+        object.__setattr__(self, "_params_by_location", by_location)
 
     @property
     def success_schema(self) -> Schema | None:
@@ -92,7 +100,7 @@ class Operation:
         return content.get("application/json")
 
     def params_in(self, location: str) -> tuple[Parameter, ...]:
-        return tuple(p for p in self.params if p.location == location)
+        return self._params_by_location.get(location, ())
 
     @classmethod
     def from_bundle(cls, raw: Mapping[str, Any]) -> Operation:

@@ -90,6 +90,9 @@ class SchemaChecker:
     _registries: dict[str, jsonschema_rs.Registry] = field(default_factory=dict)
     _validators: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    derived: dict[Any, Any] = field(default_factory=dict)
+    """Values worked out once from the bundle's schemas, under their users' keys (such as the
+    property names a request body may have); they live as long as the checker."""
 
     def validator(self, schema: Schema, profile: Profile = "strict") -> Any:
         """The compiled validator for ``schema`` (a ``$ref`` into the bundle, or inline)."""

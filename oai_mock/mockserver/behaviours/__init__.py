@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext, OffSpecRoute
 
 
 def default_behaviours() -> dict[str, Behaviour]:
@@ -46,3 +46,17 @@ def default_behaviours() -> dict[str, Behaviour]:
         "retrieveModel": models.retrieve_model,
         "deleteModel": models.delete_model,
     }
+
+
+def default_routes() -> tuple[OffSpecRoute, ...]:
+    """The paths outside the spec that behaviours answer themselves."""
+    from oai_mock.mockserver.behaviours import images
+
+    return (*images.ROUTES,)
+
+
+def set_up(fake: BehaviourContext, models: tuple[str, ...]) -> None:
+    """What behaviours put in a new (or reset) fake: the model catalogue, with ``models``."""
+    from oai_mock.mockserver.behaviours import models as model_behaviours
+
+    model_behaviours.seed_catalogue(fake, models)

@@ -34,7 +34,7 @@ from oai_mock.mockserver.scenario import Reply, ToolCall
 from oai_mock.mockserver.state import paginate_query
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 ASSISTANT = "assistant"
 THREAD = "thread"
@@ -43,7 +43,7 @@ RUN_EXPIRY_SECONDS = 600
 Event = tuple[str, dict[str, Any]]
 
 
-def _now(mock: OpenAIMock) -> int:
+def _now(mock: BehaviourContext) -> int:
     return mock.clock.timestamp()
 
 
@@ -64,7 +64,7 @@ ASSISTANT_FIELDS = (
 )
 
 
-def create_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_assistant(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     assistant = {
         "id": mock.ids.next("asst_"),
@@ -85,18 +85,18 @@ def create_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(assistant)
 
 
-def _assistant(mock: OpenAIMock, assistant_id: str) -> dict[str, Any]:
+def _assistant(mock: BehaviourContext, assistant_id: str) -> dict[str, Any]:
     found: dict[str, Any] = mock.state.require(
         ASSISTANT, assistant_id, f"No assistant found with id '{assistant_id}'.", "assistant_id"
     )
     return found
 
 
-def get_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def get_assistant(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return dict(_assistant(mock, call.path_params["assistant_id"]))
 
 
-def modify_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def modify_assistant(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         assistant = _assistant(mock, call.path_params["assistant_id"])
         for key in ASSISTANT_FIELDS:
@@ -105,13 +105,13 @@ def modify_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(assistant)
 
 
-def delete_assistant(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_assistant(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     assistant = _assistant(mock, call.path_params["assistant_id"])
     mock.state.delete(ASSISTANT, assistant["id"])
     return {"id": assistant["id"], "object": "assistant.deleted", "deleted": True}
 
 
-def list_assistants(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_assistants(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return paginate_query([dict(a) for a in mock.state.values(ASSISTANT)], call.query)
 
 
@@ -133,7 +133,7 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
 
 
 def _message(
-    mock: OpenAIMock, thread_id: str, role: str, content: Any, **extra: Any
+    mock: BehaviourContext, thread_id: str, role: str, content: Any, **extra: Any
 ) -> dict[str, Any]:
     now = _now(mock)
     return {
@@ -154,7 +154,7 @@ def _message(
     }
 
 
-def _new_thread(mock: OpenAIMock, body: dict[str, Any]) -> dict[str, Any]:
+def _new_thread(mock: BehaviourContext, body: dict[str, Any]) -> dict[str, Any]:
     thread_id = mock.ids.next("thread_")
     thread: dict[str, Any] = {
         "id": thread_id,
@@ -179,22 +179,22 @@ def _new_thread(mock: OpenAIMock, body: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _thread(mock: OpenAIMock, thread_id: str) -> dict[str, Any]:
+def _thread(mock: BehaviourContext, thread_id: str) -> dict[str, Any]:
     found: dict[str, Any] = mock.state.require(
         THREAD, thread_id, f"No thread found with id '{thread_id}'.", "thread_id"
     )
     return found
 
 
-def create_thread(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_thread(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return dict(_new_thread(mock, call.json)["thread"])
 
 
-def get_thread(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def get_thread(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return dict(_thread(mock, call.path_params["thread_id"])["thread"])
 
 
-def modify_thread(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def modify_thread(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         thread = _thread(mock, call.path_params["thread_id"])["thread"]
         for key in ("metadata", "tool_resources"):
@@ -203,13 +203,13 @@ def modify_thread(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(thread)
 
 
-def delete_thread(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_thread(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _thread(mock, call.path_params["thread_id"])
     mock.state.delete(THREAD, record["thread"]["id"])
     return {"id": record["thread"]["id"], "object": "thread.deleted", "deleted": True}
 
 
-def create_message(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_message(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     with mock.state.lock:
         record = _thread(mock, call.path_params["thread_id"])
@@ -241,11 +241,11 @@ def _find_message(call: Call, record: dict[str, Any]) -> dict[str, Any]:
     raise not_found(f"No message found with id '{message_id}'.", "message_id")
 
 
-def get_message(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def get_message(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return dict(_find_message(call, _thread(mock, call.path_params["thread_id"])))
 
 
-def modify_message(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def modify_message(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         message = _find_message(call, _thread(mock, call.path_params["thread_id"]))
         if "metadata" in call.json:
@@ -253,7 +253,7 @@ def modify_message(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(message)
 
 
-def delete_message(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_message(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         record = _thread(mock, call.path_params["thread_id"])
         message = _find_message(call, record)
@@ -261,7 +261,7 @@ def delete_message(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return {"id": message["id"], "object": "thread.message.deleted", "deleted": True}
 
 
-def list_messages(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_messages(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _thread(mock, call.path_params["thread_id"])
     run_id = call.query.get("run_id")
     items = [dict(m) for m in record["messages"] if run_id is None or m["run_id"] == run_id]
@@ -275,7 +275,11 @@ class RunMachine:
     """One run's state machine; ``events`` collects the stream events while a stream is open."""
 
     def __init__(
-        self, mock: OpenAIMock, thread: dict[str, Any], run: dict[str, Any], scripted: Reply | None
+        self,
+        mock: BehaviourContext,
+        thread: dict[str, Any],
+        run: dict[str, Any],
+        scripted: Reply | None,
     ) -> None:
         self.mock = mock
         self.thread = thread
@@ -507,7 +511,7 @@ class RunMachine:
 
 
 def _run_object(
-    mock: OpenAIMock, thread_id: str, assistant: dict[str, Any], body: dict[str, Any]
+    mock: BehaviourContext, thread_id: str, assistant: dict[str, Any], body: dict[str, Any]
 ) -> dict[str, Any]:
     now = _now(mock)
     instructions = body.get("instructions") or assistant.get("instructions") or ""
@@ -548,7 +552,7 @@ def _run_object(
 
 
 def _start_run(
-    call: Call, mock: OpenAIMock, record: dict[str, Any], prelude: list[Event]
+    call: Call, mock: BehaviourContext, record: dict[str, Any], prelude: list[Event]
 ) -> MockResponse | dict[str, Any]:
     body = call.json
     if any(
@@ -594,7 +598,7 @@ def _start_run(
 
 
 def _answer(
-    call: Call, mock: OpenAIMock, machine: RunMachine, opening: list[Event]
+    call: Call, mock: BehaviourContext, machine: RunMachine, opening: list[Event]
 ) -> MockResponse | dict[str, Any]:
     """A run's JSON now, or its stream: the run moves to its next stop while the events are
     collected."""
@@ -608,18 +612,18 @@ def _answer(
     return stream_response(streams.assistants_frames(events))
 
 
-def _cancelling(mock: OpenAIMock, machine: RunMachine) -> None:
+def _cancelling(mock: BehaviourContext, machine: RunMachine) -> None:
     machine.run["status"] = "cancelling"
     mock.lifecycles.track(machine.run["id"], "cancelling", ["cancelled"], machine.enter)
 
 
-def create_run(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_run(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     with mock.state.lock:
         record = _thread(mock, call.path_params["thread_id"])
         return _start_run(call, mock, record, [])
 
 
-def create_thread_and_run(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_thread_and_run(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
     with mock.state.lock:
         _assistant(mock, body["assistant_id"])
@@ -627,7 +631,7 @@ def create_thread_and_run(call: Call, mock: OpenAIMock) -> MockResponse | dict[s
         return _start_run(call, mock, record, [("thread.created", copy.deepcopy(record["thread"]))])
 
 
-def _run_record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _run_record(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _thread(mock, call.path_params["thread_id"])
     run_id = call.path_params["run_id"]
     found: dict[str, Any] | None = record["runs"].get(run_id)
@@ -636,7 +640,7 @@ def _run_record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return found
 
 
-def get_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def get_run(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         found = _run_record(call, mock)
         run = found["run"]
@@ -652,12 +656,12 @@ def get_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(run)
 
 
-def list_runs(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_runs(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _thread(mock, call.path_params["thread_id"])
     return paginate_query([dict(r["run"]) for r in record["runs"].values()], call.query)
 
 
-def modify_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def modify_run(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         run = _run_record(call, mock)["run"]
         if "metadata" in call.json:
@@ -665,7 +669,7 @@ def modify_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(run)
 
 
-def cancel_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def cancel_run(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         run = _run_record(call, mock)["run"]
         if run["status"] not in ("queued", "in_progress", "requires_action"):
@@ -674,7 +678,7 @@ def cancel_run(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(run)
 
 
-def submit_tool_outputs(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def submit_tool_outputs(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
     with mock.state.lock:
         found = _run_record(call, mock)
@@ -715,12 +719,12 @@ def submit_tool_outputs(call: Call, mock: OpenAIMock) -> MockResponse | dict[str
         )
 
 
-def list_steps(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_steps(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     machine: RunMachine = _run_record(call, mock)["machine"]
     return paginate_query([dict(s) for s in machine.steps], call.query)
 
 
-def get_step(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def get_step(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     machine: RunMachine = _run_record(call, mock)["machine"]
     step_id = call.path_params["step_id"]
     for step in machine.steps:

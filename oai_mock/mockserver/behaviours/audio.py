@@ -14,12 +14,12 @@ from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 SECONDS_PER_WORD = 0.4
 
 
-def create_speech(call: Call, mock: OpenAIMock) -> MockResponse:
+def create_speech(call: Call, mock: BehaviourContext) -> MockResponse:
     body = call.json
     audio, media_type = media.speech(str(body.get("response_format") or "mp3"))
     if body.get("stream_format") == "sse":
@@ -108,7 +108,7 @@ def _formatted(call: Call, heard: str, task: str) -> MockResponse | dict[str, An
     return answer
 
 
-def create_transcription(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_transcription(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     heard = _heard(call, "transcription")
     if call.wants_stream:
         events: list[dict[str, Any]] = [
@@ -126,7 +126,7 @@ def create_transcription(call: Call, mock: OpenAIMock) -> MockResponse | dict[st
     return _formatted(call, heard, "transcribe")
 
 
-def create_translation(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_translation(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     return _formatted(call, _heard(call, "translation"), "translate")
 
 

@@ -16,14 +16,14 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 BATCH = "batch"
 PATH = ("in_progress", "finalizing", "completed")
 WINDOW_SECONDS = {"24h": 86_400}
 
 
-def _now(mock: OpenAIMock) -> int:
+def _now(mock: BehaviourContext) -> int:
     return mock.clock.timestamp()
 
 
@@ -109,7 +109,7 @@ def _validate_lines(
     return lines, errors
 
 
-def create_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     input_file = file_record(mock, body["input_file_id"], "input_file_id")
     if input_file["purpose"] != "batch":
@@ -182,12 +182,12 @@ def create_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(batch)
 
 
-def _cancelled(mock: OpenAIMock, batch: dict[str, Any]) -> None:
+def _cancelled(mock: BehaviourContext, batch: dict[str, Any]) -> None:
     batch["status"] = "cancelled"
     batch["cancelled_at"] = _now(mock)
 
 
-def _run_lines(mock: OpenAIMock, record: dict[str, Any]) -> None:
+def _run_lines(mock: BehaviourContext, record: dict[str, Any]) -> None:
     batch = record["batch"]
     outputs: list[bytes] = []
     failures: list[bytes] = []
@@ -241,7 +241,7 @@ def _run_lines(mock: OpenAIMock, record: dict[str, Any]) -> None:
         batch["error_file_id"] = err["id"]
 
 
-def _batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     batch_id = call.path_params["batch_id"]
     found: dict[str, Any] = mock.state.require(
         BATCH, batch_id, f"No batch found with id '{batch_id}'.", "batch_id"
@@ -249,13 +249,13 @@ def _batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return found
 
 
-def retrieve_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     found = _batch(call, mock)
     mock.lifecycles.poll(found["batch"]["id"])
     return dict(found["batch"])
 
 
-def cancel_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def cancel_batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     found = _batch(call, mock)
     batch = found["batch"]
     if batch["status"] not in ("validating", "in_progress", "finalizing"):
@@ -264,7 +264,7 @@ def cancel_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(batch)
 
 
-def list_batches(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_batches(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     items = [dict(r["batch"]) for r in mock.state.values(BATCH)]
     return paginate(items, limit=call.query.get("limit", 20), after=call.query.get("after"))
 

@@ -19,12 +19,12 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.scenario import Reply, ToolCall
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.context import BehaviourContext
 
 JSON = dict[str, Any]
 
 
-def create_chat_completion(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
+def create_chat_completion(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     completion = build_completion(call, mock)
     if call.wants_stream:
         options = call.json.get("stream_options") or {}
@@ -37,7 +37,7 @@ def create_chat_completion(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
     return completion
 
 
-def build_completion(call: Call, mock: OpenAIMock) -> JSON:
+def build_completion(call: Call, mock: BehaviourContext) -> JSON:
     body = call.json
     require_model(mock, body.get("model"))
     model = str(body.get("model") or call.deployment or "gpt-4o-mini")
@@ -79,7 +79,7 @@ def fingerprint(model: str) -> str:
 
 def _choice(
     call: Call,
-    mock: OpenAIMock,
+    mock: BehaviourContext,
     model: str,
     messages: list[Any],
     index: int,
@@ -137,7 +137,7 @@ def _tool_output(message: Any) -> str | None:
 
 def _content(
     call: Call,
-    mock: OpenAIMock,
+    mock: BehaviourContext,
     model: str,
     messages: list[Any],
     index: int,
@@ -203,7 +203,9 @@ def forced_tool_names(body: Mapping[str, Any], tools: Sequence[str]) -> list[str
     return []
 
 
-def _tool_calls(call: Call, mock: OpenAIMock, scripted: Reply | None, index: int) -> list[JSON]:
+def _tool_calls(
+    call: Call, mock: BehaviourContext, scripted: Reply | None, index: int
+) -> list[JSON]:
     body = call.json
     tools = function_tools(body)
     wanted: list[ToolCall]

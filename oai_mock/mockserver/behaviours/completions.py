@@ -14,7 +14,7 @@ from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.context import BehaviourContext
 
 DEFAULT_MAX_TOKENS = 16
 
@@ -30,7 +30,7 @@ def prompts_of(prompt: Any) -> list[str]:
     return [""]
 
 
-def create_completion(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_completion(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
     require_model(mock, body.get("model"))
     model = str(body.get("model"))

@@ -23,7 +23,7 @@ from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.context import BehaviourContext
 
 MODEL_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -34,7 +34,7 @@ SHORTENABLE = ("text-embedding-3-small", "text-embedding-3-large")
 WORD = re.compile(r"\w+")
 
 
-def create_embedding(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_embedding(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     require_model(mock, body.get("model"))
     model = str(body.get("model"))

@@ -12,7 +12,7 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 FILE = "file"
 CONTENT = "file.content"
@@ -23,7 +23,7 @@ UPLOAD_EXPIRY_SECONDS = 3600
 
 
 def store_file(
-    mock: OpenAIMock, data: bytes, filename: str, purpose: str, expires_after: Any = None
+    mock: BehaviourContext, data: bytes, filename: str, purpose: str, expires_after: Any = None
 ) -> dict[str, Any]:
     """Keep ``data`` as a file object; what batches and fine-tuning write goes through here."""
     if len(data) > mock.max_file_bytes:
@@ -52,21 +52,21 @@ def store_file(
     return record
 
 
-def file_record(mock: OpenAIMock, file_id: str, param: str = "file_id") -> dict[str, Any]:
+def file_record(mock: BehaviourContext, file_id: str, param: str = "file_id") -> dict[str, Any]:
     found: dict[str, Any] = mock.state.require(
         FILE, file_id, f"No such File object: {file_id}", param
     )
     return found
 
 
-def file_bytes(mock: OpenAIMock, file_id: str) -> bytes:
+def file_bytes(mock: BehaviourContext, file_id: str) -> bytes:
     data = mock.state.get(CONTENT, file_id)
     if data is None:
         raise not_found(f"No such File object: {file_id}", "file_id")
     return bytes(data)
 
 
-def create_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     uploads = call.files.get("file") or []
     if not uploads:
         raise invalid_request(
@@ -86,7 +86,7 @@ def create_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     )
 
 
-def list_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_files(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     purpose = call.query.get("purpose")
     items = mock.state.values(FILE, None if purpose is None else lambda f: f["purpose"] == purpose)
     return paginate(
@@ -98,11 +98,11 @@ def list_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     )
 
 
-def retrieve_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return dict(file_record(mock, call.path_params["file_id"]))
 
 
-def delete_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     file_id = call.path_params["file_id"]
     record = file_record(mock, file_id)
     with mock.state.lock:
@@ -111,7 +111,7 @@ def delete_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return {"id": file_id, "object": "file", "deleted": True}
 
 
-def download_file(call: Call, mock: OpenAIMock) -> MockResponse:
+def download_file(call: Call, mock: BehaviourContext) -> MockResponse:
     file_id = call.path_params["file_id"]
     file_record(mock, file_id)
     return MockResponse(
@@ -122,7 +122,7 @@ def download_file(call: Call, mock: OpenAIMock) -> MockResponse:
 # -- uploads ---------------------------------------------------------------------------------
 
 
-def _upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     upload_id = call.path_params["upload_id"]
     found: dict[str, Any] = mock.state.require(
         UPLOAD, upload_id, f"Upload with id '{upload_id}' not found.", "upload_id"
@@ -130,7 +130,7 @@ def _upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return found
 
 
-def create_upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     if body["bytes"] > mock.max_file_bytes:
         raise invalid_request(
@@ -155,7 +155,7 @@ def create_upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(upload)
 
 
-def add_upload_part(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def add_upload_part(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     parts = call.files.get("data") or []
     if not parts:
         raise invalid_request(
@@ -174,7 +174,7 @@ def add_upload_part(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return part
 
 
-def complete_upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def complete_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     with mock.state.lock:
         found = _upload(call, mock)
@@ -200,7 +200,7 @@ def complete_upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(upload)
 
 
-def cancel_upload(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def cancel_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         found = _upload(call, mock)
         _require_pending(found["upload"])

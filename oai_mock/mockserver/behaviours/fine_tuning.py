@@ -13,14 +13,16 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 JOB = "fine_tuning.job"
 PATH = ("queued", "running", "succeeded")
 TRAINED_TOKENS = 1200
 
 
-def _event(mock: OpenAIMock, record: dict[str, Any], message: str, level: str = "info") -> None:
+def _event(
+    mock: BehaviourContext, record: dict[str, Any], message: str, level: str = "info"
+) -> None:
     record["events"].append(
         {
             "object": "fine_tuning.job.event",
@@ -34,7 +36,7 @@ def _event(mock: OpenAIMock, record: dict[str, Any], message: str, level: str = 
     )
 
 
-def create_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     training = file_record(mock, body["training_file"], "training_file")
     if training["purpose"] != "fine-tune":
@@ -105,7 +107,7 @@ def create_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(job)
 
 
-def _succeed(mock: OpenAIMock, record: dict[str, Any]) -> None:
+def _succeed(mock: BehaviourContext, record: dict[str, Any]) -> None:
     job = record["job"]
     # OpenAI's shape: ft:<base model>:<organization>:<suffix or empty>:<short id>
     short_id = job["id"].split("-", 1)[-1][:8]
@@ -135,7 +137,7 @@ def _succeed(mock: OpenAIMock, record: dict[str, Any]) -> None:
     _event(mock, record, "The job has successfully completed")
 
 
-def _record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _record(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     job_id = call.path_params["fine_tuning_job_id"]
     found: dict[str, Any] = mock.state.require(
         JOB, job_id, f"Could not find fine tune: {job_id}", "fine_tuning_job_id"
@@ -143,20 +145,20 @@ def _record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return found
 
 
-def retrieve_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     if record["job"]["status"] != "paused":
         mock.lifecycles.poll(record["job"]["id"])
     return dict(record["job"])
 
 
-def list_jobs(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_jobs(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     jobs = [dict(r["job"]) for r in mock.state.values(JOB)]
     page = paginate(jobs, limit=call.query.get("limit", 20), after=call.query.get("after"))
     return {"object": "list", "data": page["data"], "has_more": page["has_more"]}
 
 
-def cancel_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def cancel_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     if record["job"]["status"] in ("succeeded", "failed", "cancelled"):
         raise invalid_request(f"Job has already {record['job']['status']}.", "fine_tuning_job_id")
@@ -164,7 +166,7 @@ def cancel_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(record["job"])
 
 
-def _pause_or_resume(call: Call, mock: OpenAIMock, pause: bool) -> dict[str, Any]:
+def _pause_or_resume(call: Call, mock: BehaviourContext, pause: bool) -> dict[str, Any]:
     record = _record(call, mock)
     job = record["job"]
     expected, new, verb = (
@@ -180,15 +182,15 @@ def _pause_or_resume(call: Call, mock: OpenAIMock, pause: bool) -> dict[str, Any
     return dict(job)
 
 
-def pause_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def pause_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return _pause_or_resume(call, mock, pause=True)
 
 
-def resume_job(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def resume_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return _pause_or_resume(call, mock, pause=False)
 
 
-def list_events(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_events(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     page = paginate(
         record["events"], limit=call.query.get("limit", 20), after=call.query.get("after")
@@ -196,7 +198,7 @@ def list_events(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return {"object": "list", "data": page["data"], "has_more": page["has_more"]}
 
 
-def list_checkpoints(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_checkpoints(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     return paginate(
         record["checkpoints"], limit=call.query.get("limit", 10), after=call.query.get("after")

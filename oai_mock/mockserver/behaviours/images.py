@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver import media, streams
 from oai_mock.mockserver.generic import stream_response, synthesis_context
-from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext, OffSpecRoute
 
 IMAGE_BLOB = "image.blob"
 IMAGE_PATH = "/oai-mock/images/"
@@ -32,7 +32,7 @@ def _is_gpt_image(model: str) -> bool:
     return model.startswith("gpt-image") or model.startswith("chatgpt-image")
 
 
-def create_image(call: Call, mock: OpenAIMock) -> MockResponse | dict[str, Any]:
+def create_image(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
     model = str(body.get("model") or "dall-e-2")
     width, height = _size(body.get("size"))
@@ -103,13 +103,22 @@ def _events(call: Call, answer: dict[str, Any], png: bytes) -> list[dict[str, An
     return events
 
 
-def serve_image(mock: OpenAIMock, name: str) -> MockResponse | None:
+def serve_image(mock: BehaviourContext, name: str) -> MockResponse | None:
     """The bytes behind an image URL the mock handed out, or None."""
     data = mock.state.get(IMAGE_BLOB, name)
     if data is None:
         return None
     return MockResponse(200, [("content-type", "image/png")], body=data)
 
+
+def image_route(mock: BehaviourContext, request: MockRequest) -> MockResponse | None:
+    """Answers ``GET`` on an image URL the fake handed out (a path outside the spec)."""
+    if request.method != "GET" or not request.path.startswith(IMAGE_PATH):
+        return None
+    return serve_image(mock, request.path[len(IMAGE_PATH) :])
+
+
+ROUTES: tuple[OffSpecRoute, ...] = (image_route,)
 
 OPERATIONS: dict[str, Behaviour] = {
     "createImage": create_image,

@@ -10,7 +10,7 @@ from oai_mock.mockserver.errors import APIError, not_found
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.context import BehaviourContext
 
 CATALOGUE: tuple[tuple[str, str], ...] = (
     ("gpt-4o", "system"),
@@ -39,7 +39,7 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
 KIND = "model"
 
 
-def seed_catalogue(mock: OpenAIMock, extra: tuple[str, ...] = ()) -> None:
+def seed_catalogue(mock: BehaviourContext, extra: tuple[str, ...] = ()) -> None:
     created = 1_700_000_000
     for number, (name, owner) in enumerate(CATALOGUE):
         add_model(mock, name, owner, created + number * 86_400)
@@ -48,7 +48,7 @@ def seed_catalogue(mock: OpenAIMock, extra: tuple[str, ...] = ()) -> None:
 
 
 def add_model(
-    mock: OpenAIMock, name: str, owned_by: str, created: int | None = None
+    mock: BehaviourContext, name: str, owned_by: str, created: int | None = None
 ) -> dict[str, Any]:
     model = {
         "id": name,
@@ -60,11 +60,11 @@ def add_model(
     return model
 
 
-def list_models(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_models(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return {"object": "list", "data": mock.state.values(KIND)}
 
 
-def retrieve_model(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_model(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     name = call.path_params["model"]
     found = mock.state.get(KIND, name)
     if found is None:
@@ -76,7 +76,7 @@ def retrieve_model(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return dict(found)
 
 
-def delete_model(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_model(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     name = call.path_params["model"]
     if not name.startswith("ft:"):
         raise APIError(
@@ -95,7 +95,7 @@ def delete_model(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return {"id": name, "object": "model", "deleted": True}
 
 
-def require_model(mock: OpenAIMock, model: object) -> None:
+def require_model(mock: BehaviourContext, model: object) -> None:
     """With ``strict_models``, a model outside the catalogue gets OpenAI's 404."""
     if mock.strict_models and isinstance(model, str) and mock.state.get(KIND, model) is None:
         raise not_found(

@@ -15,7 +15,7 @@ from oai_mock.mockserver.behaviours.text import digest
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from oai_mock.mockserver.context import BehaviourContext
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "harassment": ("idiot", "loser", "stupid"),
@@ -44,7 +44,7 @@ IMAGE_CATEGORIES = frozenset(
 )
 
 
-def create_moderation(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_moderation(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     raw = body.get("input")
     results = []

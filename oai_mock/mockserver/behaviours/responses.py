@@ -21,7 +21,7 @@ from oai_mock.mockserver.scenario import ToolCall
 from oai_mock.mockserver.state import paginate_query
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 JSON = dict[str, Any]
 RESPONSE = "response"
@@ -32,7 +32,7 @@ BACKGROUND_STEPS = ("queued", "in_progress", "completed")
 # -- input and context ---------------------------------------------------------------------
 
 
-def input_items(value: Any, mock: OpenAIMock) -> list[JSON]:
+def input_items(value: Any, mock: BehaviourContext) -> list[JSON]:
     """The request's ``input`` as stored items, each with an id."""
     if isinstance(value, str):
         value = [{"role": "user", "content": value}]
@@ -69,7 +69,7 @@ def _function_output(item: JSON) -> str | None:
     return item_text(item) if item.get("type") == "function_call_output" else None
 
 
-def _context(call: Call, mock: OpenAIMock) -> list[JSON]:
+def _context(call: Call, mock: BehaviourContext) -> list[JSON]:
     """Earlier turns the request builds on: a previous response's chain or a conversation."""
     body = call.json
     previous = body.get("previous_response_id")
@@ -102,7 +102,7 @@ def _conversation_id(body: JSON) -> str | None:
 # -- building a response ---------------------------------------------------------------------
 
 
-def build_response(call: Call, mock: OpenAIMock) -> tuple[JSON, list[JSON], list[JSON]]:
+def build_response(call: Call, mock: BehaviourContext) -> tuple[JSON, list[JSON], list[JSON]]:
     body = call.json
     require_model(mock, body.get("model"))
     model = str(body.get("model") or "gpt-4o-mini")
@@ -156,7 +156,7 @@ def build_response(call: Call, mock: OpenAIMock) -> tuple[JSON, list[JSON], list
 
 
 def _output(
-    call: Call, mock: OpenAIMock, model: str, turns: list[JSON]
+    call: Call, mock: BehaviourContext, model: str, turns: list[JSON]
 ) -> tuple[list[JSON], int, bool]:
     body = call.json
     scripted = call.scripted
@@ -198,7 +198,7 @@ def _output(
     return [message], text.count_tokens(reply), truncated
 
 
-def _message(mock: OpenAIMock, content: list[JSON]) -> JSON:
+def _message(mock: BehaviourContext, content: list[JSON]) -> JSON:
     return {
         "type": "message",
         "id": mock.ids.next("msg_"),
@@ -208,7 +208,7 @@ def _message(mock: OpenAIMock, content: list[JSON]) -> JSON:
     }
 
 
-def _function_calls(call: Call, mock: OpenAIMock) -> list[JSON]:
+def _function_calls(call: Call, mock: BehaviourContext) -> list[JSON]:
     body = call.json
     tools = {
         str(t.get("name")): t.get("parameters") or {"type": "object", "properties": {}}
@@ -252,7 +252,7 @@ def _function_calls(call: Call, mock: OpenAIMock) -> list[JSON]:
 # -- operations -----------------------------------------------------------------------------
 
 
-def create_response(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
+def create_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     body = call.json
     response, context, items = build_response(call, mock)
     background = bool(body.get("background"))
@@ -363,7 +363,7 @@ def _function_call_events(index: int, item: JSON) -> list[JSON]:
     return events
 
 
-def _stored(call: Call, mock: OpenAIMock) -> JSON:
+def _stored(call: Call, mock: BehaviourContext) -> JSON:
     response_id = call.path_params["response_id"]
     found: JSON = mock.state.require(
         RESPONSE, response_id, f"Response with id '{response_id}' not found.", "response_id"
@@ -371,7 +371,7 @@ def _stored(call: Call, mock: OpenAIMock) -> JSON:
     return found
 
 
-def get_response(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
+def get_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     with mock.state.lock:
         stored = _stored(call, mock)
         response = stored["response"]
@@ -394,13 +394,13 @@ def get_response(call: Call, mock: OpenAIMock) -> MockResponse | JSON:
     return answer
 
 
-def delete_response(call: Call, mock: OpenAIMock) -> MockResponse:
+def delete_response(call: Call, mock: BehaviourContext) -> MockResponse:
     stored = _stored(call, mock)
     mock.state.delete(RESPONSE, stored["response"]["id"])
     return MockResponse(200, [("content-type", "application/json")])
 
 
-def cancel_response(call: Call, mock: OpenAIMock) -> JSON:
+def cancel_response(call: Call, mock: BehaviourContext) -> JSON:
     with mock.state.lock:
         stored = _stored(call, mock)
         response = stored["response"]
@@ -413,12 +413,12 @@ def cancel_response(call: Call, mock: OpenAIMock) -> JSON:
         return copy.deepcopy(response)
 
 
-def list_input_items(call: Call, mock: OpenAIMock) -> JSON:
+def list_input_items(call: Call, mock: BehaviourContext) -> JSON:
     stored = _stored(call, mock)
     return paginate_query(stored["input"], call.query)
 
 
-def count_input_tokens(call: Call, mock: OpenAIMock) -> JSON:
+def count_input_tokens(call: Call, mock: BehaviourContext) -> JSON:
     body = call.json
     turns = [*_context(call, mock), *input_items(body.get("input"), mock)]
     tokens = text.REPLY_PRIMING_TOKENS + sum(
@@ -432,7 +432,7 @@ def count_input_tokens(call: Call, mock: OpenAIMock) -> JSON:
 # -- conversations ---------------------------------------------------------------------------
 
 
-def _conversation(call: Call, mock: OpenAIMock) -> JSON:
+def _conversation(call: Call, mock: BehaviourContext) -> JSON:
     conversation_id = call.path_params["conversation_id"]
     found: JSON = mock.state.require(
         CONVERSATION,
@@ -447,7 +447,7 @@ def _conversation_resource(found: JSON) -> JSON:
     return {k: found[k] for k in ("id", "object", "created_at", "metadata")}
 
 
-def create_conversation(call: Call, mock: OpenAIMock) -> JSON:
+def create_conversation(call: Call, mock: BehaviourContext) -> JSON:
     body = call.json
     conversation_id = mock.ids.next("conv_")
     found: JSON = {
@@ -461,24 +461,24 @@ def create_conversation(call: Call, mock: OpenAIMock) -> JSON:
     return _conversation_resource(found)
 
 
-def get_conversation(call: Call, mock: OpenAIMock) -> JSON:
+def get_conversation(call: Call, mock: BehaviourContext) -> JSON:
     return _conversation_resource(_conversation(call, mock))
 
 
-def update_conversation(call: Call, mock: OpenAIMock) -> JSON:
+def update_conversation(call: Call, mock: BehaviourContext) -> JSON:
     with mock.state.lock:
         found = _conversation(call, mock)
         found["metadata"] = call.json.get("metadata") or {}
         return _conversation_resource(found)
 
 
-def delete_conversation(call: Call, mock: OpenAIMock) -> JSON:
+def delete_conversation(call: Call, mock: BehaviourContext) -> JSON:
     found = _conversation(call, mock)
     mock.state.delete(CONVERSATION, found["id"])
     return {"id": found["id"], "object": "conversation.deleted", "deleted": True}
 
 
-def create_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
+def create_conversation_items(call: Call, mock: BehaviourContext) -> JSON:
     with mock.state.lock:
         found = _conversation(call, mock)
         added = input_items(call.json.get("items"), mock)
@@ -492,7 +492,7 @@ def create_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
     }
 
 
-def list_conversation_items(call: Call, mock: OpenAIMock) -> JSON:
+def list_conversation_items(call: Call, mock: BehaviourContext) -> JSON:
     return paginate_query(list(_conversation(call, mock)["items"]), call.query)
 
 
@@ -504,11 +504,11 @@ def _item(call: Call, found: JSON) -> JSON:
     raise not_found(f"Item with id '{item_id}' not found.", "item_id")
 
 
-def get_conversation_item(call: Call, mock: OpenAIMock) -> JSON:
+def get_conversation_item(call: Call, mock: BehaviourContext) -> JSON:
     return _item(call, _conversation(call, mock))
 
 
-def delete_conversation_item(call: Call, mock: OpenAIMock) -> JSON:
+def delete_conversation_item(call: Call, mock: BehaviourContext) -> JSON:
     with mock.state.lock:
         found = _conversation(call, mock)
         item = _item(call, found)

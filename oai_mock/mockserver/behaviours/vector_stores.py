@@ -13,18 +13,18 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate_query
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import Behaviour, OpenAIMock
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 STORE = "vector_store"
 WORD = re.compile(r"\w+")
 CHUNK_CHARS = 800
 
 
-def _now(mock: OpenAIMock) -> int:
+def _now(mock: BehaviourContext) -> int:
     return mock.clock.timestamp()
 
 
-def _record(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def _record(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     store_id = call.path_params["vector_store_id"]
     found: dict[str, Any] = mock.state.require(
         STORE, store_id, f"No vector store found with id '{store_id}'.", "vector_store_id"
@@ -40,7 +40,7 @@ def _counts(record: dict[str, Any], files: list[dict[str, Any]] | None = None) -
     return {**counts, "total": len(chosen)}
 
 
-def _view(mock: OpenAIMock, record: dict[str, Any]) -> dict[str, Any]:
+def _view(mock: BehaviourContext, record: dict[str, Any]) -> dict[str, Any]:
     store = record["store"]
     counts = _counts(record)
     if store["status"] != "expired":
@@ -58,14 +58,14 @@ def _view(mock: OpenAIMock, record: dict[str, Any]) -> dict[str, Any]:
     return dict(store)
 
 
-def _expiry(mock: OpenAIMock, expires_after: Any) -> int | None:
+def _expiry(mock: BehaviourContext, expires_after: Any) -> int | None:
     days = expires_after.get("days") if isinstance(expires_after, dict) else None
     if isinstance(days, int):
         return _now(mock) + days * 86_400
     return None
 
 
-def create_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_store(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     store: dict[str, Any] = {
         "id": mock.ids.next("vs_"),
@@ -88,14 +88,14 @@ def create_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return _view(mock, record)
 
 
-def retrieve_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_store(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     for file_id in list(record["files"]):
         mock.lifecycles.poll(_file_key(record, file_id))
     return _view(mock, record)
 
 
-def modify_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def modify_store(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     with mock.state.lock:
         record = _record(call, mock)
@@ -110,13 +110,13 @@ def modify_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return _view(mock, record)
 
 
-def delete_store(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_store(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     mock.state.delete(STORE, record["store"]["id"])
     return {"id": record["store"]["id"], "object": "vector_store.deleted", "deleted": True}
 
 
-def list_stores(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_stores(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     items = [_view(mock, r) for r in mock.state.values(STORE)]
     return paginate_query(items, call.query)
 
@@ -129,7 +129,7 @@ def _file_key(record: dict[str, Any], file_id: str) -> str:
 
 
 def _attach(
-    mock: OpenAIMock, record: dict[str, Any], file_id: str, chunking: Any, attributes: Any
+    mock: BehaviourContext, record: dict[str, Any], file_id: str, chunking: Any, attributes: Any
 ) -> dict[str, Any]:
     source = file_record(mock, file_id, "file_id")
     entry: dict[str, Any] = {
@@ -186,7 +186,7 @@ def _entry(call: Call, record: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def create_store_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_store_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     with mock.state.lock:
         record = _record(call, mock)
@@ -196,21 +196,21 @@ def create_store_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
         return dict(entry["file"])
 
 
-def retrieve_store_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_store_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     entry = _entry(call, record)
     mock.lifecycles.poll(_file_key(record, entry["file"]["id"]))
     return dict(entry["file"])
 
 
-def update_store_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def update_store_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         entry = _entry(call, _record(call, mock))
         entry["file"]["attributes"] = call.json.get("attributes")
         return dict(entry["file"])
 
 
-def delete_store_file(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def delete_store_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         record = _record(call, mock)
         entry = _entry(call, record)
@@ -226,11 +226,11 @@ def _filtered(call: Call, files: list[dict[str, Any]]) -> dict[str, Any]:
     return paginate_query(items, query)
 
 
-def list_store_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_store_files(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return _filtered(call, list(_record(call, mock)["files"].values()))
 
 
-def store_file_content(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def store_file_content(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     entry = _entry(call, _record(call, mock))
     chunks = [
         entry["text"][i : i + CHUNK_CHARS] for i in range(0, len(entry["text"]), CHUNK_CHARS)
@@ -246,7 +246,7 @@ def store_file_content(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 # -- file batches ---------------------------------------------------------------------------
 
 
-def create_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def create_batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     with mock.state.lock:
         record = _record(call, mock)
@@ -301,14 +301,14 @@ def _batch_id(call: Call, record: dict[str, Any]) -> str:
     return batch_id
 
 
-def retrieve_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def retrieve_batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     batch_id = _batch_id(call, record)
     mock.lifecycles.poll(batch_id)
     return _batch_view(record, batch_id)
 
 
-def cancel_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def cancel_batch(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     batch_id = _batch_id(call, record)
     if record["batches"][batch_id]["batch"]["status"] != "in_progress":
@@ -317,7 +317,7 @@ def cancel_batch(call: Call, mock: OpenAIMock) -> dict[str, Any]:
     return _batch_view(record, batch_id)
 
 
-def list_batch_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def list_batch_files(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     record = _record(call, mock)
     batch_id = _batch_id(call, record)
     files = [
@@ -329,7 +329,7 @@ def list_batch_files(call: Call, mock: OpenAIMock) -> dict[str, Any]:
 # -- search ------------------------------------------------------------------------------------
 
 
-def search(call: Call, mock: OpenAIMock) -> dict[str, Any]:
+def search(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     query = body["query"]
     queries = [query] if isinstance(query, str) else list(query)

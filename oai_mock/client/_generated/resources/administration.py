@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,9 +19,563 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+ACTIVATE_ORGANIZATION_CERTIFICATES = Endpoint(
+    "activateOrganizationCertificates",
+    "POST",
+    "/organization/certificates/activate",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ACTIVATE_PROJECT_CERTIFICATES = Endpoint(
+    "activateProjectCertificates",
+    "POST",
+    "/organization/projects/{project_id}/certificates/activate",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ADD_GROUP_USER = Endpoint(
+    "add-group-user",
+    "POST",
+    "/organization/groups/{group_id}/users",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ADD_PROJECT_GROUP = Endpoint(
+    "add-project-group",
+    "POST",
+    "/organization/projects/{project_id}/groups",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ADMIN_API_KEYS_CREATE = Endpoint(
+    "admin-api-keys-create",
+    "POST",
+    "/organization/admin_api_keys",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ADMIN_API_KEYS_DELETE = Endpoint(
+    "admin-api-keys-delete", "DELETE", "/organization/admin_api_keys/{key_id}", auth="admin_key"
+)
+ADMIN_API_KEYS_GET = Endpoint(
+    "admin-api-keys-get", "GET", "/organization/admin_api_keys/{key_id}", auth="admin_key"
+)
+ADMIN_API_KEYS_LIST = Endpoint(
+    "admin-api-keys-list", "GET", "/organization/admin_api_keys", auth="admin_key"
+)
+ARCHIVE_PROJECT = Endpoint(
+    "archive-project", "POST", "/organization/projects/{project_id}/archive", auth="admin_key"
+)
+ASSIGN_GROUP_ROLE = Endpoint(
+    "assign-group-role",
+    "POST",
+    "/organization/groups/{group_id}/roles",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ASSIGN_PROJECT_GROUP_ROLE = Endpoint(
+    "assign-project-group-role",
+    "POST",
+    "/projects/{project_id}/groups/{group_id}/roles",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ASSIGN_PROJECT_USER_ROLE = Endpoint(
+    "assign-project-user-role",
+    "POST",
+    "/projects/{project_id}/users/{user_id}/roles",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+ASSIGN_USER_ROLE = Endpoint(
+    "assign-user-role",
+    "POST",
+    "/organization/users/{user_id}/roles",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_GROUP = Endpoint(
+    "create-group",
+    "POST",
+    "/organization/groups",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_ORGANIZATION_SPEND_ALERT = Endpoint(
+    "create-organization-spend-alert",
+    "POST",
+    "/organization/spend_alerts",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_PROJECT = Endpoint(
+    "create-project",
+    "POST",
+    "/organization/projects",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_PROJECT_ROLE = Endpoint(
+    "create-project-role",
+    "POST",
+    "/projects/{project_id}/roles",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_PROJECT_SERVICE_ACCOUNT = Endpoint(
+    "create-project-service-account",
+    "POST",
+    "/organization/projects/{project_id}/service_accounts",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_PROJECT_SPEND_ALERT = Endpoint(
+    "create-project-spend-alert",
+    "POST",
+    "/organization/projects/{project_id}/spend_alerts",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_PROJECT_USER = Endpoint(
+    "create-project-user",
+    "POST",
+    "/organization/projects/{project_id}/users",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+CREATE_ROLE = Endpoint(
+    "create-role", "POST", "/organization/roles", auth="admin_key", body_types=("application/json",)
+)
+CREATE_SERVICE_ACCOUNT_API_KEY = Endpoint(
+    "CreateanAPIkeyforaserviceaccount",
+    "POST",
+    "/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+DEACTIVATE_ORGANIZATION_CERTIFICATES = Endpoint(
+    "deactivateOrganizationCertificates",
+    "POST",
+    "/organization/certificates/deactivate",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+DEACTIVATE_PROJECT_CERTIFICATES = Endpoint(
+    "deactivateProjectCertificates",
+    "POST",
+    "/organization/projects/{project_id}/certificates/deactivate",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+DELETE_CERTIFICATE = Endpoint(
+    "deleteCertificate", "DELETE", "/organization/certificates/{certificate_id}", auth="admin_key"
+)
+DELETE_GROUP = Endpoint(
+    "delete-group", "DELETE", "/organization/groups/{group_id}", auth="admin_key"
+)
+DELETE_INVITE = Endpoint(
+    "delete-invite", "DELETE", "/organization/invites/{invite_id}", auth="admin_key"
+)
+DELETE_ORGANIZATION_SPEND_ALERT = Endpoint(
+    "delete-organization-spend-alert",
+    "DELETE",
+    "/organization/spend_alerts/{alert_id}",
+    auth="admin_key",
+)
+DELETE_ORGANIZATION_SPEND_LIMIT = Endpoint(
+    "Deleteorganizationspendlimit", "DELETE", "/organization/spend_limit", auth="admin_key"
+)
+DELETE_PROJECT_API_KEY = Endpoint(
+    "delete-project-api-key",
+    "DELETE",
+    "/organization/projects/{project_id}/api_keys/{api_key_id}",
+    auth="admin_key",
+)
+DELETE_PROJECT_MODEL_PERMISSIONS = Endpoint(
+    "delete-project-model-permissions",
+    "DELETE",
+    "/organization/projects/{project_id}/model_permissions",
+    auth="admin_key",
+)
+DELETE_PROJECT_ROLE = Endpoint(
+    "delete-project-role", "DELETE", "/projects/{project_id}/roles/{role_id}", auth="admin_key"
+)
+DELETE_PROJECT_SERVICE_ACCOUNT = Endpoint(
+    "delete-project-service-account",
+    "DELETE",
+    "/organization/projects/{project_id}/service_accounts/{service_account_id}",
+    auth="admin_key",
+)
+DELETE_PROJECT_SPEND_ALERT = Endpoint(
+    "delete-project-spend-alert",
+    "DELETE",
+    "/organization/projects/{project_id}/spend_alerts/{alert_id}",
+    auth="admin_key",
+)
+DELETE_PROJECT_SPEND_LIMIT = Endpoint(
+    "Deleteprojectspendlimit",
+    "DELETE",
+    "/organization/projects/{project_id}/spend_limit",
+    auth="admin_key",
+)
+DELETE_PROJECT_USER = Endpoint(
+    "delete-project-user",
+    "DELETE",
+    "/organization/projects/{project_id}/users/{user_id}",
+    auth="admin_key",
+)
+DELETE_ROLE = Endpoint("delete-role", "DELETE", "/organization/roles/{role_id}", auth="admin_key")
+DELETE_USER = Endpoint("delete-user", "DELETE", "/organization/users/{user_id}", auth="admin_key")
+GET_CERTIFICATE = Endpoint(
+    "getCertificate", "GET", "/organization/certificates/{certificate_id}", auth="admin_key"
+)
+GET_ORGANIZATION_SPEND_LIMIT = Endpoint(
+    "Getorganizationspendlimit", "GET", "/organization/spend_limit", auth="admin_key"
+)
+GET_PROJECT_SPEND_LIMIT = Endpoint(
+    "Getprojectspendlimit",
+    "GET",
+    "/organization/projects/{project_id}/spend_limit",
+    auth="admin_key",
+)
+INVITE_USER = Endpoint(
+    "inviteUser",
+    "POST",
+    "/organization/invites",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+LIST_GROUP_ROLE_ASSIGNMENTS = Endpoint(
+    "list-group-role-assignments", "GET", "/organization/groups/{group_id}/roles", auth="admin_key"
+)
+LIST_GROUP_USERS = Endpoint(
+    "list-group-users", "GET", "/organization/groups/{group_id}/users", auth="admin_key"
+)
+LIST_GROUPS = Endpoint("list-groups", "GET", "/organization/groups", auth="admin_key")
+LIST_INVITES = Endpoint("list-invites", "GET", "/organization/invites", auth="admin_key")
+LIST_ORGANIZATION_CERTIFICATES = Endpoint(
+    "listOrganizationCertificates", "GET", "/organization/certificates", auth="admin_key"
+)
+LIST_ORGANIZATION_SPEND_ALERTS = Endpoint(
+    "list-organization-spend-alerts", "GET", "/organization/spend_alerts", auth="admin_key"
+)
+LIST_PROJECT_API_KEYS = Endpoint(
+    "list-project-api-keys", "GET", "/organization/projects/{project_id}/api_keys", auth="admin_key"
+)
+LIST_PROJECT_CERTIFICATES = Endpoint(
+    "listProjectCertificates",
+    "GET",
+    "/organization/projects/{project_id}/certificates",
+    auth="admin_key",
+)
+LIST_PROJECT_GROUP_ROLE_ASSIGNMENTS = Endpoint(
+    "list-project-group-role-assignments",
+    "GET",
+    "/projects/{project_id}/groups/{group_id}/roles",
+    auth="admin_key",
+)
+LIST_PROJECT_GROUPS = Endpoint(
+    "list-project-groups", "GET", "/organization/projects/{project_id}/groups", auth="admin_key"
+)
+LIST_PROJECT_RATE_LIMITS = Endpoint(
+    "list-project-rate-limits",
+    "GET",
+    "/organization/projects/{project_id}/rate_limits",
+    auth="admin_key",
+)
+LIST_PROJECT_ROLES = Endpoint(
+    "list-project-roles", "GET", "/projects/{project_id}/roles", auth="admin_key"
+)
+LIST_PROJECT_SERVICE_ACCOUNTS = Endpoint(
+    "list-project-service-accounts",
+    "GET",
+    "/organization/projects/{project_id}/service_accounts",
+    auth="admin_key",
+)
+LIST_PROJECT_SPEND_ALERTS = Endpoint(
+    "list-project-spend-alerts",
+    "GET",
+    "/organization/projects/{project_id}/spend_alerts",
+    auth="admin_key",
+)
+LIST_PROJECT_USER_ROLE_ASSIGNMENTS = Endpoint(
+    "list-project-user-role-assignments",
+    "GET",
+    "/projects/{project_id}/users/{user_id}/roles",
+    auth="admin_key",
+)
+LIST_PROJECT_USERS = Endpoint(
+    "list-project-users", "GET", "/organization/projects/{project_id}/users", auth="admin_key"
+)
+LIST_PROJECTS = Endpoint("list-projects", "GET", "/organization/projects", auth="admin_key")
+LIST_ROLES = Endpoint("list-roles", "GET", "/organization/roles", auth="admin_key")
+LIST_USER_ROLE_ASSIGNMENTS = Endpoint(
+    "list-user-role-assignments", "GET", "/organization/users/{user_id}/roles", auth="admin_key"
+)
+LIST_USERS = Endpoint("list-users", "GET", "/organization/users", auth="admin_key")
+MODIFY_CERTIFICATE = Endpoint(
+    "modifyCertificate",
+    "POST",
+    "/organization/certificates/{certificate_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+MODIFY_PROJECT = Endpoint(
+    "modify-project",
+    "POST",
+    "/organization/projects/{project_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+MODIFY_PROJECT_USER = Endpoint(
+    "modify-project-user",
+    "POST",
+    "/organization/projects/{project_id}/users/{user_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+MODIFY_USER = Endpoint(
+    "modify-user",
+    "POST",
+    "/organization/users/{user_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+REMOVE_GROUP_USER = Endpoint(
+    "remove-group-user",
+    "DELETE",
+    "/organization/groups/{group_id}/users/{user_id}",
+    auth="admin_key",
+)
+REMOVE_PROJECT_GROUP = Endpoint(
+    "remove-project-group",
+    "DELETE",
+    "/organization/projects/{project_id}/groups/{group_id}",
+    auth="admin_key",
+)
+RETRIEVE_GROUP = Endpoint(
+    "retrieve-group", "GET", "/organization/groups/{group_id}", auth="admin_key"
+)
+RETRIEVE_GROUP_ROLE = Endpoint(
+    "retrieve-group-role",
+    "GET",
+    "/organization/groups/{group_id}/roles/{role_id}",
+    auth="admin_key",
+)
+RETRIEVE_GROUP_USER = Endpoint(
+    "retrieve-group-user",
+    "GET",
+    "/organization/groups/{group_id}/users/{user_id}",
+    auth="admin_key",
+)
+RETRIEVE_INVITE = Endpoint(
+    "retrieve-invite", "GET", "/organization/invites/{invite_id}", auth="admin_key"
+)
+RETRIEVE_ORGANIZATION_DATA_RETENTION = Endpoint(
+    "retrieve-organization-data-retention", "GET", "/organization/data_retention", auth="admin_key"
+)
+RETRIEVE_ORGANIZATION_SPEND_ALERT = Endpoint(
+    "retrieve-organization-spend-alert",
+    "GET",
+    "/organization/spend_alerts/{alert_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT = Endpoint(
+    "retrieve-project", "GET", "/organization/projects/{project_id}", auth="admin_key"
+)
+RETRIEVE_PROJECT_API_KEY = Endpoint(
+    "retrieve-project-api-key",
+    "GET",
+    "/organization/projects/{project_id}/api_keys/{api_key_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_DATA_RETENTION = Endpoint(
+    "retrieve-project-data-retention",
+    "GET",
+    "/organization/projects/{project_id}/data_retention",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_GROUP = Endpoint(
+    "retrieve-project-group",
+    "GET",
+    "/organization/projects/{project_id}/groups/{group_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_GROUP_ROLE = Endpoint(
+    "retrieve-project-group-role",
+    "GET",
+    "/projects/{project_id}/groups/{group_id}/roles/{role_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_HOSTED_TOOL_PERMISSIONS = Endpoint(
+    "retrieve-project-hosted-tool-permissions",
+    "GET",
+    "/organization/projects/{project_id}/hosted_tool_permissions",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_MODEL_PERMISSIONS = Endpoint(
+    "retrieve-project-model-permissions",
+    "GET",
+    "/organization/projects/{project_id}/model_permissions",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_ROLE = Endpoint(
+    "retrieve-project-role", "GET", "/projects/{project_id}/roles/{role_id}", auth="admin_key"
+)
+RETRIEVE_PROJECT_SERVICE_ACCOUNT = Endpoint(
+    "retrieve-project-service-account",
+    "GET",
+    "/organization/projects/{project_id}/service_accounts/{service_account_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_SPEND_ALERT = Endpoint(
+    "retrieve-project-spend-alert",
+    "GET",
+    "/organization/projects/{project_id}/spend_alerts/{alert_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_USER = Endpoint(
+    "retrieve-project-user",
+    "GET",
+    "/organization/projects/{project_id}/users/{user_id}",
+    auth="admin_key",
+)
+RETRIEVE_PROJECT_USER_ROLE = Endpoint(
+    "retrieve-project-user-role",
+    "GET",
+    "/projects/{project_id}/users/{user_id}/roles/{role_id}",
+    auth="admin_key",
+)
+RETRIEVE_ROLE = Endpoint("retrieve-role", "GET", "/organization/roles/{role_id}", auth="admin_key")
+RETRIEVE_USER = Endpoint("retrieve-user", "GET", "/organization/users/{user_id}", auth="admin_key")
+RETRIEVE_USER_ROLE = Endpoint(
+    "retrieve-user-role", "GET", "/organization/users/{user_id}/roles/{role_id}", auth="admin_key"
+)
+UNASSIGN_GROUP_ROLE = Endpoint(
+    "unassign-group-role",
+    "DELETE",
+    "/organization/groups/{group_id}/roles/{role_id}",
+    auth="admin_key",
+)
+UNASSIGN_PROJECT_GROUP_ROLE = Endpoint(
+    "unassign-project-group-role",
+    "DELETE",
+    "/projects/{project_id}/groups/{group_id}/roles/{role_id}",
+    auth="admin_key",
+)
+UNASSIGN_PROJECT_USER_ROLE = Endpoint(
+    "unassign-project-user-role",
+    "DELETE",
+    "/projects/{project_id}/users/{user_id}/roles/{role_id}",
+    auth="admin_key",
+)
+UNASSIGN_USER_ROLE = Endpoint(
+    "unassign-user-role",
+    "DELETE",
+    "/organization/users/{user_id}/roles/{role_id}",
+    auth="admin_key",
+)
+UPDATE_GROUP = Endpoint(
+    "update-group",
+    "POST",
+    "/organization/groups/{group_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_ORGANIZATION_DATA_RETENTION = Endpoint(
+    "update-organization-data-retention",
+    "POST",
+    "/organization/data_retention",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_ORGANIZATION_SPEND_ALERT = Endpoint(
+    "update-organization-spend-alert",
+    "POST",
+    "/organization/spend_alerts/{alert_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_ORGANIZATION_SPEND_LIMIT = Endpoint(
+    "Updateorganizationspendlimit",
+    "POST",
+    "/organization/spend_limit",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_DATA_RETENTION = Endpoint(
+    "update-project-data-retention",
+    "POST",
+    "/organization/projects/{project_id}/data_retention",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_HOSTED_TOOL_PERMISSIONS = Endpoint(
+    "update-project-hosted-tool-permissions",
+    "POST",
+    "/organization/projects/{project_id}/hosted_tool_permissions",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_MODEL_PERMISSIONS = Endpoint(
+    "update-project-model-permissions",
+    "POST",
+    "/organization/projects/{project_id}/model_permissions",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_RATE_LIMITS = Endpoint(
+    "update-project-rate-limits",
+    "POST",
+    "/organization/projects/{project_id}/rate_limits/{rate_limit_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_ROLE = Endpoint(
+    "update-project-role",
+    "POST",
+    "/projects/{project_id}/roles/{role_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_SERVICE_ACCOUNT = Endpoint(
+    "update-project-service-account",
+    "POST",
+    "/organization/projects/{project_id}/service_accounts/{service_account_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_SPEND_ALERT = Endpoint(
+    "update-project-spend-alert",
+    "POST",
+    "/organization/projects/{project_id}/spend_alerts/{alert_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_PROJECT_SPEND_LIMIT = Endpoint(
+    "Updateprojectspendlimit",
+    "POST",
+    "/organization/projects/{project_id}/spend_limit",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPDATE_ROLE = Endpoint(
+    "update-role",
+    "POST",
+    "/organization/roles/{role_id}",
+    auth="admin_key",
+    body_types=("application/json",),
+)
+UPLOAD_CERTIFICATE = Endpoint(
+    "uploadCertificate",
+    "POST",
+    "/organization/certificates",
+    auth="admin_key",
+    body_types=("application/json",),
+)
 
 
 class AdministrationResource(SyncResource):
@@ -38,13 +594,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/certificates/activate`` (activateOrganizationCertificates)"""
         result: m.OrganizationCertificateActivationResponse = self._request(
-            "activateOrganizationCertificates",
+            ACTIVATE_ORGANIZATION_CERTIFICATES,
             {"body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_activate_organization_certificates",
+            m.decode_activate_organization_certificates,
         )
         return result
 
@@ -62,13 +618,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/certificates/activate`` (activateProjectCertificates)"""
         result: m.OrganizationProjectCertificateActivationResponse = self._request(
-            "activateProjectCertificates",
+            ACTIVATE_PROJECT_CERTIFICATES,
             {"path:project_id": project_id, "body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_activate_project_certificates",
+            m.decode_activate_project_certificates,
         )
         return result
 
@@ -86,13 +642,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/groups/{group_id}/users`` (add-group-user)"""
         result: m.GroupUserAssignment = self._request(
-            "add-group-user",
+            ADD_GROUP_USER,
             {"path:group_id": group_id, "body:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_add_group_user",
+            m.decode_add_group_user,
         )
         return result
 
@@ -111,13 +667,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/groups`` (add-project-group)"""
         result: m.ProjectGroup = self._request(
-            "add-project-group",
+            ADD_PROJECT_GROUP,
             {"path:project_id": project_id, "body:group_id": group_id, "body:role": role},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_add_project_group",
+            m.decode_add_project_group,
         )
         return result
 
@@ -135,13 +691,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/admin_api_keys`` (admin-api-keys-create)"""
         result: m.AdminApiKeyCreateResponse = self._request(
-            "admin-api-keys-create",
+            ADMIN_API_KEYS_CREATE,
             {"body:name": name, "body:expires_in_seconds": expires_in_seconds},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_admin_api_keys_create",
+            m.decode_admin_api_keys_create,
         )
         return result
 
@@ -158,13 +714,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/admin_api_keys/{key_id}`` (admin-api-keys-delete)"""
         result: m.AdminApiKeysDeleteResponse = self._request(
-            "admin-api-keys-delete",
+            ADMIN_API_KEYS_DELETE,
             {"path:key_id": key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_admin_api_keys_delete",
+            m.decode_admin_api_keys_delete,
         )
         return result
 
@@ -181,13 +737,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/admin_api_keys/{key_id}`` (admin-api-keys-get)"""
         result: m.AdminApiKey = self._request(
-            "admin-api-keys-get",
+            ADMIN_API_KEYS_GET,
             {"path:key_id": key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_admin_api_keys_get",
+            m.decode_admin_api_keys_get,
         )
         return result
 
@@ -208,14 +764,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "admin-api-keys-list",
+            ADMIN_API_KEYS_LIST,
             {"query:after": after, "query:order": order, "query:limit": limit},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_admin_api_keys_list",
+            m.items_admin_api_keys_list,
         )
 
     def archive_project(
@@ -231,13 +787,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/archive`` (archive-project)"""
         result: m.Project = self._request(
-            "archive-project",
+            ARCHIVE_PROJECT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_archive_project",
+            m.decode_archive_project,
         )
         return result
 
@@ -255,13 +811,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/groups/{group_id}/roles`` (assign-group-role)"""
         result: m.GroupRoleAssignment = self._request(
-            "assign-group-role",
+            ASSIGN_GROUP_ROLE,
             {"path:group_id": group_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_group_role",
+            m.decode_assign_group_role,
         )
         return result
 
@@ -280,13 +836,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /projects/{project_id}/groups/{group_id}/roles`` (assign-project-group-role)"""
         result: m.GroupRoleAssignment = self._request(
-            "assign-project-group-role",
+            ASSIGN_PROJECT_GROUP_ROLE,
             {"path:project_id": project_id, "path:group_id": group_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_project_group_role",
+            m.decode_assign_project_group_role,
         )
         return result
 
@@ -305,13 +861,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /projects/{project_id}/users/{user_id}/roles`` (assign-project-user-role)"""
         result: m.UserRoleAssignment = self._request(
-            "assign-project-user-role",
+            ASSIGN_PROJECT_USER_ROLE,
             {"path:project_id": project_id, "path:user_id": user_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_project_user_role",
+            m.decode_assign_project_user_role,
         )
         return result
 
@@ -329,13 +885,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/users/{user_id}/roles`` (assign-user-role)"""
         result: m.UserRoleAssignment = self._request(
-            "assign-user-role",
+            ASSIGN_USER_ROLE,
             {"path:user_id": user_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_user_role",
+            m.decode_assign_user_role,
         )
         return result
 
@@ -352,13 +908,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/groups`` (create-group)"""
         result: m.GroupResponse = self._request(
-            "create-group",
+            CREATE_GROUP,
             {"body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_group",
+            m.decode_create_group,
         )
         return result
 
@@ -378,7 +934,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/spend_alerts`` (create-organization-spend-alert)"""
         result: m.OrganizationSpendAlert = self._request(
-            "create-organization-spend-alert",
+            CREATE_ORGANIZATION_SPEND_ALERT,
             {
                 "body:threshold_amount": threshold_amount,
                 "body:currency": currency,
@@ -389,7 +945,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_organization_spend_alert",
+            m.decode_create_organization_spend_alert,
         )
         return result
 
@@ -423,7 +979,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects`` (create-project)"""
         result: m.Project = self._request(
-            "create-project",
+            CREATE_PROJECT,
             {
                 "body:name": name,
                 "body:residency": residency,
@@ -433,7 +989,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project",
+            m.decode_create_project,
         )
         return result
 
@@ -453,7 +1009,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /projects/{project_id}/roles`` (create-project-role)"""
         result: m.Role = self._request(
-            "create-project-role",
+            CREATE_PROJECT_ROLE,
             {
                 "path:project_id": project_id,
                 "body:role_name": role_name,
@@ -464,7 +1020,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_role",
+            m.decode_create_project_role,
         )
         return result
 
@@ -483,7 +1039,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/service_accounts`` (create-project-service-account)"""
         result: m.ProjectServiceAccountCreateResponse = self._request(
-            "create-project-service-account",
+            CREATE_PROJECT_SERVICE_ACCOUNT,
             {
                 "path:project_id": project_id,
                 "body:name": name,
@@ -493,7 +1049,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_service_account",
+            m.decode_create_project_service_account,
         )
         return result
 
@@ -514,7 +1070,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/spend_alerts`` (create-project-spend-alert)"""
         result: m.ProjectSpendAlert = self._request(
-            "create-project-spend-alert",
+            CREATE_PROJECT_SPEND_ALERT,
             {
                 "path:project_id": project_id,
                 "body:threshold_amount": threshold_amount,
@@ -526,7 +1082,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_spend_alert",
+            m.decode_create_project_spend_alert,
         )
         return result
 
@@ -546,7 +1102,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/users`` (create-project-user)"""
         result: m.ProjectUser = self._request(
-            "create-project-user",
+            CREATE_PROJECT_USER,
             {
                 "path:project_id": project_id,
                 "body:user_id": user_id,
@@ -557,7 +1113,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_user",
+            m.decode_create_project_user,
         )
         return result
 
@@ -576,7 +1132,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/roles`` (create-role)"""
         result: m.Role = self._request(
-            "create-role",
+            CREATE_ROLE,
             {
                 "body:role_name": role_name,
                 "body:permissions": permissions,
@@ -586,7 +1142,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_role",
+            m.decode_create_role,
         )
         return result
 
@@ -606,7 +1162,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`` (CreateanAPIkeyforaserviceaccount)"""
         result: m.ServiceAccountApiKeyBody = self._request(
-            "CreateanAPIkeyforaserviceaccount",
+            CREATE_SERVICE_ACCOUNT_API_KEY,
             {
                 "path:project_id": project_id,
                 "path:service_account_id": service_account_id,
@@ -617,7 +1173,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_service_account_api_key",
+            m.decode_create_service_account_api_key,
         )
         return result
 
@@ -634,13 +1190,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/certificates/deactivate`` (deactivateOrganizationCertificates)"""
         result: m.OrganizationCertificateDeactivationResponse = self._request(
-            "deactivateOrganizationCertificates",
+            DEACTIVATE_ORGANIZATION_CERTIFICATES,
             {"body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_deactivate_organization_certificates",
+            m.decode_deactivate_organization_certificates,
         )
         return result
 
@@ -658,13 +1214,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/certificates/deactivate`` (deactivateProjectCertificates)"""
         result: m.OrganizationProjectCertificateDeactivationResponse = self._request(
-            "deactivateProjectCertificates",
+            DEACTIVATE_PROJECT_CERTIFICATES,
             {"path:project_id": project_id, "body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_deactivate_project_certificates",
+            m.decode_deactivate_project_certificates,
         )
         return result
 
@@ -681,13 +1237,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/certificates/{certificate_id}`` (deleteCertificate)"""
         result: m.DeleteCertificateResponse = self._request(
-            "deleteCertificate",
+            DELETE_CERTIFICATE,
             {"path:certificate_id": certificate_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_certificate",
+            m.decode_delete_certificate,
         )
         return result
 
@@ -704,13 +1260,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/groups/{group_id}`` (delete-group)"""
         result: m.GroupDeletedResource = self._request(
-            "delete-group",
+            DELETE_GROUP,
             {"path:group_id": group_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_group",
+            m.decode_delete_group,
         )
         return result
 
@@ -727,13 +1283,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/invites/{invite_id}`` (delete-invite)"""
         result: m.InviteDeleteResponse = self._request(
-            "delete-invite",
+            DELETE_INVITE,
             {"path:invite_id": invite_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_invite",
+            m.decode_delete_invite,
         )
         return result
 
@@ -750,13 +1306,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/spend_alerts/{alert_id}`` (delete-organization-spend-alert)"""
         result: m.OrganizationSpendAlertDeletedResource = self._request(
-            "delete-organization-spend-alert",
+            DELETE_ORGANIZATION_SPEND_ALERT,
             {"path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_organization_spend_alert",
+            m.decode_delete_organization_spend_alert,
         )
         return result
 
@@ -772,13 +1328,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/spend_limit`` (Deleteorganizationspendlimit)"""
         result: m.OrganizationSpendLimitDeletedResource = self._request(
-            "Deleteorganizationspendlimit",
+            DELETE_ORGANIZATION_SPEND_LIMIT,
             {},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_organization_spend_limit",
+            m.decode_delete_organization_spend_limit,
         )
         return result
 
@@ -796,13 +1352,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`` (delete-project-api-key)"""
         result: m.ProjectApiKeyDeleteResponse = self._request(
-            "delete-project-api-key",
+            DELETE_PROJECT_API_KEY,
             {"path:project_id": project_id, "path:api_key_id": api_key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_api_key",
+            m.decode_delete_project_api_key,
         )
         return result
 
@@ -819,13 +1375,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/model_permissions`` (delete-project-model-permissions)"""
         result: m.ProjectModelPermissionsDeleteResponse = self._request(
-            "delete-project-model-permissions",
+            DELETE_PROJECT_MODEL_PERMISSIONS,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_model_permissions",
+            m.decode_delete_project_model_permissions,
         )
         return result
 
@@ -843,13 +1399,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /projects/{project_id}/roles/{role_id}`` (delete-project-role)"""
         result: m.RoleDeletedResource = self._request(
-            "delete-project-role",
+            DELETE_PROJECT_ROLE,
             {"path:project_id": project_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_role",
+            m.decode_delete_project_role,
         )
         return result
 
@@ -867,13 +1423,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`` (delete-project-service-account)"""
         result: m.ProjectServiceAccountDeleteResponse = self._request(
-            "delete-project-service-account",
+            DELETE_PROJECT_SERVICE_ACCOUNT,
             {"path:project_id": project_id, "path:service_account_id": service_account_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_service_account",
+            m.decode_delete_project_service_account,
         )
         return result
 
@@ -891,13 +1447,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`` (delete-project-spend-alert)"""
         result: m.ProjectSpendAlertDeletedResource = self._request(
-            "delete-project-spend-alert",
+            DELETE_PROJECT_SPEND_ALERT,
             {"path:project_id": project_id, "path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_spend_alert",
+            m.decode_delete_project_spend_alert,
         )
         return result
 
@@ -914,13 +1470,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/spend_limit`` (Deleteprojectspendlimit)"""
         result: m.ProjectSpendLimitDeletedResource = self._request(
-            "Deleteprojectspendlimit",
+            DELETE_PROJECT_SPEND_LIMIT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_spend_limit",
+            m.decode_delete_project_spend_limit,
         )
         return result
 
@@ -938,13 +1494,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/users/{user_id}`` (delete-project-user)"""
         result: m.ProjectUserDeleteResponse = self._request(
-            "delete-project-user",
+            DELETE_PROJECT_USER,
             {"path:project_id": project_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_user",
+            m.decode_delete_project_user,
         )
         return result
 
@@ -961,13 +1517,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/roles/{role_id}`` (delete-role)"""
         result: m.RoleDeletedResource = self._request(
-            "delete-role",
+            DELETE_ROLE,
             {"path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_role",
+            m.decode_delete_role,
         )
         return result
 
@@ -984,13 +1540,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/users/{user_id}`` (delete-user)"""
         result: m.UserDeleteResponse = self._request(
-            "delete-user",
+            DELETE_USER,
             {"path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_user",
+            m.decode_delete_user,
         )
         return result
 
@@ -1008,13 +1564,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/certificates/{certificate_id}`` (getCertificate)"""
         result: m.Certificate = self._request(
-            "getCertificate",
+            GET_CERTIFICATE,
             {"path:certificate_id": certificate_id, "query:include": include},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_certificate",
+            m.decode_get_certificate,
         )
         return result
 
@@ -1030,13 +1586,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/spend_limit`` (Getorganizationspendlimit)"""
         result: m.OrganizationSpendLimitResource = self._request(
-            "Getorganizationspendlimit",
+            GET_ORGANIZATION_SPEND_LIMIT,
             {},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_organization_spend_limit",
+            m.decode_get_organization_spend_limit,
         )
         return result
 
@@ -1053,13 +1609,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/spend_limit`` (Getprojectspendlimit)"""
         result: m.ProjectSpendLimitResource = self._request(
-            "Getprojectspendlimit",
+            GET_PROJECT_SPEND_LIMIT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_project_spend_limit",
+            m.decode_get_project_spend_limit,
         )
         return result
 
@@ -1078,13 +1634,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/invites`` (inviteUser)"""
         result: m.Invite = self._request(
-            "inviteUser",
+            INVITE_USER,
             {"body:email": email, "body:role": role, "body:projects": projects},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_invite_user",
+            m.decode_invite_user,
         )
         return result
 
@@ -1106,7 +1662,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-group-role-assignments",
+            LIST_GROUP_ROLE_ASSIGNMENTS,
             {
                 "path:group_id": group_id,
                 "query:limit": limit,
@@ -1118,7 +1674,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_group_role_assignments",
+            m.items_list_group_role_assignments,
         )
 
     def list_group_users(
@@ -1139,7 +1695,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-group-users",
+            LIST_GROUP_USERS,
             {
                 "path:group_id": group_id,
                 "query:limit": limit,
@@ -1151,7 +1707,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_group_users",
+            m.items_list_group_users,
         )
 
     def list_groups(
@@ -1171,14 +1727,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-groups",
+            LIST_GROUPS,
             {"query:limit": limit, "query:after": after, "query:order": order},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "next",
-            "items_list_groups",
+            m.items_list_groups,
         )
 
     def list_invites(
@@ -1197,14 +1753,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-invites",
+            LIST_INVITES,
             {"query:limit": limit, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_invites",
+            m.items_list_invites,
         )
 
     def list_organization_certificates(
@@ -1224,14 +1780,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listOrganizationCertificates",
+            LIST_ORGANIZATION_CERTIFICATES,
             {"query:limit": limit, "query:after": after, "query:order": order},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_organization_certificates",
+            m.items_list_organization_certificates,
         )
 
     def list_organization_spend_alerts(
@@ -1252,7 +1808,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-organization-spend-alerts",
+            LIST_ORGANIZATION_SPEND_ALERTS,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -1264,7 +1820,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_organization_spend_alerts",
+            m.items_list_organization_spend_alerts,
         )
 
     def list_project_api_keys(
@@ -1285,7 +1841,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-api-keys",
+            LIST_PROJECT_API_KEYS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -1297,7 +1853,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_api_keys",
+            m.items_list_project_api_keys,
         )
 
     def list_project_certificates(
@@ -1318,7 +1874,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listProjectCertificates",
+            LIST_PROJECT_CERTIFICATES,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -1330,7 +1886,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_certificates",
+            m.items_list_project_certificates,
         )
 
     def list_project_group_role_assignments(
@@ -1352,7 +1908,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-group-role-assignments",
+            LIST_PROJECT_GROUP_ROLE_ASSIGNMENTS,
             {
                 "path:project_id": project_id,
                 "path:group_id": group_id,
@@ -1365,7 +1921,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_group_role_assignments",
+            m.items_list_project_group_role_assignments,
         )
 
     def list_project_groups(
@@ -1386,7 +1942,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-groups",
+            LIST_PROJECT_GROUPS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -1398,7 +1954,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_groups",
+            m.items_list_project_groups,
         )
 
     def list_project_rate_limits(
@@ -1419,7 +1975,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-rate-limits",
+            LIST_PROJECT_RATE_LIMITS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -1431,7 +1987,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_rate_limits",
+            m.items_list_project_rate_limits,
         )
 
     def list_project_roles(
@@ -1452,7 +2008,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-roles",
+            LIST_PROJECT_ROLES,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -1464,7 +2020,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_roles",
+            m.items_list_project_roles,
         )
 
     def list_project_service_accounts(
@@ -1484,14 +2040,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-service-accounts",
+            LIST_PROJECT_SERVICE_ACCOUNTS,
             {"path:project_id": project_id, "query:limit": limit, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_service_accounts",
+            m.items_list_project_service_accounts,
         )
 
     def list_project_spend_alerts(
@@ -1513,7 +2069,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-spend-alerts",
+            LIST_PROJECT_SPEND_ALERTS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -1526,7 +2082,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_spend_alerts",
+            m.items_list_project_spend_alerts,
         )
 
     def list_project_user_role_assignments(
@@ -1548,7 +2104,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-user-role-assignments",
+            LIST_PROJECT_USER_ROLE_ASSIGNMENTS,
             {
                 "path:project_id": project_id,
                 "path:user_id": user_id,
@@ -1561,7 +2117,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_user_role_assignments",
+            m.items_list_project_user_role_assignments,
         )
 
     def list_project_users(
@@ -1581,14 +2137,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-users",
+            LIST_PROJECT_USERS,
             {"path:project_id": project_id, "query:limit": limit, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_users",
+            m.items_list_project_users,
         )
 
     def list_projects(
@@ -1608,7 +2164,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-projects",
+            LIST_PROJECTS,
             {
                 "query:limit": limit,
                 "query:after": after,
@@ -1619,7 +2175,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_projects",
+            m.items_list_projects,
         )
 
     def list_roles(
@@ -1639,14 +2195,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-roles",
+            LIST_ROLES,
             {"query:limit": limit, "query:after": after, "query:order": order},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "next",
-            "items_list_roles",
+            m.items_list_roles,
         )
 
     def list_user_role_assignments(
@@ -1667,7 +2223,7 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-user-role-assignments",
+            LIST_USER_ROLE_ASSIGNMENTS,
             {
                 "path:user_id": user_id,
                 "query:limit": limit,
@@ -1679,7 +2235,7 @@ class AdministrationResource(SyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_user_role_assignments",
+            m.items_list_user_role_assignments,
         )
 
     def list_users(
@@ -1699,14 +2255,14 @@ class AdministrationResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-users",
+            LIST_USERS,
             {"query:limit": limit, "query:after": after, "query:emails": emails},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_users",
+            m.items_list_users,
         )
 
     def modify_certificate(
@@ -1723,13 +2279,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/certificates/{certificate_id}`` (modifyCertificate)"""
         result: m.Certificate = self._request(
-            "modifyCertificate",
+            MODIFY_CERTIFICATE,
             {"path:certificate_id": certificate_id, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_certificate",
+            m.decode_modify_certificate,
         )
         return result
 
@@ -1748,7 +2304,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}`` (modify-project)"""
         result: m.Project = self._request(
-            "modify-project",
+            MODIFY_PROJECT,
             {
                 "path:project_id": project_id,
                 "body:name": name,
@@ -1758,7 +2314,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_project",
+            m.decode_modify_project,
         )
         return result
 
@@ -1777,13 +2333,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/users/{user_id}`` (modify-project-user)"""
         result: m.ProjectUser = self._request(
-            "modify-project-user",
+            MODIFY_PROJECT_USER,
             {"path:project_id": project_id, "path:user_id": user_id, "body:role": role},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_project_user",
+            m.decode_modify_project_user,
         )
         return result
 
@@ -1804,7 +2360,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/users/{user_id}`` (modify-user)"""
         result: m.User = self._request(
-            "modify-user",
+            MODIFY_USER,
             {
                 "path:user_id": user_id,
                 "body:role": role,
@@ -1816,7 +2372,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_user",
+            m.decode_modify_user,
         )
         return result
 
@@ -1834,13 +2390,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/groups/{group_id}/users/{user_id}`` (remove-group-user)"""
         result: m.GroupUserDeletedResource = self._request(
-            "remove-group-user",
+            REMOVE_GROUP_USER,
             {"path:group_id": group_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_remove_group_user",
+            m.decode_remove_group_user,
         )
         return result
 
@@ -1858,13 +2414,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/projects/{project_id}/groups/{group_id}`` (remove-project-group)"""
         result: m.ProjectGroupDeletedResource = self._request(
-            "remove-project-group",
+            REMOVE_PROJECT_GROUP,
             {"path:project_id": project_id, "path:group_id": group_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_remove_project_group",
+            m.decode_remove_project_group,
         )
         return result
 
@@ -1881,13 +2437,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/groups/{group_id}`` (retrieve-group)"""
         result: m.GroupResponse = self._request(
-            "retrieve-group",
+            RETRIEVE_GROUP,
             {"path:group_id": group_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_group",
+            m.decode_retrieve_group,
         )
         return result
 
@@ -1905,13 +2461,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/groups/{group_id}/roles/{role_id}`` (retrieve-group-role)"""
         result: m.AssignedRoleDetails = self._request(
-            "retrieve-group-role",
+            RETRIEVE_GROUP_ROLE,
             {"path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_group_role",
+            m.decode_retrieve_group_role,
         )
         return result
 
@@ -1929,13 +2485,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/groups/{group_id}/users/{user_id}`` (retrieve-group-user)"""
         result: m.GroupMemberUser = self._request(
-            "retrieve-group-user",
+            RETRIEVE_GROUP_USER,
             {"path:group_id": group_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_group_user",
+            m.decode_retrieve_group_user,
         )
         return result
 
@@ -1952,13 +2508,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/invites/{invite_id}`` (retrieve-invite)"""
         result: m.Invite = self._request(
-            "retrieve-invite",
+            RETRIEVE_INVITE,
             {"path:invite_id": invite_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_invite",
+            m.decode_retrieve_invite,
         )
         return result
 
@@ -1974,13 +2530,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/data_retention`` (retrieve-organization-data-retention)"""
         result: m.OrganizationDataRetention = self._request(
-            "retrieve-organization-data-retention",
+            RETRIEVE_ORGANIZATION_DATA_RETENTION,
             {},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_organization_data_retention",
+            m.decode_retrieve_organization_data_retention,
         )
         return result
 
@@ -1997,13 +2553,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/spend_alerts/{alert_id}`` (retrieve-organization-spend-alert)"""
         result: m.OrganizationSpendAlert = self._request(
-            "retrieve-organization-spend-alert",
+            RETRIEVE_ORGANIZATION_SPEND_ALERT,
             {"path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_organization_spend_alert",
+            m.decode_retrieve_organization_spend_alert,
         )
         return result
 
@@ -2020,13 +2576,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}`` (retrieve-project)"""
         result: m.Project = self._request(
-            "retrieve-project",
+            RETRIEVE_PROJECT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project",
+            m.decode_retrieve_project,
         )
         return result
 
@@ -2044,13 +2600,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/api_keys/{api_key_id}`` (retrieve-project-api-key)"""
         result: m.ProjectApiKey = self._request(
-            "retrieve-project-api-key",
+            RETRIEVE_PROJECT_API_KEY,
             {"path:project_id": project_id, "path:api_key_id": api_key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_api_key",
+            m.decode_retrieve_project_api_key,
         )
         return result
 
@@ -2067,13 +2623,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/data_retention`` (retrieve-project-data-retention)"""
         result: m.ProjectDataRetention = self._request(
-            "retrieve-project-data-retention",
+            RETRIEVE_PROJECT_DATA_RETENTION,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_data_retention",
+            m.decode_retrieve_project_data_retention,
         )
         return result
 
@@ -2092,7 +2648,7 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/groups/{group_id}`` (retrieve-project-group)"""
         result: m.ProjectGroup = self._request(
-            "retrieve-project-group",
+            RETRIEVE_PROJECT_GROUP,
             {
                 "path:project_id": project_id,
                 "path:group_id": group_id,
@@ -2102,7 +2658,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_group",
+            m.decode_retrieve_project_group,
         )
         return result
 
@@ -2121,13 +2677,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`` (retrieve-project-group-role)"""
         result: m.AssignedRoleDetails = self._request(
-            "retrieve-project-group-role",
+            RETRIEVE_PROJECT_GROUP_ROLE,
             {"path:project_id": project_id, "path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_group_role",
+            m.decode_retrieve_project_group_role,
         )
         return result
 
@@ -2144,13 +2700,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/hosted_tool_permissions`` (retrieve-project-hosted-tool-permissions)"""
         result: m.ProjectHostedToolPermissions = self._request(
-            "retrieve-project-hosted-tool-permissions",
+            RETRIEVE_PROJECT_HOSTED_TOOL_PERMISSIONS,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_hosted_tool_permissions",
+            m.decode_retrieve_project_hosted_tool_permissions,
         )
         return result
 
@@ -2167,13 +2723,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/model_permissions`` (retrieve-project-model-permissions)"""
         result: m.ProjectModelPermissions = self._request(
-            "retrieve-project-model-permissions",
+            RETRIEVE_PROJECT_MODEL_PERMISSIONS,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_model_permissions",
+            m.decode_retrieve_project_model_permissions,
         )
         return result
 
@@ -2191,13 +2747,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /projects/{project_id}/roles/{role_id}`` (retrieve-project-role)"""
         result: m.Role = self._request(
-            "retrieve-project-role",
+            RETRIEVE_PROJECT_ROLE,
             {"path:project_id": project_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_role",
+            m.decode_retrieve_project_role,
         )
         return result
 
@@ -2215,13 +2771,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/service_accounts/{service_account_id}`` (retrieve-project-service-account)"""
         result: m.ProjectServiceAccount = self._request(
-            "retrieve-project-service-account",
+            RETRIEVE_PROJECT_SERVICE_ACCOUNT,
             {"path:project_id": project_id, "path:service_account_id": service_account_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_service_account",
+            m.decode_retrieve_project_service_account,
         )
         return result
 
@@ -2239,13 +2795,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/spend_alerts/{alert_id}`` (retrieve-project-spend-alert)"""
         result: m.ProjectSpendAlert = self._request(
-            "retrieve-project-spend-alert",
+            RETRIEVE_PROJECT_SPEND_ALERT,
             {"path:project_id": project_id, "path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_spend_alert",
+            m.decode_retrieve_project_spend_alert,
         )
         return result
 
@@ -2263,13 +2819,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/projects/{project_id}/users/{user_id}`` (retrieve-project-user)"""
         result: m.ProjectUser = self._request(
-            "retrieve-project-user",
+            RETRIEVE_PROJECT_USER,
             {"path:project_id": project_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_user",
+            m.decode_retrieve_project_user,
         )
         return result
 
@@ -2288,13 +2844,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /projects/{project_id}/users/{user_id}/roles/{role_id}`` (retrieve-project-user-role)"""
         result: m.AssignedRoleDetails = self._request(
-            "retrieve-project-user-role",
+            RETRIEVE_PROJECT_USER_ROLE,
             {"path:project_id": project_id, "path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_user_role",
+            m.decode_retrieve_project_user_role,
         )
         return result
 
@@ -2311,13 +2867,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/roles/{role_id}`` (retrieve-role)"""
         result: m.Role = self._request(
-            "retrieve-role",
+            RETRIEVE_ROLE,
             {"path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_role",
+            m.decode_retrieve_role,
         )
         return result
 
@@ -2334,13 +2890,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/users/{user_id}`` (retrieve-user)"""
         result: m.User = self._request(
-            "retrieve-user",
+            RETRIEVE_USER,
             {"path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_user",
+            m.decode_retrieve_user,
         )
         return result
 
@@ -2358,13 +2914,13 @@ class AdministrationResource(SyncResource):
 
         ``GET /organization/users/{user_id}/roles/{role_id}`` (retrieve-user-role)"""
         result: m.AssignedRoleDetails = self._request(
-            "retrieve-user-role",
+            RETRIEVE_USER_ROLE,
             {"path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_user_role",
+            m.decode_retrieve_user_role,
         )
         return result
 
@@ -2382,13 +2938,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/groups/{group_id}/roles/{role_id}`` (unassign-group-role)"""
         result: m.DeletedRoleAssignmentResource = self._request(
-            "unassign-group-role",
+            UNASSIGN_GROUP_ROLE,
             {"path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_group_role",
+            m.decode_unassign_group_role,
         )
         return result
 
@@ -2407,13 +2963,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`` (unassign-project-group-role)"""
         result: m.DeletedRoleAssignmentResource = self._request(
-            "unassign-project-group-role",
+            UNASSIGN_PROJECT_GROUP_ROLE,
             {"path:project_id": project_id, "path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_project_group_role",
+            m.decode_unassign_project_group_role,
         )
         return result
 
@@ -2432,13 +2988,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`` (unassign-project-user-role)"""
         result: m.DeletedRoleAssignmentResource = self._request(
-            "unassign-project-user-role",
+            UNASSIGN_PROJECT_USER_ROLE,
             {"path:project_id": project_id, "path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_project_user_role",
+            m.decode_unassign_project_user_role,
         )
         return result
 
@@ -2456,13 +3012,13 @@ class AdministrationResource(SyncResource):
 
         ``DELETE /organization/users/{user_id}/roles/{role_id}`` (unassign-user-role)"""
         result: m.DeletedRoleAssignmentResource = self._request(
-            "unassign-user-role",
+            UNASSIGN_USER_ROLE,
             {"path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_user_role",
+            m.decode_unassign_user_role,
         )
         return result
 
@@ -2480,13 +3036,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/groups/{group_id}`` (update-group)"""
         result: m.GroupResourceWithSuccess = self._request(
-            "update-group",
+            UPDATE_GROUP,
             {"path:group_id": group_id, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_group",
+            m.decode_update_group,
         )
         return result
 
@@ -2508,13 +3064,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/data_retention`` (update-organization-data-retention)"""
         result: m.OrganizationDataRetention = self._request(
-            "update-organization-data-retention",
+            UPDATE_ORGANIZATION_DATA_RETENTION,
             {"body:retention_type": retention_type},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_organization_data_retention",
+            m.decode_update_organization_data_retention,
         )
         return result
 
@@ -2535,7 +3091,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/spend_alerts/{alert_id}`` (update-organization-spend-alert)"""
         result: m.OrganizationSpendAlert = self._request(
-            "update-organization-spend-alert",
+            UPDATE_ORGANIZATION_SPEND_ALERT,
             {
                 "path:alert_id": alert_id,
                 "body:threshold_amount": threshold_amount,
@@ -2547,7 +3103,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_organization_spend_alert",
+            m.decode_update_organization_spend_alert,
         )
         return result
 
@@ -2566,7 +3122,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/spend_limit`` (Updateorganizationspendlimit)"""
         result: m.OrganizationSpendLimitResource = self._request(
-            "Updateorganizationspendlimit",
+            UPDATE_ORGANIZATION_SPEND_LIMIT,
             {
                 "body:threshold_amount": threshold_amount,
                 "body:currency": currency,
@@ -2576,7 +3132,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_organization_spend_limit",
+            m.decode_update_organization_spend_limit,
         )
         return result
 
@@ -2601,13 +3157,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/data_retention`` (update-project-data-retention)"""
         result: m.ProjectDataRetention = self._request(
-            "update-project-data-retention",
+            UPDATE_PROJECT_DATA_RETENTION,
             {"path:project_id": project_id, "body:retention_type": retention_type},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_data_retention",
+            m.decode_update_project_data_retention,
         )
         return result
 
@@ -2629,7 +3185,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/hosted_tool_permissions`` (update-project-hosted-tool-permissions)"""
         result: m.ProjectHostedToolPermissions = self._request(
-            "update-project-hosted-tool-permissions",
+            UPDATE_PROJECT_HOSTED_TOOL_PERMISSIONS,
             {
                 "path:project_id": project_id,
                 "body:file_search": file_search,
@@ -2642,7 +3198,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_hosted_tool_permissions",
+            m.decode_update_project_hosted_tool_permissions,
         )
         return result
 
@@ -2661,13 +3217,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/model_permissions`` (update-project-model-permissions)"""
         result: m.ProjectModelPermissions = self._request(
-            "update-project-model-permissions",
+            UPDATE_PROJECT_MODEL_PERMISSIONS,
             {"path:project_id": project_id, "body:mode": mode, "body:model_ids": model_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_model_permissions",
+            m.decode_update_project_model_permissions,
         )
         return result
 
@@ -2691,7 +3247,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}`` (update-project-rate-limits)"""
         result: m.ProjectRateLimit = self._request(
-            "update-project-rate-limits",
+            UPDATE_PROJECT_RATE_LIMITS,
             {
                 "path:project_id": project_id,
                 "path:rate_limit_id": rate_limit_id,
@@ -2706,7 +3262,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_rate_limits",
+            m.decode_update_project_rate_limits,
         )
         return result
 
@@ -2727,7 +3283,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /projects/{project_id}/roles/{role_id}`` (update-project-role)"""
         result: m.Role = self._request(
-            "update-project-role",
+            UPDATE_PROJECT_ROLE,
             {
                 "path:project_id": project_id,
                 "path:role_id": role_id,
@@ -2739,7 +3295,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_role",
+            m.decode_update_project_role,
         )
         return result
 
@@ -2759,7 +3315,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}`` (update-project-service-account)"""
         result: m.ProjectServiceAccount = self._request(
-            "update-project-service-account",
+            UPDATE_PROJECT_SERVICE_ACCOUNT,
             {
                 "path:project_id": project_id,
                 "path:service_account_id": service_account_id,
@@ -2770,7 +3326,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_service_account",
+            m.decode_update_project_service_account,
         )
         return result
 
@@ -2792,7 +3348,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/spend_alerts/{alert_id}`` (update-project-spend-alert)"""
         result: m.ProjectSpendAlert = self._request(
-            "update-project-spend-alert",
+            UPDATE_PROJECT_SPEND_ALERT,
             {
                 "path:project_id": project_id,
                 "path:alert_id": alert_id,
@@ -2805,7 +3361,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_spend_alert",
+            m.decode_update_project_spend_alert,
         )
         return result
 
@@ -2825,7 +3381,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/projects/{project_id}/spend_limit`` (Updateprojectspendlimit)"""
         result: m.ProjectSpendLimitResource = self._request(
-            "Updateprojectspendlimit",
+            UPDATE_PROJECT_SPEND_LIMIT,
             {
                 "path:project_id": project_id,
                 "body:threshold_amount": threshold_amount,
@@ -2836,7 +3392,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_spend_limit",
+            m.decode_update_project_spend_limit,
         )
         return result
 
@@ -2856,7 +3412,7 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/roles/{role_id}`` (update-role)"""
         result: m.Role = self._request(
-            "update-role",
+            UPDATE_ROLE,
             {
                 "path:role_id": role_id,
                 "body:permissions": permissions,
@@ -2867,7 +3423,7 @@ class AdministrationResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_role",
+            m.decode_update_role,
         )
         return result
 
@@ -2885,13 +3441,13 @@ class AdministrationResource(SyncResource):
 
         ``POST /organization/certificates`` (uploadCertificate)"""
         result: m.Certificate = self._request(
-            "uploadCertificate",
+            UPLOAD_CERTIFICATE,
             {"body:name": name, "body:certificate": certificate},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_upload_certificate",
+            m.decode_upload_certificate,
         )
         return result
 
@@ -2912,13 +3468,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/certificates/activate`` (activateOrganizationCertificates)"""
         result: m.OrganizationCertificateActivationResponse = await self._request(
-            "activateOrganizationCertificates",
+            ACTIVATE_ORGANIZATION_CERTIFICATES,
             {"body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_activate_organization_certificates",
+            m.decode_activate_organization_certificates,
         )
         return result
 
@@ -2936,13 +3492,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/certificates/activate`` (activateProjectCertificates)"""
         result: m.OrganizationProjectCertificateActivationResponse = await self._request(
-            "activateProjectCertificates",
+            ACTIVATE_PROJECT_CERTIFICATES,
             {"path:project_id": project_id, "body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_activate_project_certificates",
+            m.decode_activate_project_certificates,
         )
         return result
 
@@ -2960,13 +3516,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/groups/{group_id}/users`` (add-group-user)"""
         result: m.GroupUserAssignment = await self._request(
-            "add-group-user",
+            ADD_GROUP_USER,
             {"path:group_id": group_id, "body:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_add_group_user",
+            m.decode_add_group_user,
         )
         return result
 
@@ -2985,13 +3541,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/groups`` (add-project-group)"""
         result: m.ProjectGroup = await self._request(
-            "add-project-group",
+            ADD_PROJECT_GROUP,
             {"path:project_id": project_id, "body:group_id": group_id, "body:role": role},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_add_project_group",
+            m.decode_add_project_group,
         )
         return result
 
@@ -3009,13 +3565,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/admin_api_keys`` (admin-api-keys-create)"""
         result: m.AdminApiKeyCreateResponse = await self._request(
-            "admin-api-keys-create",
+            ADMIN_API_KEYS_CREATE,
             {"body:name": name, "body:expires_in_seconds": expires_in_seconds},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_admin_api_keys_create",
+            m.decode_admin_api_keys_create,
         )
         return result
 
@@ -3032,13 +3588,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/admin_api_keys/{key_id}`` (admin-api-keys-delete)"""
         result: m.AdminApiKeysDeleteResponse = await self._request(
-            "admin-api-keys-delete",
+            ADMIN_API_KEYS_DELETE,
             {"path:key_id": key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_admin_api_keys_delete",
+            m.decode_admin_api_keys_delete,
         )
         return result
 
@@ -3055,13 +3611,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/admin_api_keys/{key_id}`` (admin-api-keys-get)"""
         result: m.AdminApiKey = await self._request(
-            "admin-api-keys-get",
+            ADMIN_API_KEYS_GET,
             {"path:key_id": key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_admin_api_keys_get",
+            m.decode_admin_api_keys_get,
         )
         return result
 
@@ -3082,14 +3638,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "admin-api-keys-list",
+            ADMIN_API_KEYS_LIST,
             {"query:after": after, "query:order": order, "query:limit": limit},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_admin_api_keys_list",
+            m.items_admin_api_keys_list,
         )
 
     async def archive_project(
@@ -3105,13 +3661,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/archive`` (archive-project)"""
         result: m.Project = await self._request(
-            "archive-project",
+            ARCHIVE_PROJECT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_archive_project",
+            m.decode_archive_project,
         )
         return result
 
@@ -3129,13 +3685,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/groups/{group_id}/roles`` (assign-group-role)"""
         result: m.GroupRoleAssignment = await self._request(
-            "assign-group-role",
+            ASSIGN_GROUP_ROLE,
             {"path:group_id": group_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_group_role",
+            m.decode_assign_group_role,
         )
         return result
 
@@ -3154,13 +3710,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /projects/{project_id}/groups/{group_id}/roles`` (assign-project-group-role)"""
         result: m.GroupRoleAssignment = await self._request(
-            "assign-project-group-role",
+            ASSIGN_PROJECT_GROUP_ROLE,
             {"path:project_id": project_id, "path:group_id": group_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_project_group_role",
+            m.decode_assign_project_group_role,
         )
         return result
 
@@ -3179,13 +3735,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /projects/{project_id}/users/{user_id}/roles`` (assign-project-user-role)"""
         result: m.UserRoleAssignment = await self._request(
-            "assign-project-user-role",
+            ASSIGN_PROJECT_USER_ROLE,
             {"path:project_id": project_id, "path:user_id": user_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_project_user_role",
+            m.decode_assign_project_user_role,
         )
         return result
 
@@ -3203,13 +3759,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/users/{user_id}/roles`` (assign-user-role)"""
         result: m.UserRoleAssignment = await self._request(
-            "assign-user-role",
+            ASSIGN_USER_ROLE,
             {"path:user_id": user_id, "body:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_assign_user_role",
+            m.decode_assign_user_role,
         )
         return result
 
@@ -3226,13 +3782,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/groups`` (create-group)"""
         result: m.GroupResponse = await self._request(
-            "create-group",
+            CREATE_GROUP,
             {"body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_group",
+            m.decode_create_group,
         )
         return result
 
@@ -3252,7 +3808,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/spend_alerts`` (create-organization-spend-alert)"""
         result: m.OrganizationSpendAlert = await self._request(
-            "create-organization-spend-alert",
+            CREATE_ORGANIZATION_SPEND_ALERT,
             {
                 "body:threshold_amount": threshold_amount,
                 "body:currency": currency,
@@ -3263,7 +3819,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_organization_spend_alert",
+            m.decode_create_organization_spend_alert,
         )
         return result
 
@@ -3297,7 +3853,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects`` (create-project)"""
         result: m.Project = await self._request(
-            "create-project",
+            CREATE_PROJECT,
             {
                 "body:name": name,
                 "body:residency": residency,
@@ -3307,7 +3863,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project",
+            m.decode_create_project,
         )
         return result
 
@@ -3327,7 +3883,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /projects/{project_id}/roles`` (create-project-role)"""
         result: m.Role = await self._request(
-            "create-project-role",
+            CREATE_PROJECT_ROLE,
             {
                 "path:project_id": project_id,
                 "body:role_name": role_name,
@@ -3338,7 +3894,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_role",
+            m.decode_create_project_role,
         )
         return result
 
@@ -3357,7 +3913,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/service_accounts`` (create-project-service-account)"""
         result: m.ProjectServiceAccountCreateResponse = await self._request(
-            "create-project-service-account",
+            CREATE_PROJECT_SERVICE_ACCOUNT,
             {
                 "path:project_id": project_id,
                 "body:name": name,
@@ -3367,7 +3923,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_service_account",
+            m.decode_create_project_service_account,
         )
         return result
 
@@ -3388,7 +3944,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/spend_alerts`` (create-project-spend-alert)"""
         result: m.ProjectSpendAlert = await self._request(
-            "create-project-spend-alert",
+            CREATE_PROJECT_SPEND_ALERT,
             {
                 "path:project_id": project_id,
                 "body:threshold_amount": threshold_amount,
@@ -3400,7 +3956,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_spend_alert",
+            m.decode_create_project_spend_alert,
         )
         return result
 
@@ -3420,7 +3976,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/users`` (create-project-user)"""
         result: m.ProjectUser = await self._request(
-            "create-project-user",
+            CREATE_PROJECT_USER,
             {
                 "path:project_id": project_id,
                 "body:user_id": user_id,
@@ -3431,7 +3987,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_project_user",
+            m.decode_create_project_user,
         )
         return result
 
@@ -3450,7 +4006,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/roles`` (create-role)"""
         result: m.Role = await self._request(
-            "create-role",
+            CREATE_ROLE,
             {
                 "body:role_name": role_name,
                 "body:permissions": permissions,
@@ -3460,7 +4016,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_role",
+            m.decode_create_role,
         )
         return result
 
@@ -3480,7 +4036,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`` (CreateanAPIkeyforaserviceaccount)"""
         result: m.ServiceAccountApiKeyBody = await self._request(
-            "CreateanAPIkeyforaserviceaccount",
+            CREATE_SERVICE_ACCOUNT_API_KEY,
             {
                 "path:project_id": project_id,
                 "path:service_account_id": service_account_id,
@@ -3491,7 +4047,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_service_account_api_key",
+            m.decode_create_service_account_api_key,
         )
         return result
 
@@ -3508,13 +4064,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/certificates/deactivate`` (deactivateOrganizationCertificates)"""
         result: m.OrganizationCertificateDeactivationResponse = await self._request(
-            "deactivateOrganizationCertificates",
+            DEACTIVATE_ORGANIZATION_CERTIFICATES,
             {"body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_deactivate_organization_certificates",
+            m.decode_deactivate_organization_certificates,
         )
         return result
 
@@ -3532,13 +4088,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/certificates/deactivate`` (deactivateProjectCertificates)"""
         result: m.OrganizationProjectCertificateDeactivationResponse = await self._request(
-            "deactivateProjectCertificates",
+            DEACTIVATE_PROJECT_CERTIFICATES,
             {"path:project_id": project_id, "body:certificate_ids": certificate_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_deactivate_project_certificates",
+            m.decode_deactivate_project_certificates,
         )
         return result
 
@@ -3555,13 +4111,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/certificates/{certificate_id}`` (deleteCertificate)"""
         result: m.DeleteCertificateResponse = await self._request(
-            "deleteCertificate",
+            DELETE_CERTIFICATE,
             {"path:certificate_id": certificate_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_certificate",
+            m.decode_delete_certificate,
         )
         return result
 
@@ -3578,13 +4134,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/groups/{group_id}`` (delete-group)"""
         result: m.GroupDeletedResource = await self._request(
-            "delete-group",
+            DELETE_GROUP,
             {"path:group_id": group_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_group",
+            m.decode_delete_group,
         )
         return result
 
@@ -3601,13 +4157,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/invites/{invite_id}`` (delete-invite)"""
         result: m.InviteDeleteResponse = await self._request(
-            "delete-invite",
+            DELETE_INVITE,
             {"path:invite_id": invite_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_invite",
+            m.decode_delete_invite,
         )
         return result
 
@@ -3624,13 +4180,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/spend_alerts/{alert_id}`` (delete-organization-spend-alert)"""
         result: m.OrganizationSpendAlertDeletedResource = await self._request(
-            "delete-organization-spend-alert",
+            DELETE_ORGANIZATION_SPEND_ALERT,
             {"path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_organization_spend_alert",
+            m.decode_delete_organization_spend_alert,
         )
         return result
 
@@ -3646,13 +4202,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/spend_limit`` (Deleteorganizationspendlimit)"""
         result: m.OrganizationSpendLimitDeletedResource = await self._request(
-            "Deleteorganizationspendlimit",
+            DELETE_ORGANIZATION_SPEND_LIMIT,
             {},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_organization_spend_limit",
+            m.decode_delete_organization_spend_limit,
         )
         return result
 
@@ -3670,13 +4226,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`` (delete-project-api-key)"""
         result: m.ProjectApiKeyDeleteResponse = await self._request(
-            "delete-project-api-key",
+            DELETE_PROJECT_API_KEY,
             {"path:project_id": project_id, "path:api_key_id": api_key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_api_key",
+            m.decode_delete_project_api_key,
         )
         return result
 
@@ -3693,13 +4249,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/model_permissions`` (delete-project-model-permissions)"""
         result: m.ProjectModelPermissionsDeleteResponse = await self._request(
-            "delete-project-model-permissions",
+            DELETE_PROJECT_MODEL_PERMISSIONS,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_model_permissions",
+            m.decode_delete_project_model_permissions,
         )
         return result
 
@@ -3717,13 +4273,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /projects/{project_id}/roles/{role_id}`` (delete-project-role)"""
         result: m.RoleDeletedResource = await self._request(
-            "delete-project-role",
+            DELETE_PROJECT_ROLE,
             {"path:project_id": project_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_role",
+            m.decode_delete_project_role,
         )
         return result
 
@@ -3741,13 +4297,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`` (delete-project-service-account)"""
         result: m.ProjectServiceAccountDeleteResponse = await self._request(
-            "delete-project-service-account",
+            DELETE_PROJECT_SERVICE_ACCOUNT,
             {"path:project_id": project_id, "path:service_account_id": service_account_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_service_account",
+            m.decode_delete_project_service_account,
         )
         return result
 
@@ -3765,13 +4321,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`` (delete-project-spend-alert)"""
         result: m.ProjectSpendAlertDeletedResource = await self._request(
-            "delete-project-spend-alert",
+            DELETE_PROJECT_SPEND_ALERT,
             {"path:project_id": project_id, "path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_spend_alert",
+            m.decode_delete_project_spend_alert,
         )
         return result
 
@@ -3788,13 +4344,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/spend_limit`` (Deleteprojectspendlimit)"""
         result: m.ProjectSpendLimitDeletedResource = await self._request(
-            "Deleteprojectspendlimit",
+            DELETE_PROJECT_SPEND_LIMIT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_spend_limit",
+            m.decode_delete_project_spend_limit,
         )
         return result
 
@@ -3812,13 +4368,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/users/{user_id}`` (delete-project-user)"""
         result: m.ProjectUserDeleteResponse = await self._request(
-            "delete-project-user",
+            DELETE_PROJECT_USER,
             {"path:project_id": project_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_project_user",
+            m.decode_delete_project_user,
         )
         return result
 
@@ -3835,13 +4391,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/roles/{role_id}`` (delete-role)"""
         result: m.RoleDeletedResource = await self._request(
-            "delete-role",
+            DELETE_ROLE,
             {"path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_role",
+            m.decode_delete_role,
         )
         return result
 
@@ -3858,13 +4414,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/users/{user_id}`` (delete-user)"""
         result: m.UserDeleteResponse = await self._request(
-            "delete-user",
+            DELETE_USER,
             {"path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_user",
+            m.decode_delete_user,
         )
         return result
 
@@ -3882,13 +4438,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/certificates/{certificate_id}`` (getCertificate)"""
         result: m.Certificate = await self._request(
-            "getCertificate",
+            GET_CERTIFICATE,
             {"path:certificate_id": certificate_id, "query:include": include},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_certificate",
+            m.decode_get_certificate,
         )
         return result
 
@@ -3904,13 +4460,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/spend_limit`` (Getorganizationspendlimit)"""
         result: m.OrganizationSpendLimitResource = await self._request(
-            "Getorganizationspendlimit",
+            GET_ORGANIZATION_SPEND_LIMIT,
             {},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_organization_spend_limit",
+            m.decode_get_organization_spend_limit,
         )
         return result
 
@@ -3927,13 +4483,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/spend_limit`` (Getprojectspendlimit)"""
         result: m.ProjectSpendLimitResource = await self._request(
-            "Getprojectspendlimit",
+            GET_PROJECT_SPEND_LIMIT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_project_spend_limit",
+            m.decode_get_project_spend_limit,
         )
         return result
 
@@ -3952,13 +4508,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/invites`` (inviteUser)"""
         result: m.Invite = await self._request(
-            "inviteUser",
+            INVITE_USER,
             {"body:email": email, "body:role": role, "body:projects": projects},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_invite_user",
+            m.decode_invite_user,
         )
         return result
 
@@ -3980,7 +4536,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-group-role-assignments",
+            LIST_GROUP_ROLE_ASSIGNMENTS,
             {
                 "path:group_id": group_id,
                 "query:limit": limit,
@@ -3992,7 +4548,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_group_role_assignments",
+            m.items_list_group_role_assignments,
         )
 
     def list_group_users(
@@ -4013,7 +4569,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-group-users",
+            LIST_GROUP_USERS,
             {
                 "path:group_id": group_id,
                 "query:limit": limit,
@@ -4025,7 +4581,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_group_users",
+            m.items_list_group_users,
         )
 
     def list_groups(
@@ -4045,14 +4601,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-groups",
+            LIST_GROUPS,
             {"query:limit": limit, "query:after": after, "query:order": order},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "next",
-            "items_list_groups",
+            m.items_list_groups,
         )
 
     def list_invites(
@@ -4071,14 +4627,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-invites",
+            LIST_INVITES,
             {"query:limit": limit, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_invites",
+            m.items_list_invites,
         )
 
     def list_organization_certificates(
@@ -4098,14 +4654,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listOrganizationCertificates",
+            LIST_ORGANIZATION_CERTIFICATES,
             {"query:limit": limit, "query:after": after, "query:order": order},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_organization_certificates",
+            m.items_list_organization_certificates,
         )
 
     def list_organization_spend_alerts(
@@ -4126,7 +4682,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-organization-spend-alerts",
+            LIST_ORGANIZATION_SPEND_ALERTS,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -4138,7 +4694,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_organization_spend_alerts",
+            m.items_list_organization_spend_alerts,
         )
 
     def list_project_api_keys(
@@ -4159,7 +4715,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-api-keys",
+            LIST_PROJECT_API_KEYS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -4171,7 +4727,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_api_keys",
+            m.items_list_project_api_keys,
         )
 
     def list_project_certificates(
@@ -4192,7 +4748,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listProjectCertificates",
+            LIST_PROJECT_CERTIFICATES,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -4204,7 +4760,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_certificates",
+            m.items_list_project_certificates,
         )
 
     def list_project_group_role_assignments(
@@ -4226,7 +4782,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-group-role-assignments",
+            LIST_PROJECT_GROUP_ROLE_ASSIGNMENTS,
             {
                 "path:project_id": project_id,
                 "path:group_id": group_id,
@@ -4239,7 +4795,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_group_role_assignments",
+            m.items_list_project_group_role_assignments,
         )
 
     def list_project_groups(
@@ -4260,7 +4816,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-groups",
+            LIST_PROJECT_GROUPS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -4272,7 +4828,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_groups",
+            m.items_list_project_groups,
         )
 
     def list_project_rate_limits(
@@ -4293,7 +4849,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-rate-limits",
+            LIST_PROJECT_RATE_LIMITS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -4305,7 +4861,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_rate_limits",
+            m.items_list_project_rate_limits,
         )
 
     def list_project_roles(
@@ -4326,7 +4882,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-roles",
+            LIST_PROJECT_ROLES,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -4338,7 +4894,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_roles",
+            m.items_list_project_roles,
         )
 
     def list_project_service_accounts(
@@ -4358,14 +4914,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-service-accounts",
+            LIST_PROJECT_SERVICE_ACCOUNTS,
             {"path:project_id": project_id, "query:limit": limit, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_service_accounts",
+            m.items_list_project_service_accounts,
         )
 
     def list_project_spend_alerts(
@@ -4387,7 +4943,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-spend-alerts",
+            LIST_PROJECT_SPEND_ALERTS,
             {
                 "path:project_id": project_id,
                 "query:limit": limit,
@@ -4400,7 +4956,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_spend_alerts",
+            m.items_list_project_spend_alerts,
         )
 
     def list_project_user_role_assignments(
@@ -4422,7 +4978,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-user-role-assignments",
+            LIST_PROJECT_USER_ROLE_ASSIGNMENTS,
             {
                 "path:project_id": project_id,
                 "path:user_id": user_id,
@@ -4435,7 +4991,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_project_user_role_assignments",
+            m.items_list_project_user_role_assignments,
         )
 
     def list_project_users(
@@ -4455,14 +5011,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-project-users",
+            LIST_PROJECT_USERS,
             {"path:project_id": project_id, "query:limit": limit, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_project_users",
+            m.items_list_project_users,
         )
 
     def list_projects(
@@ -4482,7 +5038,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-projects",
+            LIST_PROJECTS,
             {
                 "query:limit": limit,
                 "query:after": after,
@@ -4493,7 +5049,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_projects",
+            m.items_list_projects,
         )
 
     def list_roles(
@@ -4513,14 +5069,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-roles",
+            LIST_ROLES,
             {"query:limit": limit, "query:after": after, "query:order": order},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "next",
-            "items_list_roles",
+            m.items_list_roles,
         )
 
     def list_user_role_assignments(
@@ -4541,7 +5097,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-user-role-assignments",
+            LIST_USER_ROLE_ASSIGNMENTS,
             {
                 "path:user_id": user_id,
                 "query:limit": limit,
@@ -4553,7 +5109,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_body,
             timeout,
             "next",
-            "items_list_user_role_assignments",
+            m.items_list_user_role_assignments,
         )
 
     def list_users(
@@ -4573,14 +5129,14 @@ class AsyncAdministrationResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-users",
+            LIST_USERS,
             {"query:limit": limit, "query:after": after, "query:emails": emails},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_users",
+            m.items_list_users,
         )
 
     async def modify_certificate(
@@ -4597,13 +5153,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/certificates/{certificate_id}`` (modifyCertificate)"""
         result: m.Certificate = await self._request(
-            "modifyCertificate",
+            MODIFY_CERTIFICATE,
             {"path:certificate_id": certificate_id, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_certificate",
+            m.decode_modify_certificate,
         )
         return result
 
@@ -4622,7 +5178,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}`` (modify-project)"""
         result: m.Project = await self._request(
-            "modify-project",
+            MODIFY_PROJECT,
             {
                 "path:project_id": project_id,
                 "body:name": name,
@@ -4632,7 +5188,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_project",
+            m.decode_modify_project,
         )
         return result
 
@@ -4651,13 +5207,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/users/{user_id}`` (modify-project-user)"""
         result: m.ProjectUser = await self._request(
-            "modify-project-user",
+            MODIFY_PROJECT_USER,
             {"path:project_id": project_id, "path:user_id": user_id, "body:role": role},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_project_user",
+            m.decode_modify_project_user,
         )
         return result
 
@@ -4678,7 +5234,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/users/{user_id}`` (modify-user)"""
         result: m.User = await self._request(
-            "modify-user",
+            MODIFY_USER,
             {
                 "path:user_id": user_id,
                 "body:role": role,
@@ -4690,7 +5246,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_user",
+            m.decode_modify_user,
         )
         return result
 
@@ -4708,13 +5264,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/groups/{group_id}/users/{user_id}`` (remove-group-user)"""
         result: m.GroupUserDeletedResource = await self._request(
-            "remove-group-user",
+            REMOVE_GROUP_USER,
             {"path:group_id": group_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_remove_group_user",
+            m.decode_remove_group_user,
         )
         return result
 
@@ -4732,13 +5288,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/projects/{project_id}/groups/{group_id}`` (remove-project-group)"""
         result: m.ProjectGroupDeletedResource = await self._request(
-            "remove-project-group",
+            REMOVE_PROJECT_GROUP,
             {"path:project_id": project_id, "path:group_id": group_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_remove_project_group",
+            m.decode_remove_project_group,
         )
         return result
 
@@ -4755,13 +5311,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/groups/{group_id}`` (retrieve-group)"""
         result: m.GroupResponse = await self._request(
-            "retrieve-group",
+            RETRIEVE_GROUP,
             {"path:group_id": group_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_group",
+            m.decode_retrieve_group,
         )
         return result
 
@@ -4779,13 +5335,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/groups/{group_id}/roles/{role_id}`` (retrieve-group-role)"""
         result: m.AssignedRoleDetails = await self._request(
-            "retrieve-group-role",
+            RETRIEVE_GROUP_ROLE,
             {"path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_group_role",
+            m.decode_retrieve_group_role,
         )
         return result
 
@@ -4803,13 +5359,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/groups/{group_id}/users/{user_id}`` (retrieve-group-user)"""
         result: m.GroupMemberUser = await self._request(
-            "retrieve-group-user",
+            RETRIEVE_GROUP_USER,
             {"path:group_id": group_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_group_user",
+            m.decode_retrieve_group_user,
         )
         return result
 
@@ -4826,13 +5382,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/invites/{invite_id}`` (retrieve-invite)"""
         result: m.Invite = await self._request(
-            "retrieve-invite",
+            RETRIEVE_INVITE,
             {"path:invite_id": invite_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_invite",
+            m.decode_retrieve_invite,
         )
         return result
 
@@ -4848,13 +5404,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/data_retention`` (retrieve-organization-data-retention)"""
         result: m.OrganizationDataRetention = await self._request(
-            "retrieve-organization-data-retention",
+            RETRIEVE_ORGANIZATION_DATA_RETENTION,
             {},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_organization_data_retention",
+            m.decode_retrieve_organization_data_retention,
         )
         return result
 
@@ -4871,13 +5427,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/spend_alerts/{alert_id}`` (retrieve-organization-spend-alert)"""
         result: m.OrganizationSpendAlert = await self._request(
-            "retrieve-organization-spend-alert",
+            RETRIEVE_ORGANIZATION_SPEND_ALERT,
             {"path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_organization_spend_alert",
+            m.decode_retrieve_organization_spend_alert,
         )
         return result
 
@@ -4894,13 +5450,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}`` (retrieve-project)"""
         result: m.Project = await self._request(
-            "retrieve-project",
+            RETRIEVE_PROJECT,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project",
+            m.decode_retrieve_project,
         )
         return result
 
@@ -4918,13 +5474,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/api_keys/{api_key_id}`` (retrieve-project-api-key)"""
         result: m.ProjectApiKey = await self._request(
-            "retrieve-project-api-key",
+            RETRIEVE_PROJECT_API_KEY,
             {"path:project_id": project_id, "path:api_key_id": api_key_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_api_key",
+            m.decode_retrieve_project_api_key,
         )
         return result
 
@@ -4941,13 +5497,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/data_retention`` (retrieve-project-data-retention)"""
         result: m.ProjectDataRetention = await self._request(
-            "retrieve-project-data-retention",
+            RETRIEVE_PROJECT_DATA_RETENTION,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_data_retention",
+            m.decode_retrieve_project_data_retention,
         )
         return result
 
@@ -4966,7 +5522,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/groups/{group_id}`` (retrieve-project-group)"""
         result: m.ProjectGroup = await self._request(
-            "retrieve-project-group",
+            RETRIEVE_PROJECT_GROUP,
             {
                 "path:project_id": project_id,
                 "path:group_id": group_id,
@@ -4976,7 +5532,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_group",
+            m.decode_retrieve_project_group,
         )
         return result
 
@@ -4995,13 +5551,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`` (retrieve-project-group-role)"""
         result: m.AssignedRoleDetails = await self._request(
-            "retrieve-project-group-role",
+            RETRIEVE_PROJECT_GROUP_ROLE,
             {"path:project_id": project_id, "path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_group_role",
+            m.decode_retrieve_project_group_role,
         )
         return result
 
@@ -5018,13 +5574,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/hosted_tool_permissions`` (retrieve-project-hosted-tool-permissions)"""
         result: m.ProjectHostedToolPermissions = await self._request(
-            "retrieve-project-hosted-tool-permissions",
+            RETRIEVE_PROJECT_HOSTED_TOOL_PERMISSIONS,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_hosted_tool_permissions",
+            m.decode_retrieve_project_hosted_tool_permissions,
         )
         return result
 
@@ -5041,13 +5597,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/model_permissions`` (retrieve-project-model-permissions)"""
         result: m.ProjectModelPermissions = await self._request(
-            "retrieve-project-model-permissions",
+            RETRIEVE_PROJECT_MODEL_PERMISSIONS,
             {"path:project_id": project_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_model_permissions",
+            m.decode_retrieve_project_model_permissions,
         )
         return result
 
@@ -5065,13 +5621,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /projects/{project_id}/roles/{role_id}`` (retrieve-project-role)"""
         result: m.Role = await self._request(
-            "retrieve-project-role",
+            RETRIEVE_PROJECT_ROLE,
             {"path:project_id": project_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_role",
+            m.decode_retrieve_project_role,
         )
         return result
 
@@ -5089,13 +5645,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/service_accounts/{service_account_id}`` (retrieve-project-service-account)"""
         result: m.ProjectServiceAccount = await self._request(
-            "retrieve-project-service-account",
+            RETRIEVE_PROJECT_SERVICE_ACCOUNT,
             {"path:project_id": project_id, "path:service_account_id": service_account_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_service_account",
+            m.decode_retrieve_project_service_account,
         )
         return result
 
@@ -5113,13 +5669,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/spend_alerts/{alert_id}`` (retrieve-project-spend-alert)"""
         result: m.ProjectSpendAlert = await self._request(
-            "retrieve-project-spend-alert",
+            RETRIEVE_PROJECT_SPEND_ALERT,
             {"path:project_id": project_id, "path:alert_id": alert_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_spend_alert",
+            m.decode_retrieve_project_spend_alert,
         )
         return result
 
@@ -5137,13 +5693,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/projects/{project_id}/users/{user_id}`` (retrieve-project-user)"""
         result: m.ProjectUser = await self._request(
-            "retrieve-project-user",
+            RETRIEVE_PROJECT_USER,
             {"path:project_id": project_id, "path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_user",
+            m.decode_retrieve_project_user,
         )
         return result
 
@@ -5162,13 +5718,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /projects/{project_id}/users/{user_id}/roles/{role_id}`` (retrieve-project-user-role)"""
         result: m.AssignedRoleDetails = await self._request(
-            "retrieve-project-user-role",
+            RETRIEVE_PROJECT_USER_ROLE,
             {"path:project_id": project_id, "path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_project_user_role",
+            m.decode_retrieve_project_user_role,
         )
         return result
 
@@ -5185,13 +5741,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/roles/{role_id}`` (retrieve-role)"""
         result: m.Role = await self._request(
-            "retrieve-role",
+            RETRIEVE_ROLE,
             {"path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_role",
+            m.decode_retrieve_role,
         )
         return result
 
@@ -5208,13 +5764,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/users/{user_id}`` (retrieve-user)"""
         result: m.User = await self._request(
-            "retrieve-user",
+            RETRIEVE_USER,
             {"path:user_id": user_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_user",
+            m.decode_retrieve_user,
         )
         return result
 
@@ -5232,13 +5788,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``GET /organization/users/{user_id}/roles/{role_id}`` (retrieve-user-role)"""
         result: m.AssignedRoleDetails = await self._request(
-            "retrieve-user-role",
+            RETRIEVE_USER_ROLE,
             {"path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_user_role",
+            m.decode_retrieve_user_role,
         )
         return result
 
@@ -5256,13 +5812,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/groups/{group_id}/roles/{role_id}`` (unassign-group-role)"""
         result: m.DeletedRoleAssignmentResource = await self._request(
-            "unassign-group-role",
+            UNASSIGN_GROUP_ROLE,
             {"path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_group_role",
+            m.decode_unassign_group_role,
         )
         return result
 
@@ -5281,13 +5837,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`` (unassign-project-group-role)"""
         result: m.DeletedRoleAssignmentResource = await self._request(
-            "unassign-project-group-role",
+            UNASSIGN_PROJECT_GROUP_ROLE,
             {"path:project_id": project_id, "path:group_id": group_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_project_group_role",
+            m.decode_unassign_project_group_role,
         )
         return result
 
@@ -5306,13 +5862,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`` (unassign-project-user-role)"""
         result: m.DeletedRoleAssignmentResource = await self._request(
-            "unassign-project-user-role",
+            UNASSIGN_PROJECT_USER_ROLE,
             {"path:project_id": project_id, "path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_project_user_role",
+            m.decode_unassign_project_user_role,
         )
         return result
 
@@ -5330,13 +5886,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``DELETE /organization/users/{user_id}/roles/{role_id}`` (unassign-user-role)"""
         result: m.DeletedRoleAssignmentResource = await self._request(
-            "unassign-user-role",
+            UNASSIGN_USER_ROLE,
             {"path:user_id": user_id, "path:role_id": role_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_unassign_user_role",
+            m.decode_unassign_user_role,
         )
         return result
 
@@ -5354,13 +5910,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/groups/{group_id}`` (update-group)"""
         result: m.GroupResourceWithSuccess = await self._request(
-            "update-group",
+            UPDATE_GROUP,
             {"path:group_id": group_id, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_group",
+            m.decode_update_group,
         )
         return result
 
@@ -5382,13 +5938,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/data_retention`` (update-organization-data-retention)"""
         result: m.OrganizationDataRetention = await self._request(
-            "update-organization-data-retention",
+            UPDATE_ORGANIZATION_DATA_RETENTION,
             {"body:retention_type": retention_type},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_organization_data_retention",
+            m.decode_update_organization_data_retention,
         )
         return result
 
@@ -5409,7 +5965,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/spend_alerts/{alert_id}`` (update-organization-spend-alert)"""
         result: m.OrganizationSpendAlert = await self._request(
-            "update-organization-spend-alert",
+            UPDATE_ORGANIZATION_SPEND_ALERT,
             {
                 "path:alert_id": alert_id,
                 "body:threshold_amount": threshold_amount,
@@ -5421,7 +5977,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_organization_spend_alert",
+            m.decode_update_organization_spend_alert,
         )
         return result
 
@@ -5440,7 +5996,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/spend_limit`` (Updateorganizationspendlimit)"""
         result: m.OrganizationSpendLimitResource = await self._request(
-            "Updateorganizationspendlimit",
+            UPDATE_ORGANIZATION_SPEND_LIMIT,
             {
                 "body:threshold_amount": threshold_amount,
                 "body:currency": currency,
@@ -5450,7 +6006,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_organization_spend_limit",
+            m.decode_update_organization_spend_limit,
         )
         return result
 
@@ -5475,13 +6031,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/data_retention`` (update-project-data-retention)"""
         result: m.ProjectDataRetention = await self._request(
-            "update-project-data-retention",
+            UPDATE_PROJECT_DATA_RETENTION,
             {"path:project_id": project_id, "body:retention_type": retention_type},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_data_retention",
+            m.decode_update_project_data_retention,
         )
         return result
 
@@ -5503,7 +6059,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/hosted_tool_permissions`` (update-project-hosted-tool-permissions)"""
         result: m.ProjectHostedToolPermissions = await self._request(
-            "update-project-hosted-tool-permissions",
+            UPDATE_PROJECT_HOSTED_TOOL_PERMISSIONS,
             {
                 "path:project_id": project_id,
                 "body:file_search": file_search,
@@ -5516,7 +6072,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_hosted_tool_permissions",
+            m.decode_update_project_hosted_tool_permissions,
         )
         return result
 
@@ -5535,13 +6091,13 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/model_permissions`` (update-project-model-permissions)"""
         result: m.ProjectModelPermissions = await self._request(
-            "update-project-model-permissions",
+            UPDATE_PROJECT_MODEL_PERMISSIONS,
             {"path:project_id": project_id, "body:mode": mode, "body:model_ids": model_ids},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_model_permissions",
+            m.decode_update_project_model_permissions,
         )
         return result
 
@@ -5565,7 +6121,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}`` (update-project-rate-limits)"""
         result: m.ProjectRateLimit = await self._request(
-            "update-project-rate-limits",
+            UPDATE_PROJECT_RATE_LIMITS,
             {
                 "path:project_id": project_id,
                 "path:rate_limit_id": rate_limit_id,
@@ -5580,7 +6136,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_rate_limits",
+            m.decode_update_project_rate_limits,
         )
         return result
 
@@ -5601,7 +6157,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /projects/{project_id}/roles/{role_id}`` (update-project-role)"""
         result: m.Role = await self._request(
-            "update-project-role",
+            UPDATE_PROJECT_ROLE,
             {
                 "path:project_id": project_id,
                 "path:role_id": role_id,
@@ -5613,7 +6169,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_role",
+            m.decode_update_project_role,
         )
         return result
 
@@ -5633,7 +6189,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/service_accounts/{service_account_id}`` (update-project-service-account)"""
         result: m.ProjectServiceAccount = await self._request(
-            "update-project-service-account",
+            UPDATE_PROJECT_SERVICE_ACCOUNT,
             {
                 "path:project_id": project_id,
                 "path:service_account_id": service_account_id,
@@ -5644,7 +6200,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_service_account",
+            m.decode_update_project_service_account,
         )
         return result
 
@@ -5666,7 +6222,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/spend_alerts/{alert_id}`` (update-project-spend-alert)"""
         result: m.ProjectSpendAlert = await self._request(
-            "update-project-spend-alert",
+            UPDATE_PROJECT_SPEND_ALERT,
             {
                 "path:project_id": project_id,
                 "path:alert_id": alert_id,
@@ -5679,7 +6235,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_spend_alert",
+            m.decode_update_project_spend_alert,
         )
         return result
 
@@ -5699,7 +6255,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/projects/{project_id}/spend_limit`` (Updateprojectspendlimit)"""
         result: m.ProjectSpendLimitResource = await self._request(
-            "Updateprojectspendlimit",
+            UPDATE_PROJECT_SPEND_LIMIT,
             {
                 "path:project_id": project_id,
                 "body:threshold_amount": threshold_amount,
@@ -5710,7 +6266,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_project_spend_limit",
+            m.decode_update_project_spend_limit,
         )
         return result
 
@@ -5730,7 +6286,7 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/roles/{role_id}`` (update-role)"""
         result: m.Role = await self._request(
-            "update-role",
+            UPDATE_ROLE,
             {
                 "path:role_id": role_id,
                 "body:permissions": permissions,
@@ -5741,7 +6297,7 @@ class AsyncAdministrationResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_role",
+            m.decode_update_role,
         )
         return result
 
@@ -5759,12 +6315,12 @@ class AsyncAdministrationResource(AsyncResource):
 
         ``POST /organization/certificates`` (uploadCertificate)"""
         result: m.Certificate = await self._request(
-            "uploadCertificate",
+            UPLOAD_CERTIFICATE,
             {"body:name": name, "body:certificate": certificate},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_upload_certificate",
+            m.decode_upload_certificate,
         )
         return result

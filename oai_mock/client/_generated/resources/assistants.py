@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,9 +19,30 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CREATE_ASSISTANT = Endpoint(
+    "createAssistant",
+    "POST",
+    "/assistants",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+DELETE_ASSISTANT = Endpoint(
+    "deleteAssistant", "DELETE", "/assistants/{assistant_id}", beta_header="assistants=v2"
+)
+GET_ASSISTANT = Endpoint(
+    "getAssistant", "GET", "/assistants/{assistant_id}", beta_header="assistants=v2"
+)
+LIST_ASSISTANTS = Endpoint("listAssistants", "GET", "/assistants", beta_header="assistants=v2")
+MODIFY_ASSISTANT = Endpoint(
+    "modifyAssistant",
+    "POST",
+    "/assistants/{assistant_id}",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
 
 
 class AssistantsResource(SyncResource):
@@ -104,7 +127,7 @@ class AssistantsResource(SyncResource):
 
         ``POST /assistants`` (createAssistant)"""
         result: m.AssistantObject = self._request(
-            "createAssistant",
+            CREATE_ASSISTANT,
             {
                 "body:model": model,
                 "body:name": name,
@@ -122,7 +145,7 @@ class AssistantsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_assistant",
+            m.decode_create_assistant,
         )
         return result
 
@@ -139,13 +162,13 @@ class AssistantsResource(SyncResource):
 
         ``DELETE /assistants/{assistant_id}`` (deleteAssistant)"""
         result: m.DeleteAssistantResponse = self._request(
-            "deleteAssistant",
+            DELETE_ASSISTANT,
             {"path:assistant_id": assistant_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_assistant",
+            m.decode_delete_assistant,
         )
         return result
 
@@ -162,13 +185,13 @@ class AssistantsResource(SyncResource):
 
         ``GET /assistants/{assistant_id}`` (getAssistant)"""
         result: m.AssistantObject = self._request(
-            "getAssistant",
+            GET_ASSISTANT,
             {"path:assistant_id": assistant_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_assistant",
+            m.decode_get_assistant,
         )
         return result
 
@@ -190,7 +213,7 @@ class AssistantsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listAssistants",
+            LIST_ASSISTANTS,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -202,7 +225,7 @@ class AssistantsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_assistants",
+            m.items_list_assistants,
         )
 
     def modify_assistant(
@@ -286,7 +309,7 @@ class AssistantsResource(SyncResource):
 
         ``POST /assistants/{assistant_id}`` (modifyAssistant)"""
         result: m.AssistantObject = self._request(
-            "modifyAssistant",
+            MODIFY_ASSISTANT,
             {
                 "path:assistant_id": assistant_id,
                 "body:model": model,
@@ -305,7 +328,7 @@ class AssistantsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_assistant",
+            m.decode_modify_assistant,
         )
         return result
 
@@ -392,7 +415,7 @@ class AsyncAssistantsResource(AsyncResource):
 
         ``POST /assistants`` (createAssistant)"""
         result: m.AssistantObject = await self._request(
-            "createAssistant",
+            CREATE_ASSISTANT,
             {
                 "body:model": model,
                 "body:name": name,
@@ -410,7 +433,7 @@ class AsyncAssistantsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_assistant",
+            m.decode_create_assistant,
         )
         return result
 
@@ -427,13 +450,13 @@ class AsyncAssistantsResource(AsyncResource):
 
         ``DELETE /assistants/{assistant_id}`` (deleteAssistant)"""
         result: m.DeleteAssistantResponse = await self._request(
-            "deleteAssistant",
+            DELETE_ASSISTANT,
             {"path:assistant_id": assistant_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_assistant",
+            m.decode_delete_assistant,
         )
         return result
 
@@ -450,13 +473,13 @@ class AsyncAssistantsResource(AsyncResource):
 
         ``GET /assistants/{assistant_id}`` (getAssistant)"""
         result: m.AssistantObject = await self._request(
-            "getAssistant",
+            GET_ASSISTANT,
             {"path:assistant_id": assistant_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_assistant",
+            m.decode_get_assistant,
         )
         return result
 
@@ -478,7 +501,7 @@ class AsyncAssistantsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listAssistants",
+            LIST_ASSISTANTS,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -490,7 +513,7 @@ class AsyncAssistantsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_assistants",
+            m.items_list_assistants,
         )
 
     async def modify_assistant(
@@ -574,7 +597,7 @@ class AsyncAssistantsResource(AsyncResource):
 
         ``POST /assistants/{assistant_id}`` (modifyAssistant)"""
         result: m.AssistantObject = await self._request(
-            "modifyAssistant",
+            MODIFY_ASSISTANT,
             {
                 "path:assistant_id": assistant_id,
                 "body:model": model,
@@ -593,6 +616,6 @@ class AsyncAssistantsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_assistant",
+            m.decode_modify_assistant,
         )
         return result

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -18,11 +20,33 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
     from oai_mock.client._streaming import AsyncStream, Stream
+
+CREATE_SPEECH = Endpoint("createSpeech", "POST", "/audio/speech", body_types=("application/json",))
+CREATE_TRANSCRIPTION = Endpoint(
+    "createTranscription", "POST", "/audio/transcriptions", body_types=("multipart/form-data",)
+)
+CREATE_TRANSLATION = Endpoint(
+    "createTranslation", "POST", "/audio/translations", body_types=("multipart/form-data",)
+)
+CREATE_VOICE = Endpoint("createVoice", "POST", "/audio/voices", body_types=("multipart/form-data",))
+CREATE_VOICE_CONSENT = Endpoint(
+    "createVoiceConsent", "POST", "/audio/voice_consents", body_types=("multipart/form-data",)
+)
+DELETE_VOICE_CONSENT = Endpoint(
+    "deleteVoiceConsent", "DELETE", "/audio/voice_consents/{consent_id}"
+)
+GET_VOICE_CONSENT = Endpoint("getVoiceConsent", "GET", "/audio/voice_consents/{consent_id}")
+LIST_VOICE_CONSENTS = Endpoint("listVoiceConsents", "GET", "/audio/voice_consents")
+UPDATE_VOICE_CONSENT = Endpoint(
+    "updateVoiceConsent",
+    "POST",
+    "/audio/voice_consents/{consent_id}",
+    body_types=("application/json",),
+)
 
 
 class AudioResource(SyncResource):
@@ -51,7 +75,7 @@ class AudioResource(SyncResource):
 
         ``POST /audio/speech`` (createSpeech)"""
         return self._binary(
-            "createSpeech",
+            CREATE_SPEECH,
             {
                 "body:model": model,
                 "body:input": input,
@@ -92,7 +116,7 @@ class AudioResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "createSpeech",
+            CREATE_SPEECH,
             {
                 "body:model": model,
                 "body:input": input,
@@ -151,7 +175,7 @@ class AudioResource(SyncResource):
             | m.CreateTranscriptionResponseDiarizedJson
             | m.CreateTranscriptionResponseVerboseJson
         ) = self._request(
-            "createTranscription",
+            CREATE_TRANSCRIPTION,
             {
                 "body:file": file,
                 "body:model": model,
@@ -172,7 +196,7 @@ class AudioResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_transcription",
+            m.decode_create_transcription,
         )
         return result
 
@@ -215,7 +239,7 @@ class AudioResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createTranscription",
+            CREATE_TRANSCRIPTION,
             {
                 "body:file": file,
                 "body:model": model,
@@ -236,7 +260,7 @@ class AudioResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_transcription",
+            m.events_create_transcription,
             "typed",
             "body",
         )
@@ -260,7 +284,7 @@ class AudioResource(SyncResource):
         ``POST /audio/translations`` (createTranslation)"""
         result: m.CreateTranslationResponseJson | m.CreateTranslationResponseVerboseJson = (
             self._request(
-                "createTranslation",
+                CREATE_TRANSLATION,
                 {
                     "body:file": file,
                     "body:model": model,
@@ -272,7 +296,7 @@ class AudioResource(SyncResource):
                 extra_query,
                 extra_body,
                 timeout,
-                "decode_create_translation",
+                m.decode_create_translation,
             )
         )
         return result
@@ -292,13 +316,13 @@ class AudioResource(SyncResource):
 
         ``POST /audio/voices`` (createVoice)"""
         result: m.VoiceResource = self._request(
-            "createVoice",
+            CREATE_VOICE,
             {"body:name": name, "body:audio_sample": audio_sample, "body:consent": consent},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_voice",
+            m.decode_create_voice,
         )
         return result
 
@@ -317,13 +341,13 @@ class AudioResource(SyncResource):
 
         ``POST /audio/voice_consents`` (createVoiceConsent)"""
         result: m.VoiceConsentResource = self._request(
-            "createVoiceConsent",
+            CREATE_VOICE_CONSENT,
             {"body:name": name, "body:recording": recording, "body:language": language},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_voice_consent",
+            m.decode_create_voice_consent,
         )
         return result
 
@@ -340,13 +364,13 @@ class AudioResource(SyncResource):
 
         ``DELETE /audio/voice_consents/{consent_id}`` (deleteVoiceConsent)"""
         result: m.VoiceConsentDeletedResource = self._request(
-            "deleteVoiceConsent",
+            DELETE_VOICE_CONSENT,
             {"path:consent_id": consent_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_voice_consent",
+            m.decode_delete_voice_consent,
         )
         return result
 
@@ -363,13 +387,13 @@ class AudioResource(SyncResource):
 
         ``GET /audio/voice_consents/{consent_id}`` (getVoiceConsent)"""
         result: m.VoiceConsentResource = self._request(
-            "getVoiceConsent",
+            GET_VOICE_CONSENT,
             {"path:consent_id": consent_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_voice_consent",
+            m.decode_get_voice_consent,
         )
         return result
 
@@ -389,14 +413,14 @@ class AudioResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listVoiceConsents",
+            LIST_VOICE_CONSENTS,
             {"query:after": after, "query:limit": limit},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_voice_consents",
+            m.items_list_voice_consents,
         )
 
     def update_voice_consent(
@@ -413,13 +437,13 @@ class AudioResource(SyncResource):
 
         ``POST /audio/voice_consents/{consent_id}`` (updateVoiceConsent)"""
         result: m.VoiceConsentResource = self._request(
-            "updateVoiceConsent",
+            UPDATE_VOICE_CONSENT,
             {"path:consent_id": consent_id, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_voice_consent",
+            m.decode_update_voice_consent,
         )
         return result
 
@@ -450,7 +474,7 @@ class AsyncAudioResource(AsyncResource):
 
         ``POST /audio/speech`` (createSpeech)"""
         return await self._binary(
-            "createSpeech",
+            CREATE_SPEECH,
             {
                 "body:model": model,
                 "body:input": input,
@@ -491,7 +515,7 @@ class AsyncAudioResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "createSpeech",
+            CREATE_SPEECH,
             {
                 "body:model": model,
                 "body:input": input,
@@ -550,7 +574,7 @@ class AsyncAudioResource(AsyncResource):
             | m.CreateTranscriptionResponseDiarizedJson
             | m.CreateTranscriptionResponseVerboseJson
         ) = await self._request(
-            "createTranscription",
+            CREATE_TRANSCRIPTION,
             {
                 "body:file": file,
                 "body:model": model,
@@ -571,7 +595,7 @@ class AsyncAudioResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_transcription",
+            m.decode_create_transcription,
         )
         return result
 
@@ -614,7 +638,7 @@ class AsyncAudioResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createTranscription",
+            CREATE_TRANSCRIPTION,
             {
                 "body:file": file,
                 "body:model": model,
@@ -635,7 +659,7 @@ class AsyncAudioResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_transcription",
+            m.events_create_transcription,
             "typed",
             "body",
         )
@@ -660,7 +684,7 @@ class AsyncAudioResource(AsyncResource):
         result: (
             m.CreateTranslationResponseJson | m.CreateTranslationResponseVerboseJson
         ) = await self._request(
-            "createTranslation",
+            CREATE_TRANSLATION,
             {
                 "body:file": file,
                 "body:model": model,
@@ -672,7 +696,7 @@ class AsyncAudioResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_translation",
+            m.decode_create_translation,
         )
         return result
 
@@ -691,13 +715,13 @@ class AsyncAudioResource(AsyncResource):
 
         ``POST /audio/voices`` (createVoice)"""
         result: m.VoiceResource = await self._request(
-            "createVoice",
+            CREATE_VOICE,
             {"body:name": name, "body:audio_sample": audio_sample, "body:consent": consent},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_voice",
+            m.decode_create_voice,
         )
         return result
 
@@ -716,13 +740,13 @@ class AsyncAudioResource(AsyncResource):
 
         ``POST /audio/voice_consents`` (createVoiceConsent)"""
         result: m.VoiceConsentResource = await self._request(
-            "createVoiceConsent",
+            CREATE_VOICE_CONSENT,
             {"body:name": name, "body:recording": recording, "body:language": language},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_voice_consent",
+            m.decode_create_voice_consent,
         )
         return result
 
@@ -739,13 +763,13 @@ class AsyncAudioResource(AsyncResource):
 
         ``DELETE /audio/voice_consents/{consent_id}`` (deleteVoiceConsent)"""
         result: m.VoiceConsentDeletedResource = await self._request(
-            "deleteVoiceConsent",
+            DELETE_VOICE_CONSENT,
             {"path:consent_id": consent_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_voice_consent",
+            m.decode_delete_voice_consent,
         )
         return result
 
@@ -762,13 +786,13 @@ class AsyncAudioResource(AsyncResource):
 
         ``GET /audio/voice_consents/{consent_id}`` (getVoiceConsent)"""
         result: m.VoiceConsentResource = await self._request(
-            "getVoiceConsent",
+            GET_VOICE_CONSENT,
             {"path:consent_id": consent_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_voice_consent",
+            m.decode_get_voice_consent,
         )
         return result
 
@@ -788,14 +812,14 @@ class AsyncAudioResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listVoiceConsents",
+            LIST_VOICE_CONSENTS,
             {"query:after": after, "query:limit": limit},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_voice_consents",
+            m.items_list_voice_consents,
         )
 
     async def update_voice_consent(
@@ -812,12 +836,12 @@ class AsyncAudioResource(AsyncResource):
 
         ``POST /audio/voice_consents/{consent_id}`` (updateVoiceConsent)"""
         result: m.VoiceConsentResource = await self._request(
-            "updateVoiceConsent",
+            UPDATE_VOICE_CONSENT,
             {"path:consent_id": consent_id, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_voice_consent",
+            m.decode_update_voice_consent,
         )
         return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,8 +19,9 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._pagination import AsyncPage, Page
+
+LIST_AUDIT_LOGS = Endpoint("list-audit-logs", "GET", "/organization/audit_logs", auth="admin_key")
 
 
 class AuditLogsResource(SyncResource):
@@ -197,7 +200,7 @@ class AuditLogsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-audit-logs",
+            LIST_AUDIT_LOGS,
             {
                 "query:effective_at": effective_at,
                 "query:project_ids[]": project_ids,
@@ -215,7 +218,7 @@ class AuditLogsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_audit_logs",
+            m.items_list_audit_logs,
         )
 
 
@@ -395,7 +398,7 @@ class AsyncAuditLogsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "list-audit-logs",
+            LIST_AUDIT_LOGS,
             {
                 "query:effective_at": effective_at,
                 "query:project_ids[]": project_ids,
@@ -413,5 +416,5 @@ class AsyncAuditLogsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_audit_logs",
+            m.items_list_audit_logs,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -16,9 +18,13 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CANCEL_BATCH = Endpoint("cancelBatch", "POST", "/batches/{batch_id}/cancel")
+CREATE_BATCH = Endpoint("createBatch", "POST", "/batches", body_types=("application/json",))
+LIST_BATCHES = Endpoint("listBatches", "GET", "/batches")
+RETRIEVE_BATCH = Endpoint("retrieveBatch", "GET", "/batches/{batch_id}")
 
 
 class BatchResource(SyncResource):
@@ -37,13 +43,13 @@ class BatchResource(SyncResource):
 
         ``POST /batches/{batch_id}/cancel`` (cancelBatch)"""
         result: m.Batch = self._request(
-            "cancelBatch",
+            CANCEL_BATCH,
             {"path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_batch",
+            m.decode_cancel_batch,
         )
         return result
 
@@ -73,7 +79,7 @@ class BatchResource(SyncResource):
 
         ``POST /batches`` (createBatch)"""
         result: m.Batch = self._request(
-            "createBatch",
+            CREATE_BATCH,
             {
                 "body:input_file_id": input_file_id,
                 "body:endpoint": endpoint,
@@ -85,7 +91,7 @@ class BatchResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_batch",
+            m.decode_create_batch,
         )
         return result
 
@@ -105,14 +111,14 @@ class BatchResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listBatches",
+            LIST_BATCHES,
             {"query:after": after, "query:limit": limit},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_batches",
+            m.items_list_batches,
         )
 
     def retrieve_batch(
@@ -128,13 +134,13 @@ class BatchResource(SyncResource):
 
         ``GET /batches/{batch_id}`` (retrieveBatch)"""
         result: m.Batch = self._request(
-            "retrieveBatch",
+            RETRIEVE_BATCH,
             {"path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_batch",
+            m.decode_retrieve_batch,
         )
         return result
 
@@ -155,13 +161,13 @@ class AsyncBatchResource(AsyncResource):
 
         ``POST /batches/{batch_id}/cancel`` (cancelBatch)"""
         result: m.Batch = await self._request(
-            "cancelBatch",
+            CANCEL_BATCH,
             {"path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_batch",
+            m.decode_cancel_batch,
         )
         return result
 
@@ -191,7 +197,7 @@ class AsyncBatchResource(AsyncResource):
 
         ``POST /batches`` (createBatch)"""
         result: m.Batch = await self._request(
-            "createBatch",
+            CREATE_BATCH,
             {
                 "body:input_file_id": input_file_id,
                 "body:endpoint": endpoint,
@@ -203,7 +209,7 @@ class AsyncBatchResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_batch",
+            m.decode_create_batch,
         )
         return result
 
@@ -223,14 +229,14 @@ class AsyncBatchResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listBatches",
+            LIST_BATCHES,
             {"query:after": after, "query:limit": limit},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_batches",
+            m.items_list_batches,
         )
 
     async def retrieve_batch(
@@ -246,12 +252,12 @@ class AsyncBatchResource(AsyncResource):
 
         ``GET /batches/{batch_id}`` (retrieveBatch)"""
         result: m.Batch = await self._request(
-            "retrieveBatch",
+            RETRIEVE_BATCH,
             {"path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_batch",
+            m.decode_retrieve_batch,
         )
         return result

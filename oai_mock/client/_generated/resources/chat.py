@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,10 +19,27 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._streaming import AsyncStream, Stream
+
+CREATE_CHAT_COMPLETION = Endpoint(
+    "createChatCompletion", "POST", "/chat/completions", body_types=("application/json",)
+)
+DELETE_CHAT_COMPLETION = Endpoint(
+    "deleteChatCompletion", "DELETE", "/chat/completions/{completion_id}"
+)
+GET_CHAT_COMPLETION = Endpoint("getChatCompletion", "GET", "/chat/completions/{completion_id}")
+GET_CHAT_COMPLETION_MESSAGES = Endpoint(
+    "getChatCompletionMessages", "GET", "/chat/completions/{completion_id}/messages"
+)
+LIST_CHAT_COMPLETIONS = Endpoint("listChatCompletions", "GET", "/chat/completions")
+UPDATE_CHAT_COMPLETION = Endpoint(
+    "updateChatCompletion",
+    "POST",
+    "/chat/completions/{completion_id}",
+    body_types=("application/json",),
+)
 
 
 class ChatResource(SyncResource):
@@ -181,7 +200,7 @@ class ChatResource(SyncResource):
 
         ``POST /chat/completions`` (createChatCompletion)"""
         result: m.CreateChatCompletionResponse = self._request(
-            "createChatCompletion",
+            CREATE_CHAT_COMPLETION,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -225,7 +244,7 @@ class ChatResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_chat_completion",
+            m.decode_create_chat_completion,
         )
         return result
 
@@ -386,7 +405,7 @@ class ChatResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createChatCompletion",
+            CREATE_CHAT_COMPLETION,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -430,7 +449,7 @@ class ChatResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_chat_completion",
+            m.events_create_chat_completion,
             "chat",
             "body",
         )
@@ -448,13 +467,13 @@ class ChatResource(SyncResource):
 
         ``DELETE /chat/completions/{completion_id}`` (deleteChatCompletion)"""
         result: m.ChatCompletionDeleted = self._request(
-            "deleteChatCompletion",
+            DELETE_CHAT_COMPLETION,
             {"path:completion_id": completion_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_chat_completion",
+            m.decode_delete_chat_completion,
         )
         return result
 
@@ -471,13 +490,13 @@ class ChatResource(SyncResource):
 
         ``GET /chat/completions/{completion_id}`` (getChatCompletion)"""
         result: m.CreateChatCompletionResponse = self._request(
-            "getChatCompletion",
+            GET_CHAT_COMPLETION,
             {"path:completion_id": completion_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_chat_completion",
+            m.decode_get_chat_completion,
         )
         return result
 
@@ -499,7 +518,7 @@ class ChatResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "getChatCompletionMessages",
+            GET_CHAT_COMPLETION_MESSAGES,
             {
                 "path:completion_id": completion_id,
                 "query:after": after,
@@ -511,7 +530,7 @@ class ChatResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_get_chat_completion_messages",
+            m.items_get_chat_completion_messages,
         )
 
     def list_chat_completions(
@@ -533,7 +552,7 @@ class ChatResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listChatCompletions",
+            LIST_CHAT_COMPLETIONS,
             {
                 "query:model": model,
                 "query:metadata": metadata,
@@ -546,7 +565,7 @@ class ChatResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_chat_completions",
+            m.items_list_chat_completions,
         )
 
     def update_chat_completion(
@@ -563,13 +582,13 @@ class ChatResource(SyncResource):
 
         ``POST /chat/completions/{completion_id}`` (updateChatCompletion)"""
         result: m.CreateChatCompletionResponse = self._request(
-            "updateChatCompletion",
+            UPDATE_CHAT_COMPLETION,
             {"path:completion_id": completion_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_chat_completion",
+            m.decode_update_chat_completion,
         )
         return result
 
@@ -732,7 +751,7 @@ class AsyncChatResource(AsyncResource):
 
         ``POST /chat/completions`` (createChatCompletion)"""
         result: m.CreateChatCompletionResponse = await self._request(
-            "createChatCompletion",
+            CREATE_CHAT_COMPLETION,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -776,7 +795,7 @@ class AsyncChatResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_chat_completion",
+            m.decode_create_chat_completion,
         )
         return result
 
@@ -937,7 +956,7 @@ class AsyncChatResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createChatCompletion",
+            CREATE_CHAT_COMPLETION,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -981,7 +1000,7 @@ class AsyncChatResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_chat_completion",
+            m.events_create_chat_completion,
             "chat",
             "body",
         )
@@ -999,13 +1018,13 @@ class AsyncChatResource(AsyncResource):
 
         ``DELETE /chat/completions/{completion_id}`` (deleteChatCompletion)"""
         result: m.ChatCompletionDeleted = await self._request(
-            "deleteChatCompletion",
+            DELETE_CHAT_COMPLETION,
             {"path:completion_id": completion_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_chat_completion",
+            m.decode_delete_chat_completion,
         )
         return result
 
@@ -1022,13 +1041,13 @@ class AsyncChatResource(AsyncResource):
 
         ``GET /chat/completions/{completion_id}`` (getChatCompletion)"""
         result: m.CreateChatCompletionResponse = await self._request(
-            "getChatCompletion",
+            GET_CHAT_COMPLETION,
             {"path:completion_id": completion_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_chat_completion",
+            m.decode_get_chat_completion,
         )
         return result
 
@@ -1050,7 +1069,7 @@ class AsyncChatResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "getChatCompletionMessages",
+            GET_CHAT_COMPLETION_MESSAGES,
             {
                 "path:completion_id": completion_id,
                 "query:after": after,
@@ -1062,7 +1081,7 @@ class AsyncChatResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_get_chat_completion_messages",
+            m.items_get_chat_completion_messages,
         )
 
     def list_chat_completions(
@@ -1084,7 +1103,7 @@ class AsyncChatResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listChatCompletions",
+            LIST_CHAT_COMPLETIONS,
             {
                 "query:model": model,
                 "query:metadata": metadata,
@@ -1097,7 +1116,7 @@ class AsyncChatResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_chat_completions",
+            m.items_list_chat_completions,
         )
 
     async def update_chat_completion(
@@ -1114,12 +1133,12 @@ class AsyncChatResource(AsyncResource):
 
         ``POST /chat/completions/{completion_id}`` (updateChatCompletion)"""
         result: m.CreateChatCompletionResponse = await self._request(
-            "updateChatCompletion",
+            UPDATE_CHAT_COMPLETION,
             {"path:completion_id": completion_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_chat_completion",
+            m.decode_update_chat_completion,
         )
         return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -16,9 +18,21 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CANCEL_CHAT_SESSION_METHOD = Endpoint(
+    "CancelChatSessionMethod", "POST", "/chatkit/sessions/{session_id}/cancel"
+)
+CREATE_CHAT_SESSION_METHOD = Endpoint(
+    "CreateChatSessionMethod", "POST", "/chatkit/sessions", body_types=("application/json",)
+)
+DELETE_THREAD_METHOD = Endpoint("DeleteThreadMethod", "DELETE", "/chatkit/threads/{thread_id}")
+GET_THREAD_METHOD = Endpoint("GetThreadMethod", "GET", "/chatkit/threads/{thread_id}")
+LIST_THREAD_ITEMS_METHOD = Endpoint(
+    "ListThreadItemsMethod", "GET", "/chatkit/threads/{thread_id}/items"
+)
+LIST_THREADS_METHOD = Endpoint("ListThreadsMethod", "GET", "/chatkit/threads")
 
 
 class ChatkitResource(SyncResource):
@@ -37,13 +51,13 @@ class ChatkitResource(SyncResource):
 
         ``POST /chatkit/sessions/{session_id}/cancel`` (CancelChatSessionMethod)"""
         result: m.ChatSessionResource = self._request(
-            "CancelChatSessionMethod",
+            CANCEL_CHAT_SESSION_METHOD,
             {"path:session_id": session_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_chat_session_method",
+            m.decode_cancel_chat_session_method,
         )
         return result
 
@@ -64,7 +78,7 @@ class ChatkitResource(SyncResource):
 
         ``POST /chatkit/sessions`` (CreateChatSessionMethod)"""
         result: m.ChatSessionResource = self._request(
-            "CreateChatSessionMethod",
+            CREATE_CHAT_SESSION_METHOD,
             {
                 "body:workflow": workflow,
                 "body:user": user,
@@ -76,7 +90,7 @@ class ChatkitResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_chat_session_method",
+            m.decode_create_chat_session_method,
         )
         return result
 
@@ -93,13 +107,13 @@ class ChatkitResource(SyncResource):
 
         ``DELETE /chatkit/threads/{thread_id}`` (DeleteThreadMethod)"""
         result: m.DeletedThreadResource = self._request(
-            "DeleteThreadMethod",
+            DELETE_THREAD_METHOD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_thread_method",
+            m.decode_delete_thread_method,
         )
         return result
 
@@ -116,13 +130,13 @@ class ChatkitResource(SyncResource):
 
         ``GET /chatkit/threads/{thread_id}`` (GetThreadMethod)"""
         result: m.ThreadResource = self._request(
-            "GetThreadMethod",
+            GET_THREAD_METHOD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_thread_method",
+            m.decode_get_thread_method,
         )
         return result
 
@@ -152,7 +166,7 @@ class ChatkitResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListThreadItemsMethod",
+            LIST_THREAD_ITEMS_METHOD,
             {
                 "path:thread_id": thread_id,
                 "query:limit": limit,
@@ -165,7 +179,7 @@ class ChatkitResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_thread_items_method",
+            m.items_list_thread_items_method,
         )
 
     def list_threads_method(
@@ -187,7 +201,7 @@ class ChatkitResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListThreadsMethod",
+            LIST_THREADS_METHOD,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -200,7 +214,7 @@ class ChatkitResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_threads_method",
+            m.items_list_threads_method,
         )
 
 
@@ -220,13 +234,13 @@ class AsyncChatkitResource(AsyncResource):
 
         ``POST /chatkit/sessions/{session_id}/cancel`` (CancelChatSessionMethod)"""
         result: m.ChatSessionResource = await self._request(
-            "CancelChatSessionMethod",
+            CANCEL_CHAT_SESSION_METHOD,
             {"path:session_id": session_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_chat_session_method",
+            m.decode_cancel_chat_session_method,
         )
         return result
 
@@ -247,7 +261,7 @@ class AsyncChatkitResource(AsyncResource):
 
         ``POST /chatkit/sessions`` (CreateChatSessionMethod)"""
         result: m.ChatSessionResource = await self._request(
-            "CreateChatSessionMethod",
+            CREATE_CHAT_SESSION_METHOD,
             {
                 "body:workflow": workflow,
                 "body:user": user,
@@ -259,7 +273,7 @@ class AsyncChatkitResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_chat_session_method",
+            m.decode_create_chat_session_method,
         )
         return result
 
@@ -276,13 +290,13 @@ class AsyncChatkitResource(AsyncResource):
 
         ``DELETE /chatkit/threads/{thread_id}`` (DeleteThreadMethod)"""
         result: m.DeletedThreadResource = await self._request(
-            "DeleteThreadMethod",
+            DELETE_THREAD_METHOD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_thread_method",
+            m.decode_delete_thread_method,
         )
         return result
 
@@ -299,13 +313,13 @@ class AsyncChatkitResource(AsyncResource):
 
         ``GET /chatkit/threads/{thread_id}`` (GetThreadMethod)"""
         result: m.ThreadResource = await self._request(
-            "GetThreadMethod",
+            GET_THREAD_METHOD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_thread_method",
+            m.decode_get_thread_method,
         )
         return result
 
@@ -335,7 +349,7 @@ class AsyncChatkitResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListThreadItemsMethod",
+            LIST_THREAD_ITEMS_METHOD,
             {
                 "path:thread_id": thread_id,
                 "query:limit": limit,
@@ -348,7 +362,7 @@ class AsyncChatkitResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_thread_items_method",
+            m.items_list_thread_items_method,
         )
 
     def list_threads_method(
@@ -370,7 +384,7 @@ class AsyncChatkitResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListThreadsMethod",
+            LIST_THREADS_METHOD,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -383,5 +397,5 @@ class AsyncChatkitResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_threads_method",
+            m.items_list_threads_method,
         )

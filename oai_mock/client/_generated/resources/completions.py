@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,8 +19,11 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._streaming import AsyncStream, Stream
+
+CREATE_COMPLETION = Endpoint(
+    "createCompletion", "POST", "/completions", body_types=("application/json",)
+)
 
 
 class CompletionsResource(SyncResource):
@@ -54,7 +59,7 @@ class CompletionsResource(SyncResource):
 
         ``POST /completions`` (createCompletion)"""
         result: m.CreateCompletionResponse = self._request(
-            "createCompletion",
+            CREATE_COMPLETION,
             {
                 "body:model": model,
                 "body:prompt": prompt,
@@ -79,7 +84,7 @@ class CompletionsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_completion",
+            m.decode_create_completion,
         )
         return result
 
@@ -115,7 +120,7 @@ class CompletionsResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createCompletion",
+            CREATE_COMPLETION,
             {
                 "body:model": model,
                 "body:prompt": prompt,
@@ -140,7 +145,7 @@ class CompletionsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_completion",
+            m.events_create_completion,
             "chat",
             "body",
         )
@@ -179,7 +184,7 @@ class AsyncCompletionsResource(AsyncResource):
 
         ``POST /completions`` (createCompletion)"""
         result: m.CreateCompletionResponse = await self._request(
-            "createCompletion",
+            CREATE_COMPLETION,
             {
                 "body:model": model,
                 "body:prompt": prompt,
@@ -204,7 +209,7 @@ class AsyncCompletionsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_completion",
+            m.decode_create_completion,
         )
         return result
 
@@ -240,7 +245,7 @@ class AsyncCompletionsResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createCompletion",
+            CREATE_COMPLETION,
             {
                 "body:model": model,
                 "body:prompt": prompt,
@@ -265,7 +270,7 @@ class AsyncCompletionsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_completion",
+            m.events_create_completion,
             "chat",
             "body",
         )

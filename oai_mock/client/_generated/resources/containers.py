@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
+    NO_CONTENT,
     NOT_GIVEN,
     AsyncResource,
     Body,
@@ -18,10 +21,32 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
+
+CREATE_CONTAINER = Endpoint(
+    "CreateContainer", "POST", "/containers", body_types=("application/json",)
+)
+CREATE_CONTAINER_FILE = Endpoint(
+    "CreateContainerFile",
+    "POST",
+    "/containers/{container_id}/files",
+    body_types=("application/json", "multipart/form-data"),
+)
+DELETE_CONTAINER = Endpoint("DeleteContainer", "DELETE", "/containers/{container_id}")
+DELETE_CONTAINER_FILE = Endpoint(
+    "DeleteContainerFile", "DELETE", "/containers/{container_id}/files/{file_id}"
+)
+LIST_CONTAINER_FILES = Endpoint("ListContainerFiles", "GET", "/containers/{container_id}/files")
+LIST_CONTAINERS = Endpoint("ListContainers", "GET", "/containers")
+RETRIEVE_CONTAINER = Endpoint("RetrieveContainer", "GET", "/containers/{container_id}")
+RETRIEVE_CONTAINER_FILE = Endpoint(
+    "RetrieveContainerFile", "GET", "/containers/{container_id}/files/{file_id}"
+)
+RETRIEVE_CONTAINER_FILE_CONTENT = Endpoint(
+    "RetrieveContainerFileContent", "GET", "/containers/{container_id}/files/{file_id}/content"
+)
 
 
 class ContainersResource(SyncResource):
@@ -48,7 +73,7 @@ class ContainersResource(SyncResource):
 
         ``POST /containers`` (CreateContainer)"""
         result: m.ContainerResource = self._request(
-            "CreateContainer",
+            CREATE_CONTAINER,
             {
                 "body:name": name,
                 "body:file_ids": file_ids,
@@ -61,7 +86,7 @@ class ContainersResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_container",
+            m.decode_create_container,
         )
         return result
 
@@ -80,13 +105,13 @@ class ContainersResource(SyncResource):
 
         ``POST /containers/{container_id}/files`` (CreateContainerFile)"""
         result: m.ContainerFileResource = self._request(
-            "CreateContainerFile",
+            CREATE_CONTAINER_FILE,
             {"path:container_id": container_id, "body:file_id": file_id, "body:file": file},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_container_file",
+            m.decode_create_container_file,
         )
         return result
 
@@ -103,13 +128,13 @@ class ContainersResource(SyncResource):
 
         ``DELETE /containers/{container_id}`` (DeleteContainer)"""
         self._request(
-            "DeleteContainer",
+            DELETE_CONTAINER,
             {"path:container_id": container_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def delete_container_file(
@@ -126,13 +151,13 @@ class ContainersResource(SyncResource):
 
         ``DELETE /containers/{container_id}/files/{file_id}`` (DeleteContainerFile)"""
         self._request(
-            "DeleteContainerFile",
+            DELETE_CONTAINER_FILE,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def list_container_files(
@@ -153,7 +178,7 @@ class ContainersResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListContainerFiles",
+            LIST_CONTAINER_FILES,
             {
                 "path:container_id": container_id,
                 "query:limit": limit,
@@ -165,7 +190,7 @@ class ContainersResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_container_files",
+            m.items_list_container_files,
         )
 
     def list_containers(
@@ -186,14 +211,14 @@ class ContainersResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListContainers",
+            LIST_CONTAINERS,
             {"query:limit": limit, "query:order": order, "query:after": after, "query:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_containers",
+            m.items_list_containers,
         )
 
     def retrieve_container(
@@ -209,13 +234,13 @@ class ContainersResource(SyncResource):
 
         ``GET /containers/{container_id}`` (RetrieveContainer)"""
         result: m.ContainerResource = self._request(
-            "RetrieveContainer",
+            RETRIEVE_CONTAINER,
             {"path:container_id": container_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_container",
+            m.decode_retrieve_container,
         )
         return result
 
@@ -233,13 +258,13 @@ class ContainersResource(SyncResource):
 
         ``GET /containers/{container_id}/files/{file_id}`` (RetrieveContainerFile)"""
         result: m.ContainerFileResource = self._request(
-            "RetrieveContainerFile",
+            RETRIEVE_CONTAINER_FILE,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_container_file",
+            m.decode_retrieve_container_file,
         )
         return result
 
@@ -257,7 +282,7 @@ class ContainersResource(SyncResource):
 
         ``GET /containers/{container_id}/files/{file_id}/content`` (RetrieveContainerFileContent)"""
         return self._binary(
-            "RetrieveContainerFileContent",
+            RETRIEVE_CONTAINER_FILE_CONTENT,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -281,7 +306,7 @@ class ContainersResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "RetrieveContainerFileContent",
+            RETRIEVE_CONTAINER_FILE_CONTENT,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -314,7 +339,7 @@ class AsyncContainersResource(AsyncResource):
 
         ``POST /containers`` (CreateContainer)"""
         result: m.ContainerResource = await self._request(
-            "CreateContainer",
+            CREATE_CONTAINER,
             {
                 "body:name": name,
                 "body:file_ids": file_ids,
@@ -327,7 +352,7 @@ class AsyncContainersResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_container",
+            m.decode_create_container,
         )
         return result
 
@@ -346,13 +371,13 @@ class AsyncContainersResource(AsyncResource):
 
         ``POST /containers/{container_id}/files`` (CreateContainerFile)"""
         result: m.ContainerFileResource = await self._request(
-            "CreateContainerFile",
+            CREATE_CONTAINER_FILE,
             {"path:container_id": container_id, "body:file_id": file_id, "body:file": file},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_container_file",
+            m.decode_create_container_file,
         )
         return result
 
@@ -369,13 +394,13 @@ class AsyncContainersResource(AsyncResource):
 
         ``DELETE /containers/{container_id}`` (DeleteContainer)"""
         await self._request(
-            "DeleteContainer",
+            DELETE_CONTAINER,
             {"path:container_id": container_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     async def delete_container_file(
@@ -392,13 +417,13 @@ class AsyncContainersResource(AsyncResource):
 
         ``DELETE /containers/{container_id}/files/{file_id}`` (DeleteContainerFile)"""
         await self._request(
-            "DeleteContainerFile",
+            DELETE_CONTAINER_FILE,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def list_container_files(
@@ -419,7 +444,7 @@ class AsyncContainersResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListContainerFiles",
+            LIST_CONTAINER_FILES,
             {
                 "path:container_id": container_id,
                 "query:limit": limit,
@@ -431,7 +456,7 @@ class AsyncContainersResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_container_files",
+            m.items_list_container_files,
         )
 
     def list_containers(
@@ -452,14 +477,14 @@ class AsyncContainersResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListContainers",
+            LIST_CONTAINERS,
             {"query:limit": limit, "query:order": order, "query:after": after, "query:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_containers",
+            m.items_list_containers,
         )
 
     async def retrieve_container(
@@ -475,13 +500,13 @@ class AsyncContainersResource(AsyncResource):
 
         ``GET /containers/{container_id}`` (RetrieveContainer)"""
         result: m.ContainerResource = await self._request(
-            "RetrieveContainer",
+            RETRIEVE_CONTAINER,
             {"path:container_id": container_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_container",
+            m.decode_retrieve_container,
         )
         return result
 
@@ -499,13 +524,13 @@ class AsyncContainersResource(AsyncResource):
 
         ``GET /containers/{container_id}/files/{file_id}`` (RetrieveContainerFile)"""
         result: m.ContainerFileResource = await self._request(
-            "RetrieveContainerFile",
+            RETRIEVE_CONTAINER_FILE,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_container_file",
+            m.decode_retrieve_container_file,
         )
         return result
 
@@ -523,7 +548,7 @@ class AsyncContainersResource(AsyncResource):
 
         ``GET /containers/{container_id}/files/{file_id}/content`` (RetrieveContainerFileContent)"""
         return await self._binary(
-            "RetrieveContainerFileContent",
+            RETRIEVE_CONTAINER_FILE_CONTENT,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -547,7 +572,7 @@ class AsyncContainersResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "RetrieveContainerFileContent",
+            RETRIEVE_CONTAINER_FILE_CONTENT,
             {"path:container_id": container_id, "path:file_id": file_id},
             extra_headers,
             extra_query,

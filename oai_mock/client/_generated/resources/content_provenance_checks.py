@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -16,8 +16,12 @@ from oai_mock.client._resource import (
     Timeout,
 )
 
-if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
+CREATE_CONTENT_PROVENANCE_CHECK = Endpoint(
+    "Createcontentprovenancecheck",
+    "POST",
+    "/content_provenance_checks",
+    body_types=("multipart/form-data",),
+)
 
 
 class ContentProvenanceChecksResource(SyncResource):
@@ -36,13 +40,13 @@ class ContentProvenanceChecksResource(SyncResource):
 
         ``POST /content_provenance_checks`` (Createcontentprovenancecheck)"""
         result: m.ProvenanceResource = self._request(
-            "Createcontentprovenancecheck",
+            CREATE_CONTENT_PROVENANCE_CHECK,
             {"body:file": file},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_content_provenance_check",
+            m.decode_create_content_provenance_check,
         )
         return result
 
@@ -63,12 +67,12 @@ class AsyncContentProvenanceChecksResource(AsyncResource):
 
         ``POST /content_provenance_checks`` (Createcontentprovenancecheck)"""
         result: m.ProvenanceResource = await self._request(
-            "Createcontentprovenancecheck",
+            CREATE_CONTENT_PROVENANCE_CHECK,
             {"body:file": file},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_content_provenance_check",
+            m.decode_create_content_provenance_check,
         )
         return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,9 +19,35 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CREATE_CONVERSATION = Endpoint(
+    "createConversation", "POST", "/conversations", body_types=("application/json",)
+)
+CREATE_CONVERSATION_ITEMS = Endpoint(
+    "createConversationItems",
+    "POST",
+    "/conversations/{conversation_id}/items",
+    body_types=("application/json",),
+)
+DELETE_CONVERSATION = Endpoint("deleteConversation", "DELETE", "/conversations/{conversation_id}")
+DELETE_CONVERSATION_ITEM = Endpoint(
+    "deleteConversationItem", "DELETE", "/conversations/{conversation_id}/items/{item_id}"
+)
+GET_CONVERSATION = Endpoint("getConversation", "GET", "/conversations/{conversation_id}")
+GET_CONVERSATION_ITEM = Endpoint(
+    "getConversationItem", "GET", "/conversations/{conversation_id}/items/{item_id}"
+)
+LIST_CONVERSATION_ITEMS = Endpoint(
+    "listConversationItems", "GET", "/conversations/{conversation_id}/items"
+)
+UPDATE_CONVERSATION = Endpoint(
+    "updateConversation",
+    "POST",
+    "/conversations/{conversation_id}",
+    body_types=("application/json",),
+)
 
 
 class ConversationsResource(SyncResource):
@@ -48,13 +76,13 @@ class ConversationsResource(SyncResource):
 
         ``POST /conversations`` (createConversation)"""
         result: m.ConversationResource = self._request(
-            "createConversation",
+            CREATE_CONVERSATION,
             {"body:metadata": metadata, "body:items": items},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_conversation",
+            m.decode_create_conversation,
         )
         return result
 
@@ -92,7 +120,7 @@ class ConversationsResource(SyncResource):
 
         ``POST /conversations/{conversation_id}/items`` (createConversationItems)"""
         result: m.ConversationItemList = self._request(
-            "createConversationItems",
+            CREATE_CONVERSATION_ITEMS,
             {
                 "path:conversation_id": conversation_id,
                 "query:include": include,
@@ -102,7 +130,7 @@ class ConversationsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_conversation_items",
+            m.decode_create_conversation_items,
         )
         return result
 
@@ -119,13 +147,13 @@ class ConversationsResource(SyncResource):
 
         ``DELETE /conversations/{conversation_id}`` (deleteConversation)"""
         result: m.DeletedConversationResource = self._request(
-            "deleteConversation",
+            DELETE_CONVERSATION,
             {"path:conversation_id": conversation_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_conversation",
+            m.decode_delete_conversation,
         )
         return result
 
@@ -143,13 +171,13 @@ class ConversationsResource(SyncResource):
 
         ``DELETE /conversations/{conversation_id}/items/{item_id}`` (deleteConversationItem)"""
         result: m.ConversationResource = self._request(
-            "deleteConversationItem",
+            DELETE_CONVERSATION_ITEM,
             {"path:conversation_id": conversation_id, "path:item_id": item_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_conversation_item",
+            m.decode_delete_conversation_item,
         )
         return result
 
@@ -166,13 +194,13 @@ class ConversationsResource(SyncResource):
 
         ``GET /conversations/{conversation_id}`` (getConversation)"""
         result: m.ConversationResource = self._request(
-            "getConversation",
+            GET_CONVERSATION,
             {"path:conversation_id": conversation_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_conversation",
+            m.decode_get_conversation,
         )
         return result
 
@@ -261,7 +289,7 @@ class ConversationsResource(SyncResource):
             | m.CustomToolCall
             | m.CustomToolCallOutput
         ) = self._request(
-            "getConversationItem",
+            GET_CONVERSATION_ITEM,
             {
                 "path:conversation_id": conversation_id,
                 "path:item_id": item_id,
@@ -271,7 +299,7 @@ class ConversationsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_conversation_item",
+            m.decode_get_conversation_item,
         )
         return result
 
@@ -335,7 +363,7 @@ class ConversationsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listConversationItems",
+            LIST_CONVERSATION_ITEMS,
             {
                 "path:conversation_id": conversation_id,
                 "query:limit": limit,
@@ -348,7 +376,7 @@ class ConversationsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_conversation_items",
+            m.items_list_conversation_items,
         )
 
     def update_conversation(
@@ -365,13 +393,13 @@ class ConversationsResource(SyncResource):
 
         ``POST /conversations/{conversation_id}`` (updateConversation)"""
         result: m.ConversationResource = self._request(
-            "updateConversation",
+            UPDATE_CONVERSATION,
             {"path:conversation_id": conversation_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_conversation",
+            m.decode_update_conversation,
         )
         return result
 
@@ -402,13 +430,13 @@ class AsyncConversationsResource(AsyncResource):
 
         ``POST /conversations`` (createConversation)"""
         result: m.ConversationResource = await self._request(
-            "createConversation",
+            CREATE_CONVERSATION,
             {"body:metadata": metadata, "body:items": items},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_conversation",
+            m.decode_create_conversation,
         )
         return result
 
@@ -446,7 +474,7 @@ class AsyncConversationsResource(AsyncResource):
 
         ``POST /conversations/{conversation_id}/items`` (createConversationItems)"""
         result: m.ConversationItemList = await self._request(
-            "createConversationItems",
+            CREATE_CONVERSATION_ITEMS,
             {
                 "path:conversation_id": conversation_id,
                 "query:include": include,
@@ -456,7 +484,7 @@ class AsyncConversationsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_conversation_items",
+            m.decode_create_conversation_items,
         )
         return result
 
@@ -473,13 +501,13 @@ class AsyncConversationsResource(AsyncResource):
 
         ``DELETE /conversations/{conversation_id}`` (deleteConversation)"""
         result: m.DeletedConversationResource = await self._request(
-            "deleteConversation",
+            DELETE_CONVERSATION,
             {"path:conversation_id": conversation_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_conversation",
+            m.decode_delete_conversation,
         )
         return result
 
@@ -497,13 +525,13 @@ class AsyncConversationsResource(AsyncResource):
 
         ``DELETE /conversations/{conversation_id}/items/{item_id}`` (deleteConversationItem)"""
         result: m.ConversationResource = await self._request(
-            "deleteConversationItem",
+            DELETE_CONVERSATION_ITEM,
             {"path:conversation_id": conversation_id, "path:item_id": item_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_conversation_item",
+            m.decode_delete_conversation_item,
         )
         return result
 
@@ -520,13 +548,13 @@ class AsyncConversationsResource(AsyncResource):
 
         ``GET /conversations/{conversation_id}`` (getConversation)"""
         result: m.ConversationResource = await self._request(
-            "getConversation",
+            GET_CONVERSATION,
             {"path:conversation_id": conversation_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_conversation",
+            m.decode_get_conversation,
         )
         return result
 
@@ -615,7 +643,7 @@ class AsyncConversationsResource(AsyncResource):
             | m.CustomToolCall
             | m.CustomToolCallOutput
         ) = await self._request(
-            "getConversationItem",
+            GET_CONVERSATION_ITEM,
             {
                 "path:conversation_id": conversation_id,
                 "path:item_id": item_id,
@@ -625,7 +653,7 @@ class AsyncConversationsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_conversation_item",
+            m.decode_get_conversation_item,
         )
         return result
 
@@ -689,7 +717,7 @@ class AsyncConversationsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listConversationItems",
+            LIST_CONVERSATION_ITEMS,
             {
                 "path:conversation_id": conversation_id,
                 "query:limit": limit,
@@ -702,7 +730,7 @@ class AsyncConversationsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_conversation_items",
+            m.items_list_conversation_items,
         )
 
     async def update_conversation(
@@ -719,12 +747,12 @@ class AsyncConversationsResource(AsyncResource):
 
         ``POST /conversations/{conversation_id}`` (updateConversation)"""
         result: m.ConversationResource = await self._request(
-            "updateConversation",
+            UPDATE_CONVERSATION,
             {"path:conversation_id": conversation_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_conversation",
+            m.decode_update_conversation,
         )
         return result

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -16,8 +18,9 @@ from oai_mock.client._resource import (
     Timeout,
 )
 
-if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
+CREATE_EMBEDDING = Endpoint(
+    "createEmbedding", "POST", "/embeddings", body_types=("application/json",)
+)
 
 
 class EmbeddingsResource(SyncResource):
@@ -41,7 +44,7 @@ class EmbeddingsResource(SyncResource):
 
         ``POST /embeddings`` (createEmbedding)"""
         result: m.CreateEmbeddingResponse = self._request(
-            "createEmbedding",
+            CREATE_EMBEDDING,
             {
                 "body:input": input,
                 "body:model": model,
@@ -53,7 +56,7 @@ class EmbeddingsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_embedding",
+            m.decode_create_embedding,
         )
         return result
 
@@ -79,7 +82,7 @@ class AsyncEmbeddingsResource(AsyncResource):
 
         ``POST /embeddings`` (createEmbedding)"""
         result: m.CreateEmbeddingResponse = await self._request(
-            "createEmbedding",
+            CREATE_EMBEDDING,
             {
                 "body:input": input,
                 "body:model": model,
@@ -91,6 +94,6 @@ class AsyncEmbeddingsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_embedding",
+            m.decode_create_embedding,
         )
         return result

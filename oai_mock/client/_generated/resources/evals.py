@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,9 +19,27 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CANCEL_EVAL_RUN = Endpoint("cancelEvalRun", "POST", "/evals/{eval_id}/runs/{run_id}")
+CREATE_EVAL = Endpoint("createEval", "POST", "/evals", body_types=("application/json",))
+CREATE_EVAL_RUN = Endpoint(
+    "createEvalRun", "POST", "/evals/{eval_id}/runs", body_types=("application/json",)
+)
+DELETE_EVAL = Endpoint("deleteEval", "DELETE", "/evals/{eval_id}")
+DELETE_EVAL_RUN = Endpoint("deleteEvalRun", "DELETE", "/evals/{eval_id}/runs/{run_id}")
+GET_EVAL = Endpoint("getEval", "GET", "/evals/{eval_id}")
+GET_EVAL_RUN = Endpoint("getEvalRun", "GET", "/evals/{eval_id}/runs/{run_id}")
+GET_EVAL_RUN_OUTPUT_ITEM = Endpoint(
+    "getEvalRunOutputItem", "GET", "/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}"
+)
+GET_EVAL_RUN_OUTPUT_ITEMS = Endpoint(
+    "getEvalRunOutputItems", "GET", "/evals/{eval_id}/runs/{run_id}/output_items"
+)
+GET_EVAL_RUNS = Endpoint("getEvalRuns", "GET", "/evals/{eval_id}/runs")
+LIST_EVALS = Endpoint("listEvals", "GET", "/evals")
+UPDATE_EVAL = Endpoint("updateEval", "POST", "/evals/{eval_id}", body_types=("application/json",))
 
 
 class EvalsResource(SyncResource):
@@ -39,13 +59,13 @@ class EvalsResource(SyncResource):
 
         ``POST /evals/{eval_id}/runs/{run_id}`` (cancelEvalRun)"""
         result: m.EvalRun = self._request(
-            "cancelEvalRun",
+            CANCEL_EVAL_RUN,
             {"path:eval_id": eval_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_eval_run",
+            m.decode_cancel_eval_run,
         )
         return result
 
@@ -73,7 +93,7 @@ class EvalsResource(SyncResource):
 
         ``POST /evals`` (createEval)"""
         result: m.Eval = self._request(
-            "createEval",
+            CREATE_EVAL,
             {
                 "body:name": name,
                 "body:metadata": metadata,
@@ -84,7 +104,7 @@ class EvalsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_eval",
+            m.decode_create_eval,
         )
         return result
 
@@ -106,7 +126,7 @@ class EvalsResource(SyncResource):
 
         ``POST /evals/{eval_id}/runs`` (createEvalRun)"""
         result: m.EvalRun = self._request(
-            "createEvalRun",
+            CREATE_EVAL_RUN,
             {
                 "path:eval_id": eval_id,
                 "body:name": name,
@@ -117,7 +137,7 @@ class EvalsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_eval_run",
+            m.decode_create_eval_run,
         )
         return result
 
@@ -134,13 +154,13 @@ class EvalsResource(SyncResource):
 
         ``DELETE /evals/{eval_id}`` (deleteEval)"""
         result: m.DeleteEvalResponse = self._request(
-            "deleteEval",
+            DELETE_EVAL,
             {"path:eval_id": eval_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_eval",
+            m.decode_delete_eval,
         )
         return result
 
@@ -158,13 +178,13 @@ class EvalsResource(SyncResource):
 
         ``DELETE /evals/{eval_id}/runs/{run_id}`` (deleteEvalRun)"""
         result: m.DeleteEvalRunResponse = self._request(
-            "deleteEvalRun",
+            DELETE_EVAL_RUN,
             {"path:eval_id": eval_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_eval_run",
+            m.decode_delete_eval_run,
         )
         return result
 
@@ -181,13 +201,13 @@ class EvalsResource(SyncResource):
 
         ``GET /evals/{eval_id}`` (getEval)"""
         result: m.Eval = self._request(
-            "getEval",
+            GET_EVAL,
             {"path:eval_id": eval_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_eval",
+            m.decode_get_eval,
         )
         return result
 
@@ -205,13 +225,13 @@ class EvalsResource(SyncResource):
 
         ``GET /evals/{eval_id}/runs/{run_id}`` (getEvalRun)"""
         result: m.EvalRun = self._request(
-            "getEvalRun",
+            GET_EVAL_RUN,
             {"path:eval_id": eval_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_eval_run",
+            m.decode_get_eval_run,
         )
         return result
 
@@ -230,13 +250,13 @@ class EvalsResource(SyncResource):
 
         ``GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`` (getEvalRunOutputItem)"""
         result: m.EvalRunOutputItem = self._request(
-            "getEvalRunOutputItem",
+            GET_EVAL_RUN_OUTPUT_ITEM,
             {"path:eval_id": eval_id, "path:run_id": run_id, "path:output_item_id": output_item_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_eval_run_output_item",
+            m.decode_get_eval_run_output_item,
         )
         return result
 
@@ -260,7 +280,7 @@ class EvalsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "getEvalRunOutputItems",
+            GET_EVAL_RUN_OUTPUT_ITEMS,
             {
                 "path:eval_id": eval_id,
                 "path:run_id": run_id,
@@ -274,7 +294,7 @@ class EvalsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_get_eval_run_output_items",
+            m.items_get_eval_run_output_items,
         )
 
     def get_eval_runs(
@@ -297,7 +317,7 @@ class EvalsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "getEvalRuns",
+            GET_EVAL_RUNS,
             {
                 "path:eval_id": eval_id,
                 "query:after": after,
@@ -310,7 +330,7 @@ class EvalsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_get_eval_runs",
+            m.items_get_eval_runs,
         )
 
     def list_evals(
@@ -331,7 +351,7 @@ class EvalsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listEvals",
+            LIST_EVALS,
             {
                 "query:after": after,
                 "query:limit": limit,
@@ -343,7 +363,7 @@ class EvalsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_evals",
+            m.items_list_evals,
         )
 
     def update_eval(
@@ -361,13 +381,13 @@ class EvalsResource(SyncResource):
 
         ``POST /evals/{eval_id}`` (updateEval)"""
         result: m.Eval = self._request(
-            "updateEval",
+            UPDATE_EVAL,
             {"path:eval_id": eval_id, "body:name": name, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_eval",
+            m.decode_update_eval,
         )
         return result
 
@@ -389,13 +409,13 @@ class AsyncEvalsResource(AsyncResource):
 
         ``POST /evals/{eval_id}/runs/{run_id}`` (cancelEvalRun)"""
         result: m.EvalRun = await self._request(
-            "cancelEvalRun",
+            CANCEL_EVAL_RUN,
             {"path:eval_id": eval_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_eval_run",
+            m.decode_cancel_eval_run,
         )
         return result
 
@@ -423,7 +443,7 @@ class AsyncEvalsResource(AsyncResource):
 
         ``POST /evals`` (createEval)"""
         result: m.Eval = await self._request(
-            "createEval",
+            CREATE_EVAL,
             {
                 "body:name": name,
                 "body:metadata": metadata,
@@ -434,7 +454,7 @@ class AsyncEvalsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_eval",
+            m.decode_create_eval,
         )
         return result
 
@@ -456,7 +476,7 @@ class AsyncEvalsResource(AsyncResource):
 
         ``POST /evals/{eval_id}/runs`` (createEvalRun)"""
         result: m.EvalRun = await self._request(
-            "createEvalRun",
+            CREATE_EVAL_RUN,
             {
                 "path:eval_id": eval_id,
                 "body:name": name,
@@ -467,7 +487,7 @@ class AsyncEvalsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_eval_run",
+            m.decode_create_eval_run,
         )
         return result
 
@@ -484,13 +504,13 @@ class AsyncEvalsResource(AsyncResource):
 
         ``DELETE /evals/{eval_id}`` (deleteEval)"""
         result: m.DeleteEvalResponse = await self._request(
-            "deleteEval",
+            DELETE_EVAL,
             {"path:eval_id": eval_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_eval",
+            m.decode_delete_eval,
         )
         return result
 
@@ -508,13 +528,13 @@ class AsyncEvalsResource(AsyncResource):
 
         ``DELETE /evals/{eval_id}/runs/{run_id}`` (deleteEvalRun)"""
         result: m.DeleteEvalRunResponse = await self._request(
-            "deleteEvalRun",
+            DELETE_EVAL_RUN,
             {"path:eval_id": eval_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_eval_run",
+            m.decode_delete_eval_run,
         )
         return result
 
@@ -531,13 +551,13 @@ class AsyncEvalsResource(AsyncResource):
 
         ``GET /evals/{eval_id}`` (getEval)"""
         result: m.Eval = await self._request(
-            "getEval",
+            GET_EVAL,
             {"path:eval_id": eval_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_eval",
+            m.decode_get_eval,
         )
         return result
 
@@ -555,13 +575,13 @@ class AsyncEvalsResource(AsyncResource):
 
         ``GET /evals/{eval_id}/runs/{run_id}`` (getEvalRun)"""
         result: m.EvalRun = await self._request(
-            "getEvalRun",
+            GET_EVAL_RUN,
             {"path:eval_id": eval_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_eval_run",
+            m.decode_get_eval_run,
         )
         return result
 
@@ -580,13 +600,13 @@ class AsyncEvalsResource(AsyncResource):
 
         ``GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`` (getEvalRunOutputItem)"""
         result: m.EvalRunOutputItem = await self._request(
-            "getEvalRunOutputItem",
+            GET_EVAL_RUN_OUTPUT_ITEM,
             {"path:eval_id": eval_id, "path:run_id": run_id, "path:output_item_id": output_item_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_eval_run_output_item",
+            m.decode_get_eval_run_output_item,
         )
         return result
 
@@ -610,7 +630,7 @@ class AsyncEvalsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "getEvalRunOutputItems",
+            GET_EVAL_RUN_OUTPUT_ITEMS,
             {
                 "path:eval_id": eval_id,
                 "path:run_id": run_id,
@@ -624,7 +644,7 @@ class AsyncEvalsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_get_eval_run_output_items",
+            m.items_get_eval_run_output_items,
         )
 
     def get_eval_runs(
@@ -647,7 +667,7 @@ class AsyncEvalsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "getEvalRuns",
+            GET_EVAL_RUNS,
             {
                 "path:eval_id": eval_id,
                 "query:after": after,
@@ -660,7 +680,7 @@ class AsyncEvalsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_get_eval_runs",
+            m.items_get_eval_runs,
         )
 
     def list_evals(
@@ -681,7 +701,7 @@ class AsyncEvalsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listEvals",
+            LIST_EVALS,
             {
                 "query:after": after,
                 "query:limit": limit,
@@ -693,7 +713,7 @@ class AsyncEvalsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_evals",
+            m.items_list_evals,
         )
 
     async def update_eval(
@@ -711,12 +731,12 @@ class AsyncEvalsResource(AsyncResource):
 
         ``POST /evals/{eval_id}`` (updateEval)"""
         result: m.Eval = await self._request(
-            "updateEval",
+            UPDATE_EVAL,
             {"path:eval_id": eval_id, "body:name": name, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_eval",
+            m.decode_update_eval,
         )
         return result

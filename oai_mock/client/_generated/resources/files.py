@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,10 +19,15 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
+
+CREATE_FILE = Endpoint("createFile", "POST", "/files", body_types=("multipart/form-data",))
+DELETE_FILE = Endpoint("deleteFile", "DELETE", "/files/{file_id}")
+DOWNLOAD_FILE = Endpoint("downloadFile", "GET", "/files/{file_id}/content")
+LIST_FILES = Endpoint("listFiles", "GET", "/files")
+RETRIEVE_FILE = Endpoint("retrieveFile", "GET", "/files/{file_id}")
 
 
 class FilesResource(SyncResource):
@@ -41,13 +48,13 @@ class FilesResource(SyncResource):
 
         ``POST /files`` (createFile)"""
         result: m.OpenAIFile = self._request(
-            "createFile",
+            CREATE_FILE,
             {"body:file": file, "body:purpose": purpose, "body:expires_after": expires_after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_file",
+            m.decode_create_file,
         )
         return result
 
@@ -64,13 +71,13 @@ class FilesResource(SyncResource):
 
         ``DELETE /files/{file_id}`` (deleteFile)"""
         result: m.DeleteFileResponse = self._request(
-            "deleteFile",
+            DELETE_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_file",
+            m.decode_delete_file,
         )
         return result
 
@@ -87,7 +94,7 @@ class FilesResource(SyncResource):
 
         ``GET /files/{file_id}/content`` (downloadFile)"""
         return self._binary(
-            "downloadFile",
+            DOWNLOAD_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -110,7 +117,7 @@ class FilesResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "downloadFile",
+            DOWNLOAD_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -136,7 +143,7 @@ class FilesResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFiles",
+            LIST_FILES,
             {
                 "query:purpose": purpose,
                 "query:limit": limit,
@@ -148,7 +155,7 @@ class FilesResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_files",
+            m.items_list_files,
         )
 
     def retrieve_file(
@@ -164,13 +171,13 @@ class FilesResource(SyncResource):
 
         ``GET /files/{file_id}`` (retrieveFile)"""
         result: m.OpenAIFile = self._request(
-            "retrieveFile",
+            RETRIEVE_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_file",
+            m.decode_retrieve_file,
         )
         return result
 
@@ -193,13 +200,13 @@ class AsyncFilesResource(AsyncResource):
 
         ``POST /files`` (createFile)"""
         result: m.OpenAIFile = await self._request(
-            "createFile",
+            CREATE_FILE,
             {"body:file": file, "body:purpose": purpose, "body:expires_after": expires_after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_file",
+            m.decode_create_file,
         )
         return result
 
@@ -216,13 +223,13 @@ class AsyncFilesResource(AsyncResource):
 
         ``DELETE /files/{file_id}`` (deleteFile)"""
         result: m.DeleteFileResponse = await self._request(
-            "deleteFile",
+            DELETE_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_file",
+            m.decode_delete_file,
         )
         return result
 
@@ -239,7 +246,7 @@ class AsyncFilesResource(AsyncResource):
 
         ``GET /files/{file_id}/content`` (downloadFile)"""
         return await self._binary(
-            "downloadFile",
+            DOWNLOAD_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -262,7 +269,7 @@ class AsyncFilesResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "downloadFile",
+            DOWNLOAD_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
@@ -288,7 +295,7 @@ class AsyncFilesResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFiles",
+            LIST_FILES,
             {
                 "query:purpose": purpose,
                 "query:limit": limit,
@@ -300,7 +307,7 @@ class AsyncFilesResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_files",
+            m.items_list_files,
         )
 
     async def retrieve_file(
@@ -316,12 +323,12 @@ class AsyncFilesResource(AsyncResource):
 
         ``GET /files/{file_id}`` (retrieveFile)"""
         result: m.OpenAIFile = await self._request(
-            "retrieveFile",
+            RETRIEVE_FILE,
             {"path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_file",
+            m.decode_retrieve_file,
         )
         return result

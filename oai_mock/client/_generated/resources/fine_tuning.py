@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,9 +19,49 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CANCEL_FINE_TUNING_JOB = Endpoint(
+    "cancelFineTuningJob", "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/cancel"
+)
+CREATE_FINE_TUNING_CHECKPOINT_PERMISSION = Endpoint(
+    "createFineTuningCheckpointPermission",
+    "POST",
+    "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
+    body_types=("application/json",),
+)
+CREATE_FINE_TUNING_JOB = Endpoint(
+    "createFineTuningJob", "POST", "/fine_tuning/jobs", body_types=("application/json",)
+)
+DELETE_FINE_TUNING_CHECKPOINT_PERMISSION = Endpoint(
+    "deleteFineTuningCheckpointPermission",
+    "DELETE",
+    "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
+)
+LIST_FINE_TUNING_CHECKPOINT_PERMISSIONS = Endpoint(
+    "listFineTuningCheckpointPermissions",
+    "GET",
+    "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
+)
+LIST_FINE_TUNING_EVENTS = Endpoint(
+    "listFineTuningEvents", "GET", "/fine_tuning/jobs/{fine_tuning_job_id}/events"
+)
+LIST_FINE_TUNING_JOB_CHECKPOINTS = Endpoint(
+    "listFineTuningJobCheckpoints", "GET", "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints"
+)
+LIST_PAGINATED_FINE_TUNING_JOBS = Endpoint(
+    "listPaginatedFineTuningJobs", "GET", "/fine_tuning/jobs"
+)
+PAUSE_FINE_TUNING_JOB = Endpoint(
+    "pauseFineTuningJob", "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/pause"
+)
+RESUME_FINE_TUNING_JOB = Endpoint(
+    "resumeFineTuningJob", "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/resume"
+)
+RETRIEVE_FINE_TUNING_JOB = Endpoint(
+    "retrieveFineTuningJob", "GET", "/fine_tuning/jobs/{fine_tuning_job_id}"
+)
 
 
 class FineTuningResource(SyncResource):
@@ -38,13 +80,13 @@ class FineTuningResource(SyncResource):
 
         ``POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`` (cancelFineTuningJob)"""
         result: m.FineTuningJob = self._request(
-            "cancelFineTuningJob",
+            CANCEL_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_fine_tuning_job",
+            m.decode_cancel_fine_tuning_job,
         )
         return result
 
@@ -62,7 +104,7 @@ class FineTuningResource(SyncResource):
 
         ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`` (createFineTuningCheckpointPermission)"""
         result: m.ListFineTuningCheckpointPermissionResponse = self._request(
-            "createFineTuningCheckpointPermission",
+            CREATE_FINE_TUNING_CHECKPOINT_PERMISSION,
             {
                 "path:fine_tuned_model_checkpoint": fine_tuned_model_checkpoint,
                 "body:project_ids": project_ids,
@@ -71,7 +113,7 @@ class FineTuningResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_fine_tuning_checkpoint_permission",
+            m.decode_create_fine_tuning_checkpoint_permission,
         )
         return result
 
@@ -96,7 +138,7 @@ class FineTuningResource(SyncResource):
 
         ``POST /fine_tuning/jobs`` (createFineTuningJob)"""
         result: m.FineTuningJob = self._request(
-            "createFineTuningJob",
+            CREATE_FINE_TUNING_JOB,
             {
                 "body:model": model,
                 "body:training_file": training_file,
@@ -112,7 +154,7 @@ class FineTuningResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_fine_tuning_job",
+            m.decode_create_fine_tuning_job,
         )
         return result
 
@@ -130,7 +172,7 @@ class FineTuningResource(SyncResource):
 
         ``DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`` (deleteFineTuningCheckpointPermission)"""
         result: m.DeleteFineTuningCheckpointPermissionResponse = self._request(
-            "deleteFineTuningCheckpointPermission",
+            DELETE_FINE_TUNING_CHECKPOINT_PERMISSION,
             {
                 "path:fine_tuned_model_checkpoint": fine_tuned_model_checkpoint,
                 "path:permission_id": permission_id,
@@ -139,7 +181,7 @@ class FineTuningResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_fine_tuning_checkpoint_permission",
+            m.decode_delete_fine_tuning_checkpoint_permission,
         )
         return result
 
@@ -162,7 +204,7 @@ class FineTuningResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFineTuningCheckpointPermissions",
+            LIST_FINE_TUNING_CHECKPOINT_PERMISSIONS,
             {
                 "path:fine_tuned_model_checkpoint": fine_tuned_model_checkpoint,
                 "query:project_id": project_id,
@@ -175,7 +217,7 @@ class FineTuningResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_fine_tuning_checkpoint_permissions",
+            m.items_list_fine_tuning_checkpoint_permissions,
         )
 
     def list_fine_tuning_events(
@@ -195,7 +237,7 @@ class FineTuningResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFineTuningEvents",
+            LIST_FINE_TUNING_EVENTS,
             {
                 "path:fine_tuning_job_id": fine_tuning_job_id,
                 "query:after": after,
@@ -206,7 +248,7 @@ class FineTuningResource(SyncResource):
             extra_body,
             timeout,
             "item_id",
-            "items_list_fine_tuning_events",
+            m.items_list_fine_tuning_events,
         )
 
     def list_fine_tuning_job_checkpoints(
@@ -226,7 +268,7 @@ class FineTuningResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFineTuningJobCheckpoints",
+            LIST_FINE_TUNING_JOB_CHECKPOINTS,
             {
                 "path:fine_tuning_job_id": fine_tuning_job_id,
                 "query:after": after,
@@ -237,7 +279,7 @@ class FineTuningResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_fine_tuning_job_checkpoints",
+            m.items_list_fine_tuning_job_checkpoints,
         )
 
     def list_paginated_fine_tuning_jobs(
@@ -257,14 +299,14 @@ class FineTuningResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listPaginatedFineTuningJobs",
+            LIST_PAGINATED_FINE_TUNING_JOBS,
             {"query:after": after, "query:limit": limit, "query:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "item_id",
-            "items_list_paginated_fine_tuning_jobs",
+            m.items_list_paginated_fine_tuning_jobs,
         )
 
     def pause_fine_tuning_job(
@@ -280,13 +322,13 @@ class FineTuningResource(SyncResource):
 
         ``POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`` (pauseFineTuningJob)"""
         result: m.FineTuningJob = self._request(
-            "pauseFineTuningJob",
+            PAUSE_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_pause_fine_tuning_job",
+            m.decode_pause_fine_tuning_job,
         )
         return result
 
@@ -303,13 +345,13 @@ class FineTuningResource(SyncResource):
 
         ``POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`` (resumeFineTuningJob)"""
         result: m.FineTuningJob = self._request(
-            "resumeFineTuningJob",
+            RESUME_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_resume_fine_tuning_job",
+            m.decode_resume_fine_tuning_job,
         )
         return result
 
@@ -326,13 +368,13 @@ class FineTuningResource(SyncResource):
 
         ``GET /fine_tuning/jobs/{fine_tuning_job_id}`` (retrieveFineTuningJob)"""
         result: m.FineTuningJob = self._request(
-            "retrieveFineTuningJob",
+            RETRIEVE_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_fine_tuning_job",
+            m.decode_retrieve_fine_tuning_job,
         )
         return result
 
@@ -353,13 +395,13 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`` (cancelFineTuningJob)"""
         result: m.FineTuningJob = await self._request(
-            "cancelFineTuningJob",
+            CANCEL_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_fine_tuning_job",
+            m.decode_cancel_fine_tuning_job,
         )
         return result
 
@@ -377,7 +419,7 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`` (createFineTuningCheckpointPermission)"""
         result: m.ListFineTuningCheckpointPermissionResponse = await self._request(
-            "createFineTuningCheckpointPermission",
+            CREATE_FINE_TUNING_CHECKPOINT_PERMISSION,
             {
                 "path:fine_tuned_model_checkpoint": fine_tuned_model_checkpoint,
                 "body:project_ids": project_ids,
@@ -386,7 +428,7 @@ class AsyncFineTuningResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_fine_tuning_checkpoint_permission",
+            m.decode_create_fine_tuning_checkpoint_permission,
         )
         return result
 
@@ -411,7 +453,7 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``POST /fine_tuning/jobs`` (createFineTuningJob)"""
         result: m.FineTuningJob = await self._request(
-            "createFineTuningJob",
+            CREATE_FINE_TUNING_JOB,
             {
                 "body:model": model,
                 "body:training_file": training_file,
@@ -427,7 +469,7 @@ class AsyncFineTuningResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_fine_tuning_job",
+            m.decode_create_fine_tuning_job,
         )
         return result
 
@@ -445,7 +487,7 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`` (deleteFineTuningCheckpointPermission)"""
         result: m.DeleteFineTuningCheckpointPermissionResponse = await self._request(
-            "deleteFineTuningCheckpointPermission",
+            DELETE_FINE_TUNING_CHECKPOINT_PERMISSION,
             {
                 "path:fine_tuned_model_checkpoint": fine_tuned_model_checkpoint,
                 "path:permission_id": permission_id,
@@ -454,7 +496,7 @@ class AsyncFineTuningResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_fine_tuning_checkpoint_permission",
+            m.decode_delete_fine_tuning_checkpoint_permission,
         )
         return result
 
@@ -477,7 +519,7 @@ class AsyncFineTuningResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFineTuningCheckpointPermissions",
+            LIST_FINE_TUNING_CHECKPOINT_PERMISSIONS,
             {
                 "path:fine_tuned_model_checkpoint": fine_tuned_model_checkpoint,
                 "query:project_id": project_id,
@@ -490,7 +532,7 @@ class AsyncFineTuningResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_fine_tuning_checkpoint_permissions",
+            m.items_list_fine_tuning_checkpoint_permissions,
         )
 
     def list_fine_tuning_events(
@@ -510,7 +552,7 @@ class AsyncFineTuningResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFineTuningEvents",
+            LIST_FINE_TUNING_EVENTS,
             {
                 "path:fine_tuning_job_id": fine_tuning_job_id,
                 "query:after": after,
@@ -521,7 +563,7 @@ class AsyncFineTuningResource(AsyncResource):
             extra_body,
             timeout,
             "item_id",
-            "items_list_fine_tuning_events",
+            m.items_list_fine_tuning_events,
         )
 
     def list_fine_tuning_job_checkpoints(
@@ -541,7 +583,7 @@ class AsyncFineTuningResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFineTuningJobCheckpoints",
+            LIST_FINE_TUNING_JOB_CHECKPOINTS,
             {
                 "path:fine_tuning_job_id": fine_tuning_job_id,
                 "query:after": after,
@@ -552,7 +594,7 @@ class AsyncFineTuningResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_fine_tuning_job_checkpoints",
+            m.items_list_fine_tuning_job_checkpoints,
         )
 
     def list_paginated_fine_tuning_jobs(
@@ -572,14 +614,14 @@ class AsyncFineTuningResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listPaginatedFineTuningJobs",
+            LIST_PAGINATED_FINE_TUNING_JOBS,
             {"query:after": after, "query:limit": limit, "query:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "item_id",
-            "items_list_paginated_fine_tuning_jobs",
+            m.items_list_paginated_fine_tuning_jobs,
         )
 
     async def pause_fine_tuning_job(
@@ -595,13 +637,13 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`` (pauseFineTuningJob)"""
         result: m.FineTuningJob = await self._request(
-            "pauseFineTuningJob",
+            PAUSE_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_pause_fine_tuning_job",
+            m.decode_pause_fine_tuning_job,
         )
         return result
 
@@ -618,13 +660,13 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`` (resumeFineTuningJob)"""
         result: m.FineTuningJob = await self._request(
-            "resumeFineTuningJob",
+            RESUME_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_resume_fine_tuning_job",
+            m.decode_resume_fine_tuning_job,
         )
         return result
 
@@ -641,12 +683,12 @@ class AsyncFineTuningResource(AsyncResource):
 
         ``GET /fine_tuning/jobs/{fine_tuning_job_id}`` (retrieveFineTuningJob)"""
         result: m.FineTuningJob = await self._request(
-            "retrieveFineTuningJob",
+            RETRIEVE_FINE_TUNING_JOB,
             {"path:fine_tuning_job_id": fine_tuning_job_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_fine_tuning_job",
+            m.decode_retrieve_fine_tuning_job,
         )
         return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -16,8 +18,17 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
+
+RUN_GRADER = Endpoint(
+    "runGrader", "POST", "/fine_tuning/alpha/graders/run", body_types=("application/json",)
+)
+VALIDATE_GRADER = Endpoint(
+    "validateGrader",
+    "POST",
+    "/fine_tuning/alpha/graders/validate",
+    body_types=("application/json",),
+)
 
 
 class GradersResource(SyncResource):
@@ -42,13 +53,13 @@ class GradersResource(SyncResource):
 
         ``POST /fine_tuning/alpha/graders/run`` (runGrader)"""
         result: m.RunGraderResponse = self._request(
-            "runGrader",
+            RUN_GRADER,
             {"body:grader": grader, "body:item": item, "body:model_sample": model_sample},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_run_grader",
+            m.decode_run_grader,
         )
         return result
 
@@ -69,13 +80,13 @@ class GradersResource(SyncResource):
 
         ``POST /fine_tuning/alpha/graders/validate`` (validateGrader)"""
         result: m.ValidateGraderResponse = self._request(
-            "validateGrader",
+            VALIDATE_GRADER,
             {"body:grader": grader},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_validate_grader",
+            m.decode_validate_grader,
         )
         return result
 
@@ -102,13 +113,13 @@ class AsyncGradersResource(AsyncResource):
 
         ``POST /fine_tuning/alpha/graders/run`` (runGrader)"""
         result: m.RunGraderResponse = await self._request(
-            "runGrader",
+            RUN_GRADER,
             {"body:grader": grader, "body:item": item, "body:model_sample": model_sample},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_run_grader",
+            m.decode_run_grader,
         )
         return result
 
@@ -129,12 +140,12 @@ class AsyncGradersResource(AsyncResource):
 
         ``POST /fine_tuning/alpha/graders/validate`` (validateGrader)"""
         result: m.ValidateGraderResponse = await self._request(
-            "validateGrader",
+            VALIDATE_GRADER,
             {"body:grader": grader},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_validate_grader",
+            m.decode_validate_grader,
         )
         return result

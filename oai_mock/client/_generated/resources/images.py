@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -18,9 +20,21 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._streaming import AsyncStream, Stream
+
+CREATE_IMAGE = Endpoint(
+    "createImage", "POST", "/images/generations", body_types=("application/json",)
+)
+CREATE_IMAGE_EDIT = Endpoint(
+    "createImageEdit",
+    "POST",
+    "/images/edits",
+    body_types=("application/json", "multipart/form-data"),
+)
+CREATE_IMAGE_VARIATION = Endpoint(
+    "createImageVariation", "POST", "/images/variations", body_types=("multipart/form-data",)
+)
 
 
 class ImagesResource(SyncResource):
@@ -77,7 +91,7 @@ class ImagesResource(SyncResource):
 
         ``POST /images/generations`` (createImage)"""
         result: m.ImagesResponse = self._request(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -98,7 +112,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image",
+            m.decode_create_image,
         )
         return result
 
@@ -155,7 +169,7 @@ class ImagesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -176,7 +190,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image",
+            m.events_create_image,
             "typed",
             "body",
         )
@@ -218,7 +232,7 @@ class ImagesResource(SyncResource):
 
         ``POST /images/edits`` (createImageEdit)"""
         result: m.ImagesResponse = self._request(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -240,7 +254,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_edit",
+            m.decode_create_image_edit,
         )
         return result
 
@@ -283,7 +297,7 @@ class ImagesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -305,7 +319,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image_edit",
+            m.events_create_image_edit,
             "typed",
             "body",
         )
@@ -328,7 +342,7 @@ class ImagesResource(SyncResource):
 
         ``POST /images/variations`` (createImageVariation)"""
         result: m.ImagesResponse = self._request(
-            "createImageVariation",
+            CREATE_IMAGE_VARIATION,
             {
                 "body:image": image,
                 "body:model": model,
@@ -341,7 +355,7 @@ class ImagesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_variation",
+            m.decode_create_image_variation,
         )
         return result
 
@@ -400,7 +414,7 @@ class AsyncImagesResource(AsyncResource):
 
         ``POST /images/generations`` (createImage)"""
         result: m.ImagesResponse = await self._request(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -421,7 +435,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image",
+            m.decode_create_image,
         )
         return result
 
@@ -478,7 +492,7 @@ class AsyncImagesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createImage",
+            CREATE_IMAGE,
             {
                 "body:prompt": prompt,
                 "body:model": model,
@@ -499,7 +513,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image",
+            m.events_create_image,
             "typed",
             "body",
         )
@@ -541,7 +555,7 @@ class AsyncImagesResource(AsyncResource):
 
         ``POST /images/edits`` (createImageEdit)"""
         result: m.ImagesResponse = await self._request(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -563,7 +577,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_edit",
+            m.decode_create_image_edit,
         )
         return result
 
@@ -606,7 +620,7 @@ class AsyncImagesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createImageEdit",
+            CREATE_IMAGE_EDIT,
             {
                 "body:model": model,
                 "body:images": images,
@@ -628,7 +642,7 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_image_edit",
+            m.events_create_image_edit,
             "typed",
             "body",
         )
@@ -651,7 +665,7 @@ class AsyncImagesResource(AsyncResource):
 
         ``POST /images/variations`` (createImageVariation)"""
         result: m.ImagesResponse = await self._request(
-            "createImageVariation",
+            CREATE_IMAGE_VARIATION,
             {
                 "body:image": image,
                 "body:model": model,
@@ -664,6 +678,6 @@ class AsyncImagesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_image_variation",
+            m.decode_create_image_variation,
         )
         return result

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -15,8 +15,9 @@ from oai_mock.client._resource import (
     Timeout,
 )
 
-if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
+DELETE_MODEL = Endpoint("deleteModel", "DELETE", "/models/{model}")
+LIST_MODELS = Endpoint("listModels", "GET", "/models")
+RETRIEVE_MODEL = Endpoint("retrieveModel", "GET", "/models/{model}")
 
 
 class ModelsResource(SyncResource):
@@ -35,13 +36,13 @@ class ModelsResource(SyncResource):
 
         ``DELETE /models/{model}`` (deleteModel)"""
         result: m.DeleteModelResponse = self._request(
-            "deleteModel",
+            DELETE_MODEL,
             {"path:model": model},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_model",
+            m.decode_delete_model,
         )
         return result
 
@@ -57,7 +58,7 @@ class ModelsResource(SyncResource):
 
         ``GET /models`` (listModels)"""
         result: m.ListModelsResponse = self._request(
-            "listModels", {}, extra_headers, extra_query, extra_body, timeout, "decode_list_models"
+            LIST_MODELS, {}, extra_headers, extra_query, extra_body, timeout, m.decode_list_models
         )
         return result
 
@@ -74,13 +75,13 @@ class ModelsResource(SyncResource):
 
         ``GET /models/{model}`` (retrieveModel)"""
         result: m.ModelObject = self._request(
-            "retrieveModel",
+            RETRIEVE_MODEL,
             {"path:model": model},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_model",
+            m.decode_retrieve_model,
         )
         return result
 
@@ -101,13 +102,13 @@ class AsyncModelsResource(AsyncResource):
 
         ``DELETE /models/{model}`` (deleteModel)"""
         result: m.DeleteModelResponse = await self._request(
-            "deleteModel",
+            DELETE_MODEL,
             {"path:model": model},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_model",
+            m.decode_delete_model,
         )
         return result
 
@@ -123,7 +124,7 @@ class AsyncModelsResource(AsyncResource):
 
         ``GET /models`` (listModels)"""
         result: m.ListModelsResponse = await self._request(
-            "listModels", {}, extra_headers, extra_query, extra_body, timeout, "decode_list_models"
+            LIST_MODELS, {}, extra_headers, extra_query, extra_body, timeout, m.decode_list_models
         )
         return result
 
@@ -140,12 +141,12 @@ class AsyncModelsResource(AsyncResource):
 
         ``GET /models/{model}`` (retrieveModel)"""
         result: m.ModelObject = await self._request(
-            "retrieveModel",
+            RETRIEVE_MODEL,
             {"path:model": model},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_model",
+            m.decode_retrieve_model,
         )
         return result

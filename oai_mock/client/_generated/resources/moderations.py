@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -16,8 +18,9 @@ from oai_mock.client._resource import (
     Timeout,
 )
 
-if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
+CREATE_MODERATION = Endpoint(
+    "createModeration", "POST", "/moderations", body_types=("application/json",)
+)
 
 
 class ModerationsResource(SyncResource):
@@ -44,13 +47,13 @@ class ModerationsResource(SyncResource):
 
         ``POST /moderations`` (createModeration)"""
         result: m.CreateModerationResponse = self._request(
-            "createModeration",
+            CREATE_MODERATION,
             {"body:input": input, "body:model": model},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_moderation",
+            m.decode_create_moderation,
         )
         return result
 
@@ -79,12 +82,12 @@ class AsyncModerationsResource(AsyncResource):
 
         ``POST /moderations`` (createModeration)"""
         result: m.CreateModerationResponse = await self._request(
-            "createModeration",
+            CREATE_MODERATION,
             {"body:input": input, "body:model": model},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_moderation",
+            m.decode_create_moderation,
         )
         return result

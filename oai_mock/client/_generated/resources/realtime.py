@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
+    NO_CONTENT,
     NOT_GIVEN,
     AsyncResource,
     Body,
@@ -17,9 +20,55 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
+
+ACCEPT_REALTIME_CALL = Endpoint(
+    "accept-realtime-call",
+    "POST",
+    "/realtime/calls/{call_id}/accept",
+    body_types=("application/json",),
+)
+CREATE_REALTIME_CALL = Endpoint(
+    "create-realtime-call",
+    "POST",
+    "/realtime/calls",
+    body_types=("application/sdp", "multipart/form-data"),
+)
+CREATE_REALTIME_CLIENT_SECRET = Endpoint(
+    "create-realtime-client-secret",
+    "POST",
+    "/realtime/client_secrets",
+    body_types=("application/json",),
+)
+CREATE_REALTIME_SESSION = Endpoint(
+    "create-realtime-session", "POST", "/realtime/sessions", body_types=("application/json",)
+)
+CREATE_REALTIME_TRANSCRIPTION_SESSION = Endpoint(
+    "create-realtime-transcription-session",
+    "POST",
+    "/realtime/transcription_sessions",
+    body_types=("application/json",),
+)
+CREATE_REALTIME_TRANSLATION_CLIENT_SECRET = Endpoint(
+    "create-realtime-translation-client-secret",
+    "POST",
+    "/realtime/translations/client_secrets",
+    body_types=("application/json",),
+)
+HANGUP_REALTIME_CALL = Endpoint("hangup-realtime-call", "POST", "/realtime/calls/{call_id}/hangup")
+REFER_REALTIME_CALL = Endpoint(
+    "refer-realtime-call",
+    "POST",
+    "/realtime/calls/{call_id}/refer",
+    body_types=("application/json",),
+)
+REJECT_REALTIME_CALL = Endpoint(
+    "reject-realtime-call",
+    "POST",
+    "/realtime/calls/{call_id}/reject",
+    body_types=("application/json",),
+)
 
 
 class RealtimeResource(SyncResource):
@@ -78,7 +127,7 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/calls/{call_id}/accept`` (accept-realtime-call)"""
         self._request(
-            "accept-realtime-call",
+            ACCEPT_REALTIME_CALL,
             {
                 "path:call_id": call_id,
                 "body:type": type,
@@ -100,7 +149,7 @@ class RealtimeResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def create_realtime_call(
@@ -116,12 +165,7 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/calls`` (create-realtime-call)"""
         return self._binary(
-            "create-realtime-call",
-            {"body:*": body},
-            extra_headers,
-            extra_query,
-            extra_body,
-            timeout,
+            CREATE_REALTIME_CALL, {"body:*": body}, extra_headers, extra_query, extra_body, timeout
         )
 
     def create_realtime_call_streaming(
@@ -139,12 +183,7 @@ class RealtimeResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "create-realtime-call",
-            {"body:*": body},
-            extra_headers,
-            extra_query,
-            extra_body,
-            timeout,
+            CREATE_REALTIME_CALL, {"body:*": body}, extra_headers, extra_query, extra_body, timeout
         )
 
     def create_realtime_client_secret(
@@ -163,13 +202,13 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/client_secrets`` (create-realtime-client-secret)"""
         result: m.RealtimeCreateClientSecretResponse = self._request(
-            "create-realtime-client-secret",
+            CREATE_REALTIME_CLIENT_SECRET,
             {"body:expires_after": expires_after, "body:session": session},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_client_secret",
+            m.decode_create_realtime_client_secret,
         )
         return result
 
@@ -206,7 +245,7 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/sessions`` (create-realtime-session)"""
         result: m.RealtimeSessionCreateResponse = self._request(
-            "create-realtime-session",
+            CREATE_REALTIME_SESSION,
             {
                 "body:client_secret": client_secret,
                 "body:modalities": modalities,
@@ -229,7 +268,7 @@ class RealtimeResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_session",
+            m.decode_create_realtime_session,
         )
         return result
 
@@ -251,7 +290,7 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/transcription_sessions`` (create-realtime-transcription-session)"""
         result: m.RealtimeTranscriptionSessionCreateResponse = self._request(
-            "create-realtime-transcription-session",
+            CREATE_REALTIME_TRANSCRIPTION_SESSION,
             {
                 "body:turn_detection": turn_detection,
                 "body:input_audio_noise_reduction": input_audio_noise_reduction,
@@ -263,7 +302,7 @@ class RealtimeResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_transcription_session",
+            m.decode_create_realtime_transcription_session,
         )
         return result
 
@@ -281,13 +320,13 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/translations/client_secrets`` (create-realtime-translation-client-secret)"""
         result: m.RealtimeTranslationClientSecretCreateResponse = self._request(
-            "create-realtime-translation-client-secret",
+            CREATE_REALTIME_TRANSLATION_CLIENT_SECRET,
             {"body:expires_after": expires_after, "body:session": session},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_translation_client_secret",
+            m.decode_create_realtime_translation_client_secret,
         )
         return result
 
@@ -304,13 +343,13 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/calls/{call_id}/hangup`` (hangup-realtime-call)"""
         self._request(
-            "hangup-realtime-call",
+            HANGUP_REALTIME_CALL,
             {"path:call_id": call_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def refer_realtime_call(
@@ -327,13 +366,13 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/calls/{call_id}/refer`` (refer-realtime-call)"""
         self._request(
-            "refer-realtime-call",
+            REFER_REALTIME_CALL,
             {"path:call_id": call_id, "body:target_uri": target_uri},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def reject_realtime_call(
@@ -350,13 +389,13 @@ class RealtimeResource(SyncResource):
 
         ``POST /realtime/calls/{call_id}/reject`` (reject-realtime-call)"""
         self._request(
-            "reject-realtime-call",
+            REJECT_REALTIME_CALL,
             {"path:call_id": call_id, "body:status_code": status_code},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
 
@@ -416,7 +455,7 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/calls/{call_id}/accept`` (accept-realtime-call)"""
         await self._request(
-            "accept-realtime-call",
+            ACCEPT_REALTIME_CALL,
             {
                 "path:call_id": call_id,
                 "body:type": type,
@@ -438,7 +477,7 @@ class AsyncRealtimeResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     async def create_realtime_call(
@@ -454,12 +493,7 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/calls`` (create-realtime-call)"""
         return await self._binary(
-            "create-realtime-call",
-            {"body:*": body},
-            extra_headers,
-            extra_query,
-            extra_body,
-            timeout,
+            CREATE_REALTIME_CALL, {"body:*": body}, extra_headers, extra_query, extra_body, timeout
         )
 
     def create_realtime_call_streaming(
@@ -477,12 +511,7 @@ class AsyncRealtimeResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "create-realtime-call",
-            {"body:*": body},
-            extra_headers,
-            extra_query,
-            extra_body,
-            timeout,
+            CREATE_REALTIME_CALL, {"body:*": body}, extra_headers, extra_query, extra_body, timeout
         )
 
     async def create_realtime_client_secret(
@@ -501,13 +530,13 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/client_secrets`` (create-realtime-client-secret)"""
         result: m.RealtimeCreateClientSecretResponse = await self._request(
-            "create-realtime-client-secret",
+            CREATE_REALTIME_CLIENT_SECRET,
             {"body:expires_after": expires_after, "body:session": session},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_client_secret",
+            m.decode_create_realtime_client_secret,
         )
         return result
 
@@ -544,7 +573,7 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/sessions`` (create-realtime-session)"""
         result: m.RealtimeSessionCreateResponse = await self._request(
-            "create-realtime-session",
+            CREATE_REALTIME_SESSION,
             {
                 "body:client_secret": client_secret,
                 "body:modalities": modalities,
@@ -567,7 +596,7 @@ class AsyncRealtimeResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_session",
+            m.decode_create_realtime_session,
         )
         return result
 
@@ -589,7 +618,7 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/transcription_sessions`` (create-realtime-transcription-session)"""
         result: m.RealtimeTranscriptionSessionCreateResponse = await self._request(
-            "create-realtime-transcription-session",
+            CREATE_REALTIME_TRANSCRIPTION_SESSION,
             {
                 "body:turn_detection": turn_detection,
                 "body:input_audio_noise_reduction": input_audio_noise_reduction,
@@ -601,7 +630,7 @@ class AsyncRealtimeResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_transcription_session",
+            m.decode_create_realtime_transcription_session,
         )
         return result
 
@@ -619,13 +648,13 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/translations/client_secrets`` (create-realtime-translation-client-secret)"""
         result: m.RealtimeTranslationClientSecretCreateResponse = await self._request(
-            "create-realtime-translation-client-secret",
+            CREATE_REALTIME_TRANSLATION_CLIENT_SECRET,
             {"body:expires_after": expires_after, "body:session": session},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_realtime_translation_client_secret",
+            m.decode_create_realtime_translation_client_secret,
         )
         return result
 
@@ -642,13 +671,13 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/calls/{call_id}/hangup`` (hangup-realtime-call)"""
         await self._request(
-            "hangup-realtime-call",
+            HANGUP_REALTIME_CALL,
             {"path:call_id": call_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     async def refer_realtime_call(
@@ -665,13 +694,13 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/calls/{call_id}/refer`` (refer-realtime-call)"""
         await self._request(
-            "refer-realtime-call",
+            REFER_REALTIME_CALL,
             {"path:call_id": call_id, "body:target_uri": target_uri},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     async def reject_realtime_call(
@@ -688,11 +717,11 @@ class AsyncRealtimeResource(AsyncResource):
 
         ``POST /realtime/calls/{call_id}/reject`` (reject-realtime-call)"""
         await self._request(
-            "reject-realtime-call",
+            REJECT_REALTIME_CALL,
             {"path:call_id": call_id, "body:status_code": status_code},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )

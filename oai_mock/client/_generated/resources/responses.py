@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
+    NO_CONTENT,
     NOT_GIVEN,
     AsyncResource,
     Body,
@@ -17,10 +20,73 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._streaming import AsyncStream, Stream
+
+BETA_CANCEL_RESPONSE = Endpoint(
+    "beta_cancelResponse",
+    "POST",
+    "/responses/{response_id}/cancel",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+)
+BETA_COMPACT_CONVERSATION = Endpoint(
+    "beta_Compactconversation",
+    "POST",
+    "/responses/compact",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+    body_types=("application/json",),
+)
+BETA_CREATE_RESPONSE = Endpoint(
+    "beta_createResponse",
+    "POST",
+    "/responses",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+    body_types=("application/json",),
+)
+BETA_DELETE_RESPONSE = Endpoint(
+    "beta_deleteResponse",
+    "DELETE",
+    "/responses/{response_id}",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+)
+BETA_GET_INPUT_TOKEN_COUNTS = Endpoint(
+    "beta_Getinputtokencounts",
+    "POST",
+    "/responses/input_tokens",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+    body_types=("application/json",),
+)
+BETA_GET_RESPONSE = Endpoint(
+    "beta_getResponse",
+    "GET",
+    "/responses/{response_id}",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+)
+BETA_LIST_INPUT_ITEMS = Endpoint(
+    "beta_listInputItems",
+    "GET",
+    "/responses/{response_id}/input_items",
+    literal_query=(("beta", "true"),),
+    beta_header="responses_multi_agent=v1",
+)
+CANCEL_RESPONSE = Endpoint("cancelResponse", "POST", "/responses/{response_id}/cancel")
+COMPACT_CONVERSATION = Endpoint(
+    "Compactconversation", "POST", "/responses/compact", body_types=("application/json",)
+)
+CREATE_RESPONSE = Endpoint("createResponse", "POST", "/responses", body_types=("application/json",))
+DELETE_RESPONSE = Endpoint("deleteResponse", "DELETE", "/responses/{response_id}")
+GET_INPUT_TOKEN_COUNTS = Endpoint(
+    "Getinputtokencounts", "POST", "/responses/input_tokens", body_types=("application/json",)
+)
+GET_RESPONSE = Endpoint("getResponse", "GET", "/responses/{response_id}")
+LIST_INPUT_ITEMS = Endpoint("listInputItems", "GET", "/responses/{response_id}/input_items")
 
 
 class ResponsesResource(SyncResource):
@@ -39,13 +105,13 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses/{response_id}/cancel?beta=true`` (beta_cancelResponse)"""
         result: m.BetaResponse = self._request(
-            "beta_cancelResponse",
+            BETA_CANCEL_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_cancel_response",
+            m.decode_beta_cancel_response,
         )
         return result
 
@@ -189,7 +255,7 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses/compact?beta=true`` (beta_Compactconversation)"""
         result: m.BetaCompactResource = self._request(
-            "beta_Compactconversation",
+            BETA_COMPACT_CONVERSATION,
             {
                 "body:model": model,
                 "body:input": input,
@@ -204,7 +270,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_compact_conversation",
+            m.decode_beta_compact_conversation,
         )
         return result
 
@@ -412,7 +478,7 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses?beta=true`` (beta_createResponse)"""
         result: m.BetaResponse = self._request(
-            "beta_createResponse",
+            BETA_CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -451,7 +517,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_create_response",
+            m.decode_beta_create_response,
         )
         return result
 
@@ -720,7 +786,7 @@ class ResponsesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "beta_createResponse",
+            BETA_CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -759,7 +825,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_beta_create_response",
+            m.events_beta_create_response,
             "responses",
             "body",
         )
@@ -777,13 +843,13 @@ class ResponsesResource(SyncResource):
 
         ``DELETE /responses/{response_id}?beta=true`` (beta_deleteResponse)"""
         self._request(
-            "beta_deleteResponse",
+            BETA_DELETE_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def beta_get_input_token_counts(
@@ -849,7 +915,7 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses/input_tokens?beta=true`` (beta_Getinputtokencounts)"""
         result: m.BetaTokenCountsResource = self._request(
-            "beta_Getinputtokencounts",
+            BETA_GET_INPUT_TOKEN_COUNTS,
             {
                 "body:model": model,
                 "body:input": input,
@@ -868,7 +934,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_get_input_token_counts",
+            m.decode_beta_get_input_token_counts,
         )
         return result
 
@@ -901,7 +967,7 @@ class ResponsesResource(SyncResource):
 
         ``GET /responses/{response_id}?beta=true`` (beta_getResponse)"""
         result: m.BetaResponse = self._request(
-            "beta_getResponse",
+            BETA_GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -913,7 +979,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_get_response",
+            m.decode_beta_get_response,
         )
         return result
 
@@ -1007,7 +1073,7 @@ class ResponsesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "beta_getResponse",
+            BETA_GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -1019,7 +1085,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_beta_get_response",
+            m.events_beta_get_response,
             "responses",
             "query",
         )
@@ -1088,7 +1154,7 @@ class ResponsesResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "beta_listInputItems",
+            BETA_LIST_INPUT_ITEMS,
             {
                 "path:response_id": response_id,
                 "query:limit": limit,
@@ -1101,7 +1167,7 @@ class ResponsesResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_beta_list_input_items",
+            m.items_beta_list_input_items,
         )
 
     def cancel_response(
@@ -1117,13 +1183,13 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses/{response_id}/cancel`` (cancelResponse)"""
         result: m.Response = self._request(
-            "cancelResponse",
+            CANCEL_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_response",
+            m.decode_cancel_response,
         )
         return result
 
@@ -1267,7 +1333,7 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses/compact`` (Compactconversation)"""
         result: m.CompactResource = self._request(
-            "Compactconversation",
+            COMPACT_CONVERSATION,
             {
                 "body:model": model,
                 "body:input": input,
@@ -1282,7 +1348,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_compact_conversation",
+            m.decode_compact_conversation,
         )
         return result
 
@@ -1487,7 +1553,7 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses`` (createResponse)"""
         result: m.Response = self._request(
-            "createResponse",
+            CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -1525,7 +1591,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_response",
+            m.decode_create_response,
         )
         return result
 
@@ -1791,7 +1857,7 @@ class ResponsesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createResponse",
+            CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -1829,7 +1895,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_response",
+            m.events_create_response,
             "responses",
             "body",
         )
@@ -1847,13 +1913,13 @@ class ResponsesResource(SyncResource):
 
         ``DELETE /responses/{response_id}`` (deleteResponse)"""
         self._request(
-            "deleteResponse",
+            DELETE_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     def get_input_token_counts(
@@ -1919,7 +1985,7 @@ class ResponsesResource(SyncResource):
 
         ``POST /responses/input_tokens`` (Getinputtokencounts)"""
         result: m.TokenCountsResource = self._request(
-            "Getinputtokencounts",
+            GET_INPUT_TOKEN_COUNTS,
             {
                 "body:model": model,
                 "body:input": input,
@@ -1938,7 +2004,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_input_token_counts",
+            m.decode_get_input_token_counts,
         )
         return result
 
@@ -1971,7 +2037,7 @@ class ResponsesResource(SyncResource):
 
         ``GET /responses/{response_id}`` (getResponse)"""
         result: m.Response = self._request(
-            "getResponse",
+            GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -1983,7 +2049,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_response",
+            m.decode_get_response,
         )
         return result
 
@@ -2077,7 +2143,7 @@ class ResponsesResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "getResponse",
+            GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -2089,7 +2155,7 @@ class ResponsesResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_get_response",
+            m.events_get_response,
             "responses",
             "query",
         )
@@ -2155,7 +2221,7 @@ class ResponsesResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listInputItems",
+            LIST_INPUT_ITEMS,
             {
                 "path:response_id": response_id,
                 "query:limit": limit,
@@ -2168,7 +2234,7 @@ class ResponsesResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_input_items",
+            m.items_list_input_items,
         )
 
 
@@ -2188,13 +2254,13 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses/{response_id}/cancel?beta=true`` (beta_cancelResponse)"""
         result: m.BetaResponse = await self._request(
-            "beta_cancelResponse",
+            BETA_CANCEL_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_cancel_response",
+            m.decode_beta_cancel_response,
         )
         return result
 
@@ -2338,7 +2404,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses/compact?beta=true`` (beta_Compactconversation)"""
         result: m.BetaCompactResource = await self._request(
-            "beta_Compactconversation",
+            BETA_COMPACT_CONVERSATION,
             {
                 "body:model": model,
                 "body:input": input,
@@ -2353,7 +2419,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_compact_conversation",
+            m.decode_beta_compact_conversation,
         )
         return result
 
@@ -2561,7 +2627,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses?beta=true`` (beta_createResponse)"""
         result: m.BetaResponse = await self._request(
-            "beta_createResponse",
+            BETA_CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -2600,7 +2666,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_create_response",
+            m.decode_beta_create_response,
         )
         return result
 
@@ -2869,7 +2935,7 @@ class AsyncResponsesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "beta_createResponse",
+            BETA_CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -2908,7 +2974,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_beta_create_response",
+            m.events_beta_create_response,
             "responses",
             "body",
         )
@@ -2926,13 +2992,13 @@ class AsyncResponsesResource(AsyncResource):
 
         ``DELETE /responses/{response_id}?beta=true`` (beta_deleteResponse)"""
         await self._request(
-            "beta_deleteResponse",
+            BETA_DELETE_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     async def beta_get_input_token_counts(
@@ -2998,7 +3064,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses/input_tokens?beta=true`` (beta_Getinputtokencounts)"""
         result: m.BetaTokenCountsResource = await self._request(
-            "beta_Getinputtokencounts",
+            BETA_GET_INPUT_TOKEN_COUNTS,
             {
                 "body:model": model,
                 "body:input": input,
@@ -3017,7 +3083,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_get_input_token_counts",
+            m.decode_beta_get_input_token_counts,
         )
         return result
 
@@ -3050,7 +3116,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``GET /responses/{response_id}?beta=true`` (beta_getResponse)"""
         result: m.BetaResponse = await self._request(
-            "beta_getResponse",
+            BETA_GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -3062,7 +3128,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_beta_get_response",
+            m.decode_beta_get_response,
         )
         return result
 
@@ -3156,7 +3222,7 @@ class AsyncResponsesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "beta_getResponse",
+            BETA_GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -3168,7 +3234,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_beta_get_response",
+            m.events_beta_get_response,
             "responses",
             "query",
         )
@@ -3237,7 +3303,7 @@ class AsyncResponsesResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "beta_listInputItems",
+            BETA_LIST_INPUT_ITEMS,
             {
                 "path:response_id": response_id,
                 "query:limit": limit,
@@ -3250,7 +3316,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_beta_list_input_items",
+            m.items_beta_list_input_items,
         )
 
     async def cancel_response(
@@ -3266,13 +3332,13 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses/{response_id}/cancel`` (cancelResponse)"""
         result: m.Response = await self._request(
-            "cancelResponse",
+            CANCEL_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_response",
+            m.decode_cancel_response,
         )
         return result
 
@@ -3416,7 +3482,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses/compact`` (Compactconversation)"""
         result: m.CompactResource = await self._request(
-            "Compactconversation",
+            COMPACT_CONVERSATION,
             {
                 "body:model": model,
                 "body:input": input,
@@ -3431,7 +3497,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_compact_conversation",
+            m.decode_compact_conversation,
         )
         return result
 
@@ -3636,7 +3702,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses`` (createResponse)"""
         result: m.Response = await self._request(
-            "createResponse",
+            CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -3674,7 +3740,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_response",
+            m.decode_create_response,
         )
         return result
 
@@ -3940,7 +4006,7 @@ class AsyncResponsesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createResponse",
+            CREATE_RESPONSE,
             {
                 "body:metadata": metadata,
                 "body:top_logprobs": top_logprobs,
@@ -3978,7 +4044,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_response",
+            m.events_create_response,
             "responses",
             "body",
         )
@@ -3996,13 +4062,13 @@ class AsyncResponsesResource(AsyncResource):
 
         ``DELETE /responses/{response_id}`` (deleteResponse)"""
         await self._request(
-            "deleteResponse",
+            DELETE_RESPONSE,
             {"path:response_id": response_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            None,
+            NO_CONTENT,
         )
 
     async def get_input_token_counts(
@@ -4068,7 +4134,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``POST /responses/input_tokens`` (Getinputtokencounts)"""
         result: m.TokenCountsResource = await self._request(
-            "Getinputtokencounts",
+            GET_INPUT_TOKEN_COUNTS,
             {
                 "body:model": model,
                 "body:input": input,
@@ -4087,7 +4153,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_input_token_counts",
+            m.decode_get_input_token_counts,
         )
         return result
 
@@ -4120,7 +4186,7 @@ class AsyncResponsesResource(AsyncResource):
 
         ``GET /responses/{response_id}`` (getResponse)"""
         result: m.Response = await self._request(
-            "getResponse",
+            GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -4132,7 +4198,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_response",
+            m.decode_get_response,
         )
         return result
 
@@ -4226,7 +4292,7 @@ class AsyncResponsesResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "getResponse",
+            GET_RESPONSE,
             {
                 "path:response_id": response_id,
                 "query:include": include,
@@ -4238,7 +4304,7 @@ class AsyncResponsesResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_get_response",
+            m.events_get_response,
             "responses",
             "query",
         )
@@ -4304,7 +4370,7 @@ class AsyncResponsesResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listInputItems",
+            LIST_INPUT_ITEMS,
             {
                 "path:response_id": response_id,
                 "query:limit": limit,
@@ -4317,5 +4383,5 @@ class AsyncResponsesResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_input_items",
+            m.items_list_input_items,
         )

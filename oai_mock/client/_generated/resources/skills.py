@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -18,9 +20,33 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
+
+CREATE_SKILL = Endpoint(
+    "CreateSkill", "POST", "/skills", body_types=("application/json", "multipart/form-data")
+)
+CREATE_SKILL_VERSION = Endpoint(
+    "CreateSkillVersion",
+    "POST",
+    "/skills/{skill_id}/versions",
+    body_types=("application/json", "multipart/form-data"),
+)
+DELETE_SKILL = Endpoint("DeleteSkill", "DELETE", "/skills/{skill_id}")
+DELETE_SKILL_VERSION = Endpoint(
+    "DeleteSkillVersion", "DELETE", "/skills/{skill_id}/versions/{version}"
+)
+GET_SKILL = Endpoint("GetSkill", "GET", "/skills/{skill_id}")
+GET_SKILL_CONTENT = Endpoint("GetSkillContent", "GET", "/skills/{skill_id}/content")
+GET_SKILL_VERSION = Endpoint("GetSkillVersion", "GET", "/skills/{skill_id}/versions/{version}")
+GET_SKILL_VERSION_CONTENT = Endpoint(
+    "GetSkillVersionContent", "GET", "/skills/{skill_id}/versions/{version}/content"
+)
+LIST_SKILL_VERSIONS = Endpoint("ListSkillVersions", "GET", "/skills/{skill_id}/versions")
+LIST_SKILLS = Endpoint("ListSkills", "GET", "/skills")
+UPDATE_SKILL_DEFAULT_VERSION = Endpoint(
+    "UpdateSkillDefaultVersion", "POST", "/skills/{skill_id}", body_types=("application/json",)
+)
 
 
 class SkillsResource(SyncResource):
@@ -39,13 +65,13 @@ class SkillsResource(SyncResource):
 
         ``POST /skills`` (CreateSkill)"""
         result: m.SkillResource = self._request(
-            "CreateSkill",
+            CREATE_SKILL,
             {"body:files": files},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_skill",
+            m.decode_create_skill,
         )
         return result
 
@@ -64,13 +90,13 @@ class SkillsResource(SyncResource):
 
         ``POST /skills/{skill_id}/versions`` (CreateSkillVersion)"""
         result: m.SkillVersionResource = self._request(
-            "CreateSkillVersion",
+            CREATE_SKILL_VERSION,
             {"path:skill_id": skill_id, "body:files": files, "body:default": default},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_skill_version",
+            m.decode_create_skill_version,
         )
         return result
 
@@ -87,13 +113,13 @@ class SkillsResource(SyncResource):
 
         ``DELETE /skills/{skill_id}`` (DeleteSkill)"""
         result: m.DeletedSkillResource = self._request(
-            "DeleteSkill",
+            DELETE_SKILL,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_skill",
+            m.decode_delete_skill,
         )
         return result
 
@@ -111,13 +137,13 @@ class SkillsResource(SyncResource):
 
         ``DELETE /skills/{skill_id}/versions/{version}`` (DeleteSkillVersion)"""
         result: m.DeletedSkillVersionResource = self._request(
-            "DeleteSkillVersion",
+            DELETE_SKILL_VERSION,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_skill_version",
+            m.decode_delete_skill_version,
         )
         return result
 
@@ -134,13 +160,13 @@ class SkillsResource(SyncResource):
 
         ``GET /skills/{skill_id}`` (GetSkill)"""
         result: m.SkillResource = self._request(
-            "GetSkill",
+            GET_SKILL,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_skill",
+            m.decode_get_skill,
         )
         return result
 
@@ -157,7 +183,7 @@ class SkillsResource(SyncResource):
 
         ``GET /skills/{skill_id}/content`` (GetSkillContent)"""
         return self._binary(
-            "GetSkillContent",
+            GET_SKILL_CONTENT,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
@@ -180,7 +206,7 @@ class SkillsResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "GetSkillContent",
+            GET_SKILL_CONTENT,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
@@ -202,13 +228,13 @@ class SkillsResource(SyncResource):
 
         ``GET /skills/{skill_id}/versions/{version}`` (GetSkillVersion)"""
         result: m.SkillVersionResource = self._request(
-            "GetSkillVersion",
+            GET_SKILL_VERSION,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_skill_version",
+            m.decode_get_skill_version,
         )
         return result
 
@@ -226,7 +252,7 @@ class SkillsResource(SyncResource):
 
         ``GET /skills/{skill_id}/versions/{version}/content`` (GetSkillVersionContent)"""
         return self._binary(
-            "GetSkillVersionContent",
+            GET_SKILL_VERSION_CONTENT,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
@@ -250,7 +276,7 @@ class SkillsResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "GetSkillVersionContent",
+            GET_SKILL_VERSION_CONTENT,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
@@ -276,7 +302,7 @@ class SkillsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListSkillVersions",
+            LIST_SKILL_VERSIONS,
             {
                 "path:skill_id": skill_id,
                 "query:limit": limit,
@@ -288,7 +314,7 @@ class SkillsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_skill_versions",
+            m.items_list_skill_versions,
         )
 
     def list_skills(
@@ -308,14 +334,14 @@ class SkillsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListSkills",
+            LIST_SKILLS,
             {"query:limit": limit, "query:order": order, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_skills",
+            m.items_list_skills,
         )
 
     def update_skill_default_version(
@@ -332,13 +358,13 @@ class SkillsResource(SyncResource):
 
         ``POST /skills/{skill_id}`` (UpdateSkillDefaultVersion)"""
         result: m.SkillResource = self._request(
-            "UpdateSkillDefaultVersion",
+            UPDATE_SKILL_DEFAULT_VERSION,
             {"path:skill_id": skill_id, "body:default_version": default_version},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_skill_default_version",
+            m.decode_update_skill_default_version,
         )
         return result
 
@@ -359,13 +385,13 @@ class AsyncSkillsResource(AsyncResource):
 
         ``POST /skills`` (CreateSkill)"""
         result: m.SkillResource = await self._request(
-            "CreateSkill",
+            CREATE_SKILL,
             {"body:files": files},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_skill",
+            m.decode_create_skill,
         )
         return result
 
@@ -384,13 +410,13 @@ class AsyncSkillsResource(AsyncResource):
 
         ``POST /skills/{skill_id}/versions`` (CreateSkillVersion)"""
         result: m.SkillVersionResource = await self._request(
-            "CreateSkillVersion",
+            CREATE_SKILL_VERSION,
             {"path:skill_id": skill_id, "body:files": files, "body:default": default},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_skill_version",
+            m.decode_create_skill_version,
         )
         return result
 
@@ -407,13 +433,13 @@ class AsyncSkillsResource(AsyncResource):
 
         ``DELETE /skills/{skill_id}`` (DeleteSkill)"""
         result: m.DeletedSkillResource = await self._request(
-            "DeleteSkill",
+            DELETE_SKILL,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_skill",
+            m.decode_delete_skill,
         )
         return result
 
@@ -431,13 +457,13 @@ class AsyncSkillsResource(AsyncResource):
 
         ``DELETE /skills/{skill_id}/versions/{version}`` (DeleteSkillVersion)"""
         result: m.DeletedSkillVersionResource = await self._request(
-            "DeleteSkillVersion",
+            DELETE_SKILL_VERSION,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_skill_version",
+            m.decode_delete_skill_version,
         )
         return result
 
@@ -454,13 +480,13 @@ class AsyncSkillsResource(AsyncResource):
 
         ``GET /skills/{skill_id}`` (GetSkill)"""
         result: m.SkillResource = await self._request(
-            "GetSkill",
+            GET_SKILL,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_skill",
+            m.decode_get_skill,
         )
         return result
 
@@ -477,7 +503,7 @@ class AsyncSkillsResource(AsyncResource):
 
         ``GET /skills/{skill_id}/content`` (GetSkillContent)"""
         return await self._binary(
-            "GetSkillContent",
+            GET_SKILL_CONTENT,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
@@ -500,7 +526,7 @@ class AsyncSkillsResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "GetSkillContent",
+            GET_SKILL_CONTENT,
             {"path:skill_id": skill_id},
             extra_headers,
             extra_query,
@@ -522,13 +548,13 @@ class AsyncSkillsResource(AsyncResource):
 
         ``GET /skills/{skill_id}/versions/{version}`` (GetSkillVersion)"""
         result: m.SkillVersionResource = await self._request(
-            "GetSkillVersion",
+            GET_SKILL_VERSION,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_skill_version",
+            m.decode_get_skill_version,
         )
         return result
 
@@ -546,7 +572,7 @@ class AsyncSkillsResource(AsyncResource):
 
         ``GET /skills/{skill_id}/versions/{version}/content`` (GetSkillVersionContent)"""
         return await self._binary(
-            "GetSkillVersionContent",
+            GET_SKILL_VERSION_CONTENT,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
@@ -570,7 +596,7 @@ class AsyncSkillsResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "GetSkillVersionContent",
+            GET_SKILL_VERSION_CONTENT,
             {"path:skill_id": skill_id, "path:version": version},
             extra_headers,
             extra_query,
@@ -596,7 +622,7 @@ class AsyncSkillsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListSkillVersions",
+            LIST_SKILL_VERSIONS,
             {
                 "path:skill_id": skill_id,
                 "query:limit": limit,
@@ -608,7 +634,7 @@ class AsyncSkillsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_skill_versions",
+            m.items_list_skill_versions,
         )
 
     def list_skills(
@@ -628,14 +654,14 @@ class AsyncSkillsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListSkills",
+            LIST_SKILLS,
             {"query:limit": limit, "query:order": order, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_skills",
+            m.items_list_skills,
         )
 
     async def update_skill_default_version(
@@ -652,12 +678,12 @@ class AsyncSkillsResource(AsyncResource):
 
         ``POST /skills/{skill_id}`` (UpdateSkillDefaultVersion)"""
         result: m.SkillResource = await self._request(
-            "UpdateSkillDefaultVersion",
+            UPDATE_SKILL_DEFAULT_VERSION,
             {"path:skill_id": skill_id, "body:default_version": default_version},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_update_skill_default_version",
+            m.decode_update_skill_default_version,
         )
         return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,10 +19,98 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._streaming import AsyncStream, Stream
+
+CANCEL_RUN = Endpoint(
+    "cancelRun", "POST", "/threads/{thread_id}/runs/{run_id}/cancel", beta_header="assistants=v2"
+)
+CREATE_MESSAGE = Endpoint(
+    "createMessage",
+    "POST",
+    "/threads/{thread_id}/messages",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+CREATE_RUN = Endpoint(
+    "createRun",
+    "POST",
+    "/threads/{thread_id}/runs",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+CREATE_THREAD = Endpoint(
+    "createThread",
+    "POST",
+    "/threads",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+CREATE_THREAD_AND_RUN = Endpoint(
+    "createThreadAndRun",
+    "POST",
+    "/threads/runs",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+DELETE_MESSAGE = Endpoint(
+    "deleteMessage",
+    "DELETE",
+    "/threads/{thread_id}/messages/{message_id}",
+    beta_header="assistants=v2",
+)
+DELETE_THREAD = Endpoint(
+    "deleteThread", "DELETE", "/threads/{thread_id}", beta_header="assistants=v2"
+)
+GET_MESSAGE = Endpoint(
+    "getMessage", "GET", "/threads/{thread_id}/messages/{message_id}", beta_header="assistants=v2"
+)
+GET_RUN = Endpoint(
+    "getRun", "GET", "/threads/{thread_id}/runs/{run_id}", beta_header="assistants=v2"
+)
+GET_RUN_STEP = Endpoint(
+    "getRunStep",
+    "GET",
+    "/threads/{thread_id}/runs/{run_id}/steps/{step_id}",
+    beta_header="assistants=v2",
+)
+GET_THREAD = Endpoint("getThread", "GET", "/threads/{thread_id}", beta_header="assistants=v2")
+LIST_MESSAGES = Endpoint(
+    "listMessages", "GET", "/threads/{thread_id}/messages", beta_header="assistants=v2"
+)
+LIST_RUN_STEPS = Endpoint(
+    "listRunSteps", "GET", "/threads/{thread_id}/runs/{run_id}/steps", beta_header="assistants=v2"
+)
+LIST_RUNS = Endpoint("listRuns", "GET", "/threads/{thread_id}/runs", beta_header="assistants=v2")
+MODIFY_MESSAGE = Endpoint(
+    "modifyMessage",
+    "POST",
+    "/threads/{thread_id}/messages/{message_id}",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+MODIFY_RUN = Endpoint(
+    "modifyRun",
+    "POST",
+    "/threads/{thread_id}/runs/{run_id}",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+MODIFY_THREAD = Endpoint(
+    "modifyThread",
+    "POST",
+    "/threads/{thread_id}",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+SUBMIT_TOOL_OUTPUTS_TO_RUN = Endpoint(
+    "submitToolOuputsToRun",
+    "POST",
+    "/threads/{thread_id}/runs/{run_id}/submit_tool_outputs",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
 
 
 class ThreadsResource(SyncResource):
@@ -40,13 +130,13 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}/runs/{run_id}/cancel`` (cancelRun)"""
         result: m.RunObject = self._request(
-            "cancelRun",
+            CANCEL_RUN,
             {"path:thread_id": thread_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_run",
+            m.decode_cancel_run,
         )
         return result
 
@@ -72,7 +162,7 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}/messages`` (createMessage)"""
         result: m.MessageObject = self._request(
-            "createMessage",
+            CREATE_MESSAGE,
             {
                 "path:thread_id": thread_id,
                 "body:role": role,
@@ -84,7 +174,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_message",
+            m.decode_create_message,
         )
         return result
 
@@ -181,7 +271,7 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}/runs`` (createRun)"""
         result: m.RunObject = self._request(
-            "createRun",
+            CREATE_RUN,
             {
                 "path:thread_id": thread_id,
                 "query:include[]": include,
@@ -207,7 +297,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_run",
+            m.decode_create_run,
         )
         return result
 
@@ -332,7 +422,7 @@ class ThreadsResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createRun",
+            CREATE_RUN,
             {
                 "path:thread_id": thread_id,
                 "query:include[]": include,
@@ -358,7 +448,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_run",
+            m.events_create_run,
             "assistants",
             "body",
         )
@@ -378,7 +468,7 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads`` (createThread)"""
         result: m.ThreadObject = self._request(
-            "createThread",
+            CREATE_THREAD,
             {
                 "body:messages": messages,
                 "body:tool_resources": tool_resources,
@@ -388,7 +478,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_thread",
+            m.decode_create_thread,
         )
         return result
 
@@ -475,7 +565,7 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/runs`` (createThreadAndRun)"""
         result: m.RunObject = self._request(
-            "createThreadAndRun",
+            CREATE_THREAD_AND_RUN,
             {
                 "body:assistant_id": assistant_id,
                 "body:thread": thread,
@@ -498,7 +588,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_thread_and_run",
+            m.decode_create_thread_and_run,
         )
         return result
 
@@ -613,7 +703,7 @@ class ThreadsResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "createThreadAndRun",
+            CREATE_THREAD_AND_RUN,
             {
                 "body:assistant_id": assistant_id,
                 "body:thread": thread,
@@ -636,7 +726,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_thread_and_run",
+            m.events_create_thread_and_run,
             "assistants",
             "body",
         )
@@ -655,13 +745,13 @@ class ThreadsResource(SyncResource):
 
         ``DELETE /threads/{thread_id}/messages/{message_id}`` (deleteMessage)"""
         result: m.DeleteMessageResponse = self._request(
-            "deleteMessage",
+            DELETE_MESSAGE,
             {"path:thread_id": thread_id, "path:message_id": message_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_message",
+            m.decode_delete_message,
         )
         return result
 
@@ -678,13 +768,13 @@ class ThreadsResource(SyncResource):
 
         ``DELETE /threads/{thread_id}`` (deleteThread)"""
         result: m.DeleteThreadResponse = self._request(
-            "deleteThread",
+            DELETE_THREAD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_thread",
+            m.decode_delete_thread,
         )
         return result
 
@@ -702,13 +792,13 @@ class ThreadsResource(SyncResource):
 
         ``GET /threads/{thread_id}/messages/{message_id}`` (getMessage)"""
         result: m.MessageObject = self._request(
-            "getMessage",
+            GET_MESSAGE,
             {"path:thread_id": thread_id, "path:message_id": message_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_message",
+            m.decode_get_message,
         )
         return result
 
@@ -726,13 +816,13 @@ class ThreadsResource(SyncResource):
 
         ``GET /threads/{thread_id}/runs/{run_id}`` (getRun)"""
         result: m.RunObject = self._request(
-            "getRun",
+            GET_RUN,
             {"path:thread_id": thread_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_run",
+            m.decode_get_run,
         )
         return result
 
@@ -753,7 +843,7 @@ class ThreadsResource(SyncResource):
 
         ``GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`` (getRunStep)"""
         result: m.RunStepObject = self._request(
-            "getRunStep",
+            GET_RUN_STEP,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -764,7 +854,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_run_step",
+            m.decode_get_run_step,
         )
         return result
 
@@ -781,13 +871,13 @@ class ThreadsResource(SyncResource):
 
         ``GET /threads/{thread_id}`` (getThread)"""
         result: m.ThreadObject = self._request(
-            "getThread",
+            GET_THREAD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_thread",
+            m.decode_get_thread,
         )
         return result
 
@@ -811,7 +901,7 @@ class ThreadsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listMessages",
+            LIST_MESSAGES,
             {
                 "path:thread_id": thread_id,
                 "query:limit": limit,
@@ -825,7 +915,7 @@ class ThreadsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_messages",
+            m.items_list_messages,
         )
 
     def list_run_steps(
@@ -850,7 +940,7 @@ class ThreadsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listRunSteps",
+            LIST_RUN_STEPS,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -865,7 +955,7 @@ class ThreadsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_run_steps",
+            m.items_list_run_steps,
         )
 
     def list_runs(
@@ -887,7 +977,7 @@ class ThreadsResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listRuns",
+            LIST_RUNS,
             {
                 "path:thread_id": thread_id,
                 "query:limit": limit,
@@ -900,7 +990,7 @@ class ThreadsResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_runs",
+            m.items_list_runs,
         )
 
     def modify_message(
@@ -918,13 +1008,13 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}/messages/{message_id}`` (modifyMessage)"""
         result: m.MessageObject = self._request(
-            "modifyMessage",
+            MODIFY_MESSAGE,
             {"path:thread_id": thread_id, "path:message_id": message_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_message",
+            m.decode_modify_message,
         )
         return result
 
@@ -943,13 +1033,13 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}/runs/{run_id}`` (modifyRun)"""
         result: m.RunObject = self._request(
-            "modifyRun",
+            MODIFY_RUN,
             {"path:thread_id": thread_id, "path:run_id": run_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_run",
+            m.decode_modify_run,
         )
         return result
 
@@ -968,7 +1058,7 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}`` (modifyThread)"""
         result: m.ThreadObject = self._request(
-            "modifyThread",
+            MODIFY_THREAD,
             {
                 "path:thread_id": thread_id,
                 "body:tool_resources": tool_resources,
@@ -978,7 +1068,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_thread",
+            m.decode_modify_thread,
         )
         return result
 
@@ -998,7 +1088,7 @@ class ThreadsResource(SyncResource):
 
         ``POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`` (submitToolOuputsToRun)"""
         result: m.RunObject = self._request(
-            "submitToolOuputsToRun",
+            SUBMIT_TOOL_OUTPUTS_TO_RUN,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -1009,7 +1099,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_submit_tool_outputs_to_run",
+            m.decode_submit_tool_outputs_to_run,
         )
         return result
 
@@ -1057,7 +1147,7 @@ class ThreadsResource(SyncResource):
 
         Streamed: iterate the events as they arrive."""
         return self._stream(
-            "submitToolOuputsToRun",
+            SUBMIT_TOOL_OUTPUTS_TO_RUN,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -1068,7 +1158,7 @@ class ThreadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_submit_tool_outputs_to_run",
+            m.events_submit_tool_outputs_to_run,
             "assistants",
             "body",
         )
@@ -1091,13 +1181,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}/runs/{run_id}/cancel`` (cancelRun)"""
         result: m.RunObject = await self._request(
-            "cancelRun",
+            CANCEL_RUN,
             {"path:thread_id": thread_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_run",
+            m.decode_cancel_run,
         )
         return result
 
@@ -1123,7 +1213,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}/messages`` (createMessage)"""
         result: m.MessageObject = await self._request(
-            "createMessage",
+            CREATE_MESSAGE,
             {
                 "path:thread_id": thread_id,
                 "body:role": role,
@@ -1135,7 +1225,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_message",
+            m.decode_create_message,
         )
         return result
 
@@ -1232,7 +1322,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}/runs`` (createRun)"""
         result: m.RunObject = await self._request(
-            "createRun",
+            CREATE_RUN,
             {
                 "path:thread_id": thread_id,
                 "query:include[]": include,
@@ -1258,7 +1348,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_run",
+            m.decode_create_run,
         )
         return result
 
@@ -1383,7 +1473,7 @@ class AsyncThreadsResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createRun",
+            CREATE_RUN,
             {
                 "path:thread_id": thread_id,
                 "query:include[]": include,
@@ -1409,7 +1499,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_run",
+            m.events_create_run,
             "assistants",
             "body",
         )
@@ -1429,7 +1519,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads`` (createThread)"""
         result: m.ThreadObject = await self._request(
-            "createThread",
+            CREATE_THREAD,
             {
                 "body:messages": messages,
                 "body:tool_resources": tool_resources,
@@ -1439,7 +1529,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_thread",
+            m.decode_create_thread,
         )
         return result
 
@@ -1526,7 +1616,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/runs`` (createThreadAndRun)"""
         result: m.RunObject = await self._request(
-            "createThreadAndRun",
+            CREATE_THREAD_AND_RUN,
             {
                 "body:assistant_id": assistant_id,
                 "body:thread": thread,
@@ -1549,7 +1639,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_thread_and_run",
+            m.decode_create_thread_and_run,
         )
         return result
 
@@ -1664,7 +1754,7 @@ class AsyncThreadsResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "createThreadAndRun",
+            CREATE_THREAD_AND_RUN,
             {
                 "body:assistant_id": assistant_id,
                 "body:thread": thread,
@@ -1687,7 +1777,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_create_thread_and_run",
+            m.events_create_thread_and_run,
             "assistants",
             "body",
         )
@@ -1706,13 +1796,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``DELETE /threads/{thread_id}/messages/{message_id}`` (deleteMessage)"""
         result: m.DeleteMessageResponse = await self._request(
-            "deleteMessage",
+            DELETE_MESSAGE,
             {"path:thread_id": thread_id, "path:message_id": message_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_message",
+            m.decode_delete_message,
         )
         return result
 
@@ -1729,13 +1819,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``DELETE /threads/{thread_id}`` (deleteThread)"""
         result: m.DeleteThreadResponse = await self._request(
-            "deleteThread",
+            DELETE_THREAD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_thread",
+            m.decode_delete_thread,
         )
         return result
 
@@ -1753,13 +1843,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``GET /threads/{thread_id}/messages/{message_id}`` (getMessage)"""
         result: m.MessageObject = await self._request(
-            "getMessage",
+            GET_MESSAGE,
             {"path:thread_id": thread_id, "path:message_id": message_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_message",
+            m.decode_get_message,
         )
         return result
 
@@ -1777,13 +1867,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``GET /threads/{thread_id}/runs/{run_id}`` (getRun)"""
         result: m.RunObject = await self._request(
-            "getRun",
+            GET_RUN,
             {"path:thread_id": thread_id, "path:run_id": run_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_run",
+            m.decode_get_run,
         )
         return result
 
@@ -1804,7 +1894,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`` (getRunStep)"""
         result: m.RunStepObject = await self._request(
-            "getRunStep",
+            GET_RUN_STEP,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -1815,7 +1905,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_get_run_step",
+            m.decode_get_run_step,
         )
         return result
 
@@ -1832,13 +1922,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``GET /threads/{thread_id}`` (getThread)"""
         result: m.ThreadObject = await self._request(
-            "getThread",
+            GET_THREAD,
             {"path:thread_id": thread_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_thread",
+            m.decode_get_thread,
         )
         return result
 
@@ -1862,7 +1952,7 @@ class AsyncThreadsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listMessages",
+            LIST_MESSAGES,
             {
                 "path:thread_id": thread_id,
                 "query:limit": limit,
@@ -1876,7 +1966,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_messages",
+            m.items_list_messages,
         )
 
     def list_run_steps(
@@ -1901,7 +1991,7 @@ class AsyncThreadsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listRunSteps",
+            LIST_RUN_STEPS,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -1916,7 +2006,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_run_steps",
+            m.items_list_run_steps,
         )
 
     def list_runs(
@@ -1938,7 +2028,7 @@ class AsyncThreadsResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listRuns",
+            LIST_RUNS,
             {
                 "path:thread_id": thread_id,
                 "query:limit": limit,
@@ -1951,7 +2041,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_runs",
+            m.items_list_runs,
         )
 
     async def modify_message(
@@ -1969,13 +2059,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}/messages/{message_id}`` (modifyMessage)"""
         result: m.MessageObject = await self._request(
-            "modifyMessage",
+            MODIFY_MESSAGE,
             {"path:thread_id": thread_id, "path:message_id": message_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_message",
+            m.decode_modify_message,
         )
         return result
 
@@ -1994,13 +2084,13 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}/runs/{run_id}`` (modifyRun)"""
         result: m.RunObject = await self._request(
-            "modifyRun",
+            MODIFY_RUN,
             {"path:thread_id": thread_id, "path:run_id": run_id, "body:metadata": metadata},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_run",
+            m.decode_modify_run,
         )
         return result
 
@@ -2019,7 +2109,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}`` (modifyThread)"""
         result: m.ThreadObject = await self._request(
-            "modifyThread",
+            MODIFY_THREAD,
             {
                 "path:thread_id": thread_id,
                 "body:tool_resources": tool_resources,
@@ -2029,7 +2119,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_thread",
+            m.decode_modify_thread,
         )
         return result
 
@@ -2049,7 +2139,7 @@ class AsyncThreadsResource(AsyncResource):
 
         ``POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`` (submitToolOuputsToRun)"""
         result: m.RunObject = await self._request(
-            "submitToolOuputsToRun",
+            SUBMIT_TOOL_OUTPUTS_TO_RUN,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -2060,7 +2150,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_submit_tool_outputs_to_run",
+            m.decode_submit_tool_outputs_to_run,
         )
         return result
 
@@ -2108,7 +2198,7 @@ class AsyncThreadsResource(AsyncResource):
 
         Streamed: iterate the events as they arrive."""
         return await self._stream(
-            "submitToolOuputsToRun",
+            SUBMIT_TOOL_OUTPUTS_TO_RUN,
             {
                 "path:thread_id": thread_id,
                 "path:run_id": run_id,
@@ -2119,7 +2209,7 @@ class AsyncThreadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "events_submit_tool_outputs_to_run",
+            m.events_submit_tool_outputs_to_run,
             "assistants",
             "body",
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -18,8 +20,16 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
+
+ADD_UPLOAD_PART = Endpoint(
+    "addUploadPart", "POST", "/uploads/{upload_id}/parts", body_types=("multipart/form-data",)
+)
+CANCEL_UPLOAD = Endpoint("cancelUpload", "POST", "/uploads/{upload_id}/cancel")
+COMPLETE_UPLOAD = Endpoint(
+    "completeUpload", "POST", "/uploads/{upload_id}/complete", body_types=("application/json",)
+)
+CREATE_UPLOAD = Endpoint("createUpload", "POST", "/uploads", body_types=("application/json",))
 
 
 class UploadsResource(SyncResource):
@@ -39,13 +49,13 @@ class UploadsResource(SyncResource):
 
         ``POST /uploads/{upload_id}/parts`` (addUploadPart)"""
         result: m.UploadPart = self._request(
-            "addUploadPart",
+            ADD_UPLOAD_PART,
             {"path:upload_id": upload_id, "body:data": data},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_add_upload_part",
+            m.decode_add_upload_part,
         )
         return result
 
@@ -62,13 +72,13 @@ class UploadsResource(SyncResource):
 
         ``POST /uploads/{upload_id}/cancel`` (cancelUpload)"""
         result: m.Upload = self._request(
-            "cancelUpload",
+            CANCEL_UPLOAD,
             {"path:upload_id": upload_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_upload",
+            m.decode_cancel_upload,
         )
         return result
 
@@ -87,13 +97,13 @@ class UploadsResource(SyncResource):
 
         ``POST /uploads/{upload_id}/complete`` (completeUpload)"""
         result: m.Upload = self._request(
-            "completeUpload",
+            COMPLETE_UPLOAD,
             {"path:upload_id": upload_id, "body:part_ids": part_ids, "body:md5": md5},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_complete_upload",
+            m.decode_complete_upload,
         )
         return result
 
@@ -114,7 +124,7 @@ class UploadsResource(SyncResource):
 
         ``POST /uploads`` (createUpload)"""
         result: m.Upload = self._request(
-            "createUpload",
+            CREATE_UPLOAD,
             {
                 "body:filename": filename,
                 "body:purpose": purpose,
@@ -126,7 +136,7 @@ class UploadsResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_upload",
+            m.decode_create_upload,
         )
         return result
 
@@ -148,13 +158,13 @@ class AsyncUploadsResource(AsyncResource):
 
         ``POST /uploads/{upload_id}/parts`` (addUploadPart)"""
         result: m.UploadPart = await self._request(
-            "addUploadPart",
+            ADD_UPLOAD_PART,
             {"path:upload_id": upload_id, "body:data": data},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_add_upload_part",
+            m.decode_add_upload_part,
         )
         return result
 
@@ -171,13 +181,13 @@ class AsyncUploadsResource(AsyncResource):
 
         ``POST /uploads/{upload_id}/cancel`` (cancelUpload)"""
         result: m.Upload = await self._request(
-            "cancelUpload",
+            CANCEL_UPLOAD,
             {"path:upload_id": upload_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_upload",
+            m.decode_cancel_upload,
         )
         return result
 
@@ -196,13 +206,13 @@ class AsyncUploadsResource(AsyncResource):
 
         ``POST /uploads/{upload_id}/complete`` (completeUpload)"""
         result: m.Upload = await self._request(
-            "completeUpload",
+            COMPLETE_UPLOAD,
             {"path:upload_id": upload_id, "body:part_ids": part_ids, "body:md5": md5},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_complete_upload",
+            m.decode_complete_upload,
         )
         return result
 
@@ -223,7 +233,7 @@ class AsyncUploadsResource(AsyncResource):
 
         ``POST /uploads`` (createUpload)"""
         result: m.Upload = await self._request(
-            "createUpload",
+            CREATE_UPLOAD,
             {
                 "body:filename": filename,
                 "body:purpose": purpose,
@@ -235,6 +245,6 @@ class AsyncUploadsResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_upload",
+            m.decode_create_upload,
         )
         return result

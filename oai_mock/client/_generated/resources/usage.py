@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,8 +19,43 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._pagination import AsyncPage, Page
+
+USAGE_AUDIO_SPEECHES = Endpoint(
+    "usage-audio-speeches", "GET", "/organization/usage/audio_speeches", auth="admin_key"
+)
+USAGE_AUDIO_TRANSCRIPTIONS = Endpoint(
+    "usage-audio-transcriptions",
+    "GET",
+    "/organization/usage/audio_transcriptions",
+    auth="admin_key",
+)
+USAGE_CODE_INTERPRETER_SESSIONS = Endpoint(
+    "usage-code-interpreter-sessions",
+    "GET",
+    "/organization/usage/code_interpreter_sessions",
+    auth="admin_key",
+)
+USAGE_COMPLETIONS = Endpoint(
+    "usage-completions", "GET", "/organization/usage/completions", auth="admin_key"
+)
+USAGE_COSTS = Endpoint("usage-costs", "GET", "/organization/costs", auth="admin_key")
+USAGE_EMBEDDINGS = Endpoint(
+    "usage-embeddings", "GET", "/organization/usage/embeddings", auth="admin_key"
+)
+USAGE_FILE_SEARCH_CALLS = Endpoint(
+    "usage-file-search-calls", "GET", "/organization/usage/file_search_calls", auth="admin_key"
+)
+USAGE_IMAGES = Endpoint("usage-images", "GET", "/organization/usage/images", auth="admin_key")
+USAGE_MODERATIONS = Endpoint(
+    "usage-moderations", "GET", "/organization/usage/moderations", auth="admin_key"
+)
+USAGE_VECTOR_STORES = Endpoint(
+    "usage-vector-stores", "GET", "/organization/usage/vector_stores", auth="admin_key"
+)
+USAGE_WEB_SEARCH_CALLS = Endpoint(
+    "usage-web-search-calls", "GET", "/organization/usage/web_search_calls", auth="admin_key"
+)
 
 
 class UsageResource(SyncResource):
@@ -49,7 +86,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-audio-speeches",
+            USAGE_AUDIO_SPEECHES,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -67,7 +104,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_audio_speeches",
+            m.items_usage_audio_speeches,
         )
 
     def usage_audio_transcriptions(
@@ -95,7 +132,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-audio-transcriptions",
+            USAGE_AUDIO_TRANSCRIPTIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -113,7 +150,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_audio_transcriptions",
+            m.items_usage_audio_transcriptions,
         )
 
     def usage_code_interpreter_sessions(
@@ -137,7 +174,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-code-interpreter-sessions",
+            USAGE_CODE_INTERPRETER_SESSIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -152,7 +189,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_code_interpreter_sessions",
+            m.items_usage_code_interpreter_sessions,
         )
 
     def usage_completions(
@@ -183,7 +220,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-completions",
+            USAGE_COMPLETIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -202,7 +239,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_completions",
+            m.items_usage_completions,
         )
 
     def usage_costs(
@@ -227,7 +264,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-costs",
+            USAGE_COSTS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -243,7 +280,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_costs",
+            m.items_usage_costs,
         )
 
     def usage_embeddings(
@@ -271,7 +308,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-embeddings",
+            USAGE_EMBEDDINGS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -289,7 +326,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_embeddings",
+            m.items_usage_embeddings,
         )
 
     def usage_file_search_calls(
@@ -317,7 +354,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-file-search-calls",
+            USAGE_FILE_SEARCH_CALLS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -335,7 +372,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_file_search_calls",
+            m.items_usage_file_search_calls,
         )
 
     def usage_images(
@@ -369,7 +406,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-images",
+            USAGE_IMAGES,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -389,7 +426,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_images",
+            m.items_usage_images,
         )
 
     def usage_moderations(
@@ -417,7 +454,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-moderations",
+            USAGE_MODERATIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -435,7 +472,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_moderations",
+            m.items_usage_moderations,
         )
 
     def usage_vector_stores(
@@ -459,7 +496,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-vector-stores",
+            USAGE_VECTOR_STORES,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -474,7 +511,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_vector_stores",
+            m.items_usage_vector_stores,
         )
 
     def usage_web_search_calls(
@@ -503,7 +540,7 @@ class UsageResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-web-search-calls",
+            USAGE_WEB_SEARCH_CALLS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -522,7 +559,7 @@ class UsageResource(SyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_web_search_calls",
+            m.items_usage_web_search_calls,
         )
 
 
@@ -554,7 +591,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-audio-speeches",
+            USAGE_AUDIO_SPEECHES,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -572,7 +609,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_audio_speeches",
+            m.items_usage_audio_speeches,
         )
 
     def usage_audio_transcriptions(
@@ -600,7 +637,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-audio-transcriptions",
+            USAGE_AUDIO_TRANSCRIPTIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -618,7 +655,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_audio_transcriptions",
+            m.items_usage_audio_transcriptions,
         )
 
     def usage_code_interpreter_sessions(
@@ -642,7 +679,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-code-interpreter-sessions",
+            USAGE_CODE_INTERPRETER_SESSIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -657,7 +694,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_code_interpreter_sessions",
+            m.items_usage_code_interpreter_sessions,
         )
 
     def usage_completions(
@@ -688,7 +725,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-completions",
+            USAGE_COMPLETIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -707,7 +744,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_completions",
+            m.items_usage_completions,
         )
 
     def usage_costs(
@@ -732,7 +769,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-costs",
+            USAGE_COSTS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -748,7 +785,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_costs",
+            m.items_usage_costs,
         )
 
     def usage_embeddings(
@@ -776,7 +813,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-embeddings",
+            USAGE_EMBEDDINGS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -794,7 +831,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_embeddings",
+            m.items_usage_embeddings,
         )
 
     def usage_file_search_calls(
@@ -822,7 +859,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-file-search-calls",
+            USAGE_FILE_SEARCH_CALLS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -840,7 +877,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_file_search_calls",
+            m.items_usage_file_search_calls,
         )
 
     def usage_images(
@@ -874,7 +911,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-images",
+            USAGE_IMAGES,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -894,7 +931,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_images",
+            m.items_usage_images,
         )
 
     def usage_moderations(
@@ -922,7 +959,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-moderations",
+            USAGE_MODERATIONS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -940,7 +977,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_moderations",
+            m.items_usage_moderations,
         )
 
     def usage_vector_stores(
@@ -964,7 +1001,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-vector-stores",
+            USAGE_VECTOR_STORES,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -979,7 +1016,7 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_vector_stores",
+            m.items_usage_vector_stores,
         )
 
     def usage_web_search_calls(
@@ -1008,7 +1045,7 @@ class AsyncUsageResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "usage-web-search-calls",
+            USAGE_WEB_SEARCH_CALLS,
             {
                 "query:start_time": start_time,
                 "query:end_time": end_time,
@@ -1027,5 +1064,5 @@ class AsyncUsageResource(AsyncResource):
             extra_body,
             timeout,
             "page",
-            "items_usage_web_search_calls",
+            m.items_usage_web_search_calls,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from oai_mock.client._endpoint import Endpoint
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,9 +19,102 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
+
+CANCEL_VECTOR_STORE_FILE_BATCH = Endpoint(
+    "cancelVectorStoreFileBatch",
+    "POST",
+    "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel",
+    beta_header="assistants=v2",
+)
+CREATE_VECTOR_STORE = Endpoint(
+    "createVectorStore",
+    "POST",
+    "/vector_stores",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+CREATE_VECTOR_STORE_FILE = Endpoint(
+    "createVectorStoreFile",
+    "POST",
+    "/vector_stores/{vector_store_id}/files",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+CREATE_VECTOR_STORE_FILE_BATCH = Endpoint(
+    "createVectorStoreFileBatch",
+    "POST",
+    "/vector_stores/{vector_store_id}/file_batches",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+DELETE_VECTOR_STORE = Endpoint(
+    "deleteVectorStore", "DELETE", "/vector_stores/{vector_store_id}", beta_header="assistants=v2"
+)
+DELETE_VECTOR_STORE_FILE = Endpoint(
+    "deleteVectorStoreFile",
+    "DELETE",
+    "/vector_stores/{vector_store_id}/files/{file_id}",
+    beta_header="assistants=v2",
+)
+GET_VECTOR_STORE = Endpoint(
+    "getVectorStore", "GET", "/vector_stores/{vector_store_id}", beta_header="assistants=v2"
+)
+GET_VECTOR_STORE_FILE = Endpoint(
+    "getVectorStoreFile",
+    "GET",
+    "/vector_stores/{vector_store_id}/files/{file_id}",
+    beta_header="assistants=v2",
+)
+GET_VECTOR_STORE_FILE_BATCH = Endpoint(
+    "getVectorStoreFileBatch",
+    "GET",
+    "/vector_stores/{vector_store_id}/file_batches/{batch_id}",
+    beta_header="assistants=v2",
+)
+LIST_FILES_IN_VECTOR_STORE_BATCH = Endpoint(
+    "listFilesInVectorStoreBatch",
+    "GET",
+    "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
+    beta_header="assistants=v2",
+)
+LIST_VECTOR_STORE_FILES = Endpoint(
+    "listVectorStoreFiles",
+    "GET",
+    "/vector_stores/{vector_store_id}/files",
+    beta_header="assistants=v2",
+)
+LIST_VECTOR_STORES = Endpoint(
+    "listVectorStores", "GET", "/vector_stores", beta_header="assistants=v2"
+)
+MODIFY_VECTOR_STORE = Endpoint(
+    "modifyVectorStore",
+    "POST",
+    "/vector_stores/{vector_store_id}",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+RETRIEVE_VECTOR_STORE_FILE_CONTENT = Endpoint(
+    "retrieveVectorStoreFileContent",
+    "GET",
+    "/vector_stores/{vector_store_id}/files/{file_id}/content",
+    beta_header="assistants=v2",
+)
+SEARCH_VECTOR_STORE = Endpoint(
+    "searchVectorStore",
+    "POST",
+    "/vector_stores/{vector_store_id}/search",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
+UPDATE_VECTOR_STORE_FILE_ATTRIBUTES = Endpoint(
+    "updateVectorStoreFileAttributes",
+    "POST",
+    "/vector_stores/{vector_store_id}/files/{file_id}",
+    beta_header="assistants=v2",
+    body_types=("application/json",),
+)
 
 
 class VectorStoresResource(SyncResource):
@@ -39,13 +134,13 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel`` (cancelVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = self._request(
-            "cancelVectorStoreFileBatch",
+            CANCEL_VECTOR_STORE_FILE_BATCH,
             {"path:vector_store_id": vector_store_id, "path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_vector_store_file_batch",
+            m.decode_cancel_vector_store_file_batch,
         )
         return result
 
@@ -69,7 +164,7 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores`` (createVectorStore)"""
         result: m.VectorStoreObject = self._request(
-            "createVectorStore",
+            CREATE_VECTOR_STORE,
             {
                 "body:file_ids": file_ids,
                 "body:name": name,
@@ -82,7 +177,7 @@ class VectorStoresResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_vector_store",
+            m.decode_create_vector_store,
         )
         return result
 
@@ -104,7 +199,7 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores/{vector_store_id}/files`` (createVectorStoreFile)"""
         result: m.VectorStoreFileObject = self._request(
-            "createVectorStoreFile",
+            CREATE_VECTOR_STORE_FILE,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:file_id": file_id,
@@ -115,7 +210,7 @@ class VectorStoresResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_vector_store_file",
+            m.decode_create_vector_store_file,
         )
         return result
 
@@ -138,7 +233,7 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores/{vector_store_id}/file_batches`` (createVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = self._request(
-            "createVectorStoreFileBatch",
+            CREATE_VECTOR_STORE_FILE_BATCH,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:file_ids": file_ids,
@@ -150,7 +245,7 @@ class VectorStoresResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_vector_store_file_batch",
+            m.decode_create_vector_store_file_batch,
         )
         return result
 
@@ -167,13 +262,13 @@ class VectorStoresResource(SyncResource):
 
         ``DELETE /vector_stores/{vector_store_id}`` (deleteVectorStore)"""
         result: m.DeleteVectorStoreResponse = self._request(
-            "deleteVectorStore",
+            DELETE_VECTOR_STORE,
             {"path:vector_store_id": vector_store_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_vector_store",
+            m.decode_delete_vector_store,
         )
         return result
 
@@ -191,13 +286,13 @@ class VectorStoresResource(SyncResource):
 
         ``DELETE /vector_stores/{vector_store_id}/files/{file_id}`` (deleteVectorStoreFile)"""
         result: m.DeleteVectorStoreFileResponse = self._request(
-            "deleteVectorStoreFile",
+            DELETE_VECTOR_STORE_FILE,
             {"path:vector_store_id": vector_store_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_vector_store_file",
+            m.decode_delete_vector_store_file,
         )
         return result
 
@@ -214,13 +309,13 @@ class VectorStoresResource(SyncResource):
 
         ``GET /vector_stores/{vector_store_id}`` (getVectorStore)"""
         result: m.VectorStoreObject = self._request(
-            "getVectorStore",
+            GET_VECTOR_STORE,
             {"path:vector_store_id": vector_store_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_vector_store",
+            m.decode_get_vector_store,
         )
         return result
 
@@ -238,13 +333,13 @@ class VectorStoresResource(SyncResource):
 
         ``GET /vector_stores/{vector_store_id}/files/{file_id}`` (getVectorStoreFile)"""
         result: m.VectorStoreFileObject = self._request(
-            "getVectorStoreFile",
+            GET_VECTOR_STORE_FILE,
             {"path:vector_store_id": vector_store_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_vector_store_file",
+            m.decode_get_vector_store_file,
         )
         return result
 
@@ -262,13 +357,13 @@ class VectorStoresResource(SyncResource):
 
         ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}`` (getVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = self._request(
-            "getVectorStoreFileBatch",
+            GET_VECTOR_STORE_FILE_BATCH,
             {"path:vector_store_id": vector_store_id, "path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_vector_store_file_batch",
+            m.decode_get_vector_store_file_batch,
         )
         return result
 
@@ -293,7 +388,7 @@ class VectorStoresResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFilesInVectorStoreBatch",
+            LIST_FILES_IN_VECTOR_STORE_BATCH,
             {
                 "path:vector_store_id": vector_store_id,
                 "path:batch_id": batch_id,
@@ -308,7 +403,7 @@ class VectorStoresResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_files_in_vector_store_batch",
+            m.items_list_files_in_vector_store_batch,
         )
 
     def list_vector_store_files(
@@ -331,7 +426,7 @@ class VectorStoresResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listVectorStoreFiles",
+            LIST_VECTOR_STORE_FILES,
             {
                 "path:vector_store_id": vector_store_id,
                 "query:limit": limit,
@@ -345,7 +440,7 @@ class VectorStoresResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_vector_store_files",
+            m.items_list_vector_store_files,
         )
 
     def list_vector_stores(
@@ -366,7 +461,7 @@ class VectorStoresResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listVectorStores",
+            LIST_VECTOR_STORES,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -378,7 +473,7 @@ class VectorStoresResource(SyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_vector_stores",
+            m.items_list_vector_stores,
         )
 
     def modify_vector_store(
@@ -397,7 +492,7 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores/{vector_store_id}`` (modifyVectorStore)"""
         result: m.VectorStoreObject = self._request(
-            "modifyVectorStore",
+            MODIFY_VECTOR_STORE,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:name": name,
@@ -408,7 +503,7 @@ class VectorStoresResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_vector_store",
+            m.decode_modify_vector_store,
         )
         return result
 
@@ -426,13 +521,13 @@ class VectorStoresResource(SyncResource):
 
         ``GET /vector_stores/{vector_store_id}/files/{file_id}/content`` (retrieveVectorStoreFileContent)"""
         result: m.VectorStoreFileContentResponse = self._request(
-            "retrieveVectorStoreFileContent",
+            RETRIEVE_VECTOR_STORE_FILE_CONTENT,
             {"path:vector_store_id": vector_store_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_vector_store_file_content",
+            m.decode_retrieve_vector_store_file_content,
         )
         return result
 
@@ -454,7 +549,7 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores/{vector_store_id}/search`` (searchVectorStore)"""
         result: m.VectorStoreSearchResultsPage = self._request(
-            "searchVectorStore",
+            SEARCH_VECTOR_STORE,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:query": query,
@@ -467,7 +562,7 @@ class VectorStoresResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_search_vector_store",
+            m.decode_search_vector_store,
         )
         return result
 
@@ -486,7 +581,7 @@ class VectorStoresResource(SyncResource):
 
         ``POST /vector_stores/{vector_store_id}/files/{file_id}`` (updateVectorStoreFileAttributes)"""
         result: m.VectorStoreFileObject = self._request(
-            "updateVectorStoreFileAttributes",
+            UPDATE_VECTOR_STORE_FILE_ATTRIBUTES,
             {
                 "path:vector_store_id": vector_store_id,
                 "path:file_id": file_id,
@@ -496,7 +591,7 @@ class VectorStoresResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_vector_store_file_attributes",
+            m.decode_update_vector_store_file_attributes,
         )
         return result
 
@@ -518,13 +613,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel`` (cancelVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = await self._request(
-            "cancelVectorStoreFileBatch",
+            CANCEL_VECTOR_STORE_FILE_BATCH,
             {"path:vector_store_id": vector_store_id, "path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_cancel_vector_store_file_batch",
+            m.decode_cancel_vector_store_file_batch,
         )
         return result
 
@@ -548,7 +643,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores`` (createVectorStore)"""
         result: m.VectorStoreObject = await self._request(
-            "createVectorStore",
+            CREATE_VECTOR_STORE,
             {
                 "body:file_ids": file_ids,
                 "body:name": name,
@@ -561,7 +656,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_vector_store",
+            m.decode_create_vector_store,
         )
         return result
 
@@ -583,7 +678,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores/{vector_store_id}/files`` (createVectorStoreFile)"""
         result: m.VectorStoreFileObject = await self._request(
-            "createVectorStoreFile",
+            CREATE_VECTOR_STORE_FILE,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:file_id": file_id,
@@ -594,7 +689,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_vector_store_file",
+            m.decode_create_vector_store_file,
         )
         return result
 
@@ -617,7 +712,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores/{vector_store_id}/file_batches`` (createVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = await self._request(
-            "createVectorStoreFileBatch",
+            CREATE_VECTOR_STORE_FILE_BATCH,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:file_ids": file_ids,
@@ -629,7 +724,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_vector_store_file_batch",
+            m.decode_create_vector_store_file_batch,
         )
         return result
 
@@ -646,13 +741,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``DELETE /vector_stores/{vector_store_id}`` (deleteVectorStore)"""
         result: m.DeleteVectorStoreResponse = await self._request(
-            "deleteVectorStore",
+            DELETE_VECTOR_STORE,
             {"path:vector_store_id": vector_store_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_vector_store",
+            m.decode_delete_vector_store,
         )
         return result
 
@@ -670,13 +765,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``DELETE /vector_stores/{vector_store_id}/files/{file_id}`` (deleteVectorStoreFile)"""
         result: m.DeleteVectorStoreFileResponse = await self._request(
-            "deleteVectorStoreFile",
+            DELETE_VECTOR_STORE_FILE,
             {"path:vector_store_id": vector_store_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_vector_store_file",
+            m.decode_delete_vector_store_file,
         )
         return result
 
@@ -693,13 +788,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``GET /vector_stores/{vector_store_id}`` (getVectorStore)"""
         result: m.VectorStoreObject = await self._request(
-            "getVectorStore",
+            GET_VECTOR_STORE,
             {"path:vector_store_id": vector_store_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_vector_store",
+            m.decode_get_vector_store,
         )
         return result
 
@@ -717,13 +812,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``GET /vector_stores/{vector_store_id}/files/{file_id}`` (getVectorStoreFile)"""
         result: m.VectorStoreFileObject = await self._request(
-            "getVectorStoreFile",
+            GET_VECTOR_STORE_FILE,
             {"path:vector_store_id": vector_store_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_vector_store_file",
+            m.decode_get_vector_store_file,
         )
         return result
 
@@ -741,13 +836,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``GET /vector_stores/{vector_store_id}/file_batches/{batch_id}`` (getVectorStoreFileBatch)"""
         result: m.VectorStoreFileBatchObject = await self._request(
-            "getVectorStoreFileBatch",
+            GET_VECTOR_STORE_FILE_BATCH,
             {"path:vector_store_id": vector_store_id, "path:batch_id": batch_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_vector_store_file_batch",
+            m.decode_get_vector_store_file_batch,
         )
         return result
 
@@ -772,7 +867,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listFilesInVectorStoreBatch",
+            LIST_FILES_IN_VECTOR_STORE_BATCH,
             {
                 "path:vector_store_id": vector_store_id,
                 "path:batch_id": batch_id,
@@ -787,7 +882,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_files_in_vector_store_batch",
+            m.items_list_files_in_vector_store_batch,
         )
 
     def list_vector_store_files(
@@ -810,7 +905,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listVectorStoreFiles",
+            LIST_VECTOR_STORE_FILES,
             {
                 "path:vector_store_id": vector_store_id,
                 "query:limit": limit,
@@ -824,7 +919,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_vector_store_files",
+            m.items_list_vector_store_files,
         )
 
     def list_vector_stores(
@@ -845,7 +940,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "listVectorStores",
+            LIST_VECTOR_STORES,
             {
                 "query:limit": limit,
                 "query:order": order,
@@ -857,7 +952,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_body,
             timeout,
             "cursor",
-            "items_list_vector_stores",
+            m.items_list_vector_stores,
         )
 
     async def modify_vector_store(
@@ -876,7 +971,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores/{vector_store_id}`` (modifyVectorStore)"""
         result: m.VectorStoreObject = await self._request(
-            "modifyVectorStore",
+            MODIFY_VECTOR_STORE,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:name": name,
@@ -887,7 +982,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_modify_vector_store",
+            m.decode_modify_vector_store,
         )
         return result
 
@@ -905,13 +1000,13 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``GET /vector_stores/{vector_store_id}/files/{file_id}/content`` (retrieveVectorStoreFileContent)"""
         result: m.VectorStoreFileContentResponse = await self._request(
-            "retrieveVectorStoreFileContent",
+            RETRIEVE_VECTOR_STORE_FILE_CONTENT,
             {"path:vector_store_id": vector_store_id, "path:file_id": file_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_retrieve_vector_store_file_content",
+            m.decode_retrieve_vector_store_file_content,
         )
         return result
 
@@ -933,7 +1028,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores/{vector_store_id}/search`` (searchVectorStore)"""
         result: m.VectorStoreSearchResultsPage = await self._request(
-            "searchVectorStore",
+            SEARCH_VECTOR_STORE,
             {
                 "path:vector_store_id": vector_store_id,
                 "body:query": query,
@@ -946,7 +1041,7 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_search_vector_store",
+            m.decode_search_vector_store,
         )
         return result
 
@@ -965,7 +1060,7 @@ class AsyncVectorStoresResource(AsyncResource):
 
         ``POST /vector_stores/{vector_store_id}/files/{file_id}`` (updateVectorStoreFileAttributes)"""
         result: m.VectorStoreFileObject = await self._request(
-            "updateVectorStoreFileAttributes",
+            UPDATE_VECTOR_STORE_FILE_ATTRIBUTES,
             {
                 "path:vector_store_id": vector_store_id,
                 "path:file_id": file_id,
@@ -975,6 +1070,6 @@ class AsyncVectorStoresResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_update_vector_store_file_attributes",
+            m.decode_update_vector_store_file_attributes,
         )
         return result

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._files import FileInput
+from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
     NOT_GIVEN,
     AsyncResource,
@@ -17,10 +19,39 @@ from oai_mock.client._resource import (
 )
 
 if TYPE_CHECKING:
-    from oai_mock.client._generated import models as m
     from oai_mock.client._generated import params as p
     from oai_mock.client._pagination import AsyncPage, Page
     from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
+
+CREATE_VIDEO = Endpoint(
+    "createVideo", "POST", "/videos", body_types=("application/json", "multipart/form-data")
+)
+CREATE_VIDEO_CHARACTER = Endpoint(
+    "CreateVideoCharacter", "POST", "/videos/characters", body_types=("multipart/form-data",)
+)
+CREATE_VIDEO_EDIT = Endpoint(
+    "CreateVideoEdit",
+    "POST",
+    "/videos/edits",
+    body_types=("application/json", "multipart/form-data"),
+)
+CREATE_VIDEO_EXTEND = Endpoint(
+    "CreateVideoExtend",
+    "POST",
+    "/videos/extensions",
+    body_types=("application/json", "multipart/form-data"),
+)
+CREATE_VIDEO_REMIX = Endpoint(
+    "CreateVideoRemix",
+    "POST",
+    "/videos/{video_id}/remix",
+    body_types=("application/json", "multipart/form-data"),
+)
+DELETE_VIDEO = Endpoint("DeleteVideo", "DELETE", "/videos/{video_id}")
+GET_VIDEO = Endpoint("GetVideo", "GET", "/videos/{video_id}")
+GET_VIDEO_CHARACTER = Endpoint("GetVideoCharacter", "GET", "/videos/characters/{character_id}")
+LIST_VIDEOS = Endpoint("ListVideos", "GET", "/videos")
+RETRIEVE_VIDEO_CONTENT = Endpoint("RetrieveVideoContent", "GET", "/videos/{video_id}/content")
 
 
 class VideosResource(SyncResource):
@@ -51,7 +82,7 @@ class VideosResource(SyncResource):
 
         ``POST /videos`` (createVideo)"""
         result: m.VideoResource = self._request(
-            "createVideo",
+            CREATE_VIDEO,
             {
                 "body:model": model,
                 "body:prompt": prompt,
@@ -63,7 +94,7 @@ class VideosResource(SyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video",
+            m.decode_create_video,
         )
         return result
 
@@ -81,13 +112,13 @@ class VideosResource(SyncResource):
 
         ``POST /videos/characters`` (CreateVideoCharacter)"""
         result: m.VideoCharacterResource = self._request(
-            "CreateVideoCharacter",
+            CREATE_VIDEO_CHARACTER,
             {"body:video": video, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_character",
+            m.decode_create_video_character,
         )
         return result
 
@@ -105,13 +136,13 @@ class VideosResource(SyncResource):
 
         ``POST /videos/edits`` (CreateVideoEdit)"""
         result: m.VideoResource = self._request(
-            "CreateVideoEdit",
+            CREATE_VIDEO_EDIT,
             {"body:video": video, "body:prompt": prompt},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_edit",
+            m.decode_create_video_edit,
         )
         return result
 
@@ -130,13 +161,13 @@ class VideosResource(SyncResource):
 
         ``POST /videos/extensions`` (CreateVideoExtend)"""
         result: m.VideoResource = self._request(
-            "CreateVideoExtend",
+            CREATE_VIDEO_EXTEND,
             {"body:video": video, "body:prompt": prompt, "body:seconds": seconds},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_extend",
+            m.decode_create_video_extend,
         )
         return result
 
@@ -154,13 +185,13 @@ class VideosResource(SyncResource):
 
         ``POST /videos/{video_id}/remix`` (CreateVideoRemix)"""
         result: m.VideoResource = self._request(
-            "CreateVideoRemix",
+            CREATE_VIDEO_REMIX,
             {"path:video_id": video_id, "body:prompt": prompt},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_remix",
+            m.decode_create_video_remix,
         )
         return result
 
@@ -177,13 +208,13 @@ class VideosResource(SyncResource):
 
         ``DELETE /videos/{video_id}`` (DeleteVideo)"""
         result: m.DeletedVideoResource = self._request(
-            "DeleteVideo",
+            DELETE_VIDEO,
             {"path:video_id": video_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_video",
+            m.decode_delete_video,
         )
         return result
 
@@ -200,13 +231,13 @@ class VideosResource(SyncResource):
 
         ``GET /videos/{video_id}`` (GetVideo)"""
         result: m.VideoResource = self._request(
-            "GetVideo",
+            GET_VIDEO,
             {"path:video_id": video_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_video",
+            m.decode_get_video,
         )
         return result
 
@@ -223,13 +254,13 @@ class VideosResource(SyncResource):
 
         ``GET /videos/characters/{character_id}`` (GetVideoCharacter)"""
         result: m.VideoCharacterResource = self._request(
-            "GetVideoCharacter",
+            GET_VIDEO_CHARACTER,
             {"path:character_id": character_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_video_character",
+            m.decode_get_video_character,
         )
         return result
 
@@ -250,14 +281,14 @@ class VideosResource(SyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListVideos",
+            LIST_VIDEOS,
             {"query:limit": limit, "query:order": order, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_videos",
+            m.items_list_videos,
         )
 
     def retrieve_video_content(
@@ -274,7 +305,7 @@ class VideosResource(SyncResource):
 
         ``GET /videos/{video_id}/content`` (RetrieveVideoContent)"""
         return self._binary(
-            "RetrieveVideoContent",
+            RETRIEVE_VIDEO_CONTENT,
             {"path:video_id": video_id, "query:variant": variant},
             extra_headers,
             extra_query,
@@ -298,7 +329,7 @@ class VideosResource(SyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "RetrieveVideoContent",
+            RETRIEVE_VIDEO_CONTENT,
             {"path:video_id": video_id, "query:variant": variant},
             extra_headers,
             extra_query,
@@ -335,7 +366,7 @@ class AsyncVideosResource(AsyncResource):
 
         ``POST /videos`` (createVideo)"""
         result: m.VideoResource = await self._request(
-            "createVideo",
+            CREATE_VIDEO,
             {
                 "body:model": model,
                 "body:prompt": prompt,
@@ -347,7 +378,7 @@ class AsyncVideosResource(AsyncResource):
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video",
+            m.decode_create_video,
         )
         return result
 
@@ -365,13 +396,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``POST /videos/characters`` (CreateVideoCharacter)"""
         result: m.VideoCharacterResource = await self._request(
-            "CreateVideoCharacter",
+            CREATE_VIDEO_CHARACTER,
             {"body:video": video, "body:name": name},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_character",
+            m.decode_create_video_character,
         )
         return result
 
@@ -389,13 +420,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``POST /videos/edits`` (CreateVideoEdit)"""
         result: m.VideoResource = await self._request(
-            "CreateVideoEdit",
+            CREATE_VIDEO_EDIT,
             {"body:video": video, "body:prompt": prompt},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_edit",
+            m.decode_create_video_edit,
         )
         return result
 
@@ -414,13 +445,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``POST /videos/extensions`` (CreateVideoExtend)"""
         result: m.VideoResource = await self._request(
-            "CreateVideoExtend",
+            CREATE_VIDEO_EXTEND,
             {"body:video": video, "body:prompt": prompt, "body:seconds": seconds},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_extend",
+            m.decode_create_video_extend,
         )
         return result
 
@@ -438,13 +469,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``POST /videos/{video_id}/remix`` (CreateVideoRemix)"""
         result: m.VideoResource = await self._request(
-            "CreateVideoRemix",
+            CREATE_VIDEO_REMIX,
             {"path:video_id": video_id, "body:prompt": prompt},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_create_video_remix",
+            m.decode_create_video_remix,
         )
         return result
 
@@ -461,13 +492,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``DELETE /videos/{video_id}`` (DeleteVideo)"""
         result: m.DeletedVideoResource = await self._request(
-            "DeleteVideo",
+            DELETE_VIDEO,
             {"path:video_id": video_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_delete_video",
+            m.decode_delete_video,
         )
         return result
 
@@ -484,13 +515,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``GET /videos/{video_id}`` (GetVideo)"""
         result: m.VideoResource = await self._request(
-            "GetVideo",
+            GET_VIDEO,
             {"path:video_id": video_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_video",
+            m.decode_get_video,
         )
         return result
 
@@ -507,13 +538,13 @@ class AsyncVideosResource(AsyncResource):
 
         ``GET /videos/characters/{character_id}`` (GetVideoCharacter)"""
         result: m.VideoCharacterResource = await self._request(
-            "GetVideoCharacter",
+            GET_VIDEO_CHARACTER,
             {"path:character_id": character_id},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
-            "decode_get_video_character",
+            m.decode_get_video_character,
         )
         return result
 
@@ -534,14 +565,14 @@ class AsyncVideosResource(AsyncResource):
 
         Iterate the page to walk every item of every page."""
         return self._page(
-            "ListVideos",
+            LIST_VIDEOS,
             {"query:limit": limit, "query:order": order, "query:after": after},
             extra_headers,
             extra_query,
             extra_body,
             timeout,
             "cursor",
-            "items_list_videos",
+            m.items_list_videos,
         )
 
     async def retrieve_video_content(
@@ -558,7 +589,7 @@ class AsyncVideosResource(AsyncResource):
 
         ``GET /videos/{video_id}/content`` (RetrieveVideoContent)"""
         return await self._binary(
-            "RetrieveVideoContent",
+            RETRIEVE_VIDEO_CONTENT,
             {"path:video_id": video_id, "query:variant": variant},
             extra_headers,
             extra_query,
@@ -582,7 +613,7 @@ class AsyncVideosResource(AsyncResource):
 
         The body as a stream: use it as a context manager and iterate its bytes."""
         return self._binary_stream(
-            "RetrieveVideoContent",
+            RETRIEVE_VIDEO_CONTENT,
             {"path:video_id": video_id, "query:variant": variant},
             extra_headers,
             extra_query,

@@ -1,0 +1,56 @@
+"""What a behaviour may use of the fake: the narrow side of the engine.
+
+A behaviour is ``behaviour(call, fake) -> answer``: ``call`` is the parsed request and ``fake``
+gives the state the answer reads and changes (stored objects, ids, the clock, lifecycles, the
+synthesizer) and nothing of the engine's machinery (routing, the journal, scripting, adapters).
+``OpenAIMock`` is one; a test can hand a behaviour any object with these attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from oai_mock.mockserver.clock import Clock
+from oai_mock.mockserver.ids import IdFactory
+from oai_mock.mockserver.lifecycle import Lifecycles
+from oai_mock.mockserver.messages import MockRequest, MockResponse
+from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.state import Store
+from oai_mock.mockserver.synthesis import Synthesizer
+from oai_mock.spec import Bundle, SchemaChecker
+
+
+class BehaviourContext(Protocol):
+    """The parts of the fake a behaviour uses."""
+
+    seed: int
+    """The seed every generated answer derives from."""
+    bundle: Bundle
+    checker: SchemaChecker
+    state: Store
+    """Stored objects (files, vector stores, assistants, responses, ...), by kind and id."""
+    ids: IdFactory
+    clock: Clock
+    lifecycles: Lifecycles
+    """Objects that move through statuses (runs, batches, fine-tuning jobs, ...)."""
+    synthesizer: Synthesizer
+    max_file_bytes: int
+    strict_models: bool
+
+    def handle(
+        self, request: MockRequest, *, record: bool = True, authenticate: bool = True
+    ) -> MockResponse:
+        """Answer another request (a batch answers its lines through it)."""
+        ...
+
+
+Answer = MockResponse | Mapping[str, Any] | list[Any]
+"""What a behaviour returns: a full response, or the JSON value of a success answer."""
+
+Behaviour = Callable[[Call, BehaviourContext], Answer]
+"""Answers one operation: ``behaviour(call, fake) -> answer``."""
+
+OffSpecRoute = Callable[[BehaviourContext, MockRequest], "MockResponse | None"]
+"""Answers a request outside the spec's paths that a behaviour serves itself (the image URLs
+it hands out), before routing and authentication; None leaves the request to the engine."""

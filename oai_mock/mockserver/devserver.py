@@ -1,0 +1,206 @@
+"""``oai-mock serve`` as a development server: the fake, its control API and inspector under
+``/__oai_mock/``, a log line per exchange, a scenario file that can be watched, and a stop that
+does not wait for streams nor print tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import anyio
+
+from oai_mock import __version__
+from oai_mock.mockserver.asgi import create_app
+from oai_mock.mockserver.control import PREFIX, ControlContext, control_app, is_control_path
+from oai_mock.mockserver.control.exchanges import (
+    ASGIApp,
+    ExchangeLog,
+    ExchangeRecorder,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+from oai_mock.mockserver.engine import OpenAIMock
+from oai_mock.mockserver.scenario import Rule
+from oai_mock.mockserver.serve_logging import ExchangeLogger
+from oai_mock.mockserver.serve_options import check_port
+from oai_mock.mockserver.serving import uvicorn_options
+
+STOPPING_MESSAGE = (
+    b'{"error":{"message":"oai-mock is stopping.","type":"server_error","param":null,"code":null}}'
+)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or OSError with a reason a person can act on."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise OSError(f"cannot listen on {host}:{port}: unknown host ({error.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class Dispatch:
+    """The control prefix to the control app, everything else to the (recorded) fake."""
+
+    def __init__(self, control: ASGIApp, api: ASGIApp) -> None:
+        self.control = control
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_control_path(scope["path"]):
+            await self.control(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+class StopOnShutdown:
+    """Ends every in-flight exchange when the server stops: a stream is closed where it is
+    (the client sees it end), a request not yet answered gets a 503. Without it the server
+    would wait for the slowest stream before exiting."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._scopes: set[anyio.CancelScope] = set()
+        self.stopping = False
+
+    def stop(self) -> None:
+        self.stopping = True
+        for scope in list(self._scopes):
+            scope.cancel()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        progress = {"started": False, "ended": False}
+
+        async def watched_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                progress["started"] = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                progress["ended"] = True
+            await send(message)
+
+        with anyio.CancelScope() as cancel:
+            self._scopes.add(cancel)
+            try:
+                if self.stopping:
+                    cancel.cancel()
+                await self.app(scope, receive, watched_send)
+            finally:
+                self._scopes.discard(cancel)
+        if not cancel.cancel_called or progress["ended"]:
+            return
+        with contextlib.suppress(OSError):
+            if progress["started"]:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            else:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 503,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": STOPPING_MESSAGE})
+
+
+class _HideScriptedDrops(logging.Filter):
+    """A connection dropped on purpose (a scripted fault) is not a server error: the exchange's
+    own log line says it was dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return type(error).__name__ != "ConnectionDropped"
+
+
+def run(
+    mock: OpenAIMock,
+    args: argparse.Namespace,
+    file_rules: Sequence[Rule] = (),
+    key: str | None = None,
+) -> int:
+    """Serve ``mock`` until Ctrl-C; the exit code."""
+    import uvicorn
+
+    problem = check_port(args.port)
+    if problem is not None:
+        print(f"oai-mock: {problem}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        print(f"oai-mock: {error}", file=sys.stderr)
+        return 2
+
+    logging.getLogger("uvicorn.error").addFilter(_HideScriptedDrops())
+    exchanges = ExchangeLog(args.journal_limit)
+    last_good = {"rules": list(file_rules)}
+    context = ControlContext(mock, exchanges, key=key, file_rules=lambda: last_good["rules"])
+    on_end = None if args.quiet else ExchangeLogger(args.log_format, args.log_bodies)
+    fake = ExchangeRecorder(create_app(mock), exchanges, on_end=on_end)
+    app = StopOnShutdown(Dispatch(control_app(context), fake))
+
+    watcher = None
+    if args.watch and args.scenario:
+        from oai_mock.mockserver.scenario_watch import ScenarioWatcher
+
+        source = str(Path(args.scenario))
+
+        def reloaded() -> None:
+            last_good["rules"] = [r for r in mock.scenario.rules() if r.source == source]
+
+        watcher = ScenarioWatcher(
+            args.scenario,
+            mock.scenario,
+            report=lambda line: print(line, file=sys.stderr, flush=True),
+            on_reload=reloaded,
+        )
+
+    config = uvicorn.Config(app, **uvicorn_options())
+    server = uvicorn.Server(config)
+    original_startup, original_shutdown = server.startup, server.shutdown
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        host, port = sock.getsockname()[:2]
+        base = f"http://{host}:{port}"
+        print(f"oai-mock {__version__} serving the OpenAI API at {base}/v1", flush=True)
+        print(f"control API and inspector at {base}{PREFIX}/", flush=True)
+        print("press Ctrl-C to stop", flush=True)
+
+    async def shutdown(sockets: list[socket.socket] | None = None) -> None:
+        app.stop()
+        await original_shutdown(sockets=sockets)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.shutdown = shutdown  # type: ignore[method-assign]
+    if watcher is not None:
+        watcher.start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        sock.close()
+    print("oai-mock stopped", flush=True)
+    return 0

@@ -1,0 +1,71 @@
+"""``oai-mock serve --scenario FILE --watch``: reload the file's rules when it changes.
+
+The server keeps its state (objects, journal, clock) and the rules added by other means; only
+the file's rules are swapped, all at once. An edit that does not load is refused with one line
+and the last good rules stay in force.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from oai_mock.mockserver.scenario import Scenario
+from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario_file
+
+
+class ScenarioWatcher:
+    """Polls one scenario file (no extra dependency, works on every filesystem)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        scenario: Scenario,
+        report: Callable[[str], None],
+        interval: float = 0.25,
+        on_reload: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.scenario = scenario
+        self.report = report
+        self.interval = interval
+        self.on_reload = on_reload
+        self._seen = self._signature()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="oai-mock-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            signature = self._signature()
+            if signature == self._seen:
+                continue
+            self._seen = signature
+            self.check()
+
+    def check(self) -> bool:
+        """Load the file now; True when its rules replaced the old ones."""
+        try:
+            rules = load_scenario_file(self.path)
+        except ScenarioError as error:
+            self.report(f"oai-mock: {error}; keeping the last good rules")
+            return False
+        self.scenario.replace(str(self.path), rules)
+        self.report(f"oai-mock: reloaded {self.path} ({len(rules)} rules)")
+        if self.on_reload is not None:
+            self.on_reload()
+        return True
