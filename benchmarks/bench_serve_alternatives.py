@@ -10,8 +10,7 @@ Servers (each started from nothing, on 127.0.0.1):
 - Prism (`@stainless-api/prism-cli`, the OpenAPI mock server the official SDKs' own test suites
   run), on the same openapi.json, when installed:
   `npm install --prefix .tools @stainless-api/prism-cli@5.16.1`;
-- Steady, when a `steady` command is on PATH (it is not published on the registries this
-  project installs from, so it is usually absent; the run says so).
+- Steady is measured under load by ``scripts/bench-throughput`` (npm ``@stdy/cli``), not here.
 
 For each: seconds from spawn to the first answer, sequential non-streaming chat completions per
 second with one keep-alive httpx client (best of 3 rounds, ratio to the baseline), resident
@@ -189,8 +188,6 @@ def main() -> None:
         )
     else:
         print("Prism: not installed (npm install --prefix .tools @stainless-api/prism-cli@5.16.1)")
-    if not shutil.which("steady"):
-        print("Steady: no `steady` command on PATH; not measured")
 
     checker = SchemaChecker(load_bundle())
     results = [(server, measure(server, args.requests, checker)) for server in servers]

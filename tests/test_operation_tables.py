@@ -36,6 +36,21 @@ def test_behaviours_answer_operations_of_the_bundle() -> None:
     assert unknown(default_behaviours(), OPERATION_IDS) == []
 
 
+def test_no_operation_has_two_behaviours() -> None:
+    import importlib
+    import pkgutil
+
+    from oai_mock.mockserver import behaviours
+
+    registered: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(behaviours.__path__):
+        module = importlib.import_module(f"oai_mock.mockserver.behaviours.{info.name}")
+        for op in getattr(module, "OPERATIONS", {}):
+            registered.setdefault(op, []).append(info.name)
+    assert {op: where for op, where in registered.items() if len(where) > 1} == {}
+    assert set(registered) == set(default_behaviours())
+
+
 def test_scripting_aliases_name_operations_of_the_bundle() -> None:
     named = [op for operations in ALIASES.values() for op in operations]
     assert unknown(named, OPERATION_IDS) == []

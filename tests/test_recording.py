@@ -175,10 +175,10 @@ def test_scrubbing_headers_keys_and_patterns() -> None:
 # -- the recording proxy, in-process ----------------------------------------------------------
 
 
-def _record(upstream: OpenAIMock, cassette: Path, send: Any, *, scrub: tuple[str, ...] = ()) -> Any:
+def _record(upstream: OpenAIMock, cassette: Path, send: Any, *, timeout: float = 60.0) -> Any:
     async def run() -> Any:
-        upstream_client = httpx.AsyncClient(transport=AsyncMockTransport(upstream))
-        recorder = Recorder(CassetteWriter(cassette, "http://upstream.test/v1"), Scrubber(scrub))
+        upstream_client = httpx.AsyncClient(transport=AsyncMockTransport(upstream), timeout=timeout)
+        recorder = Recorder(CassetteWriter(cassette, "http://upstream.test/v1"), Scrubber())
         app = create_recording_app("http://upstream.test/v1", recorder, client=upstream_client)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
@@ -240,6 +240,21 @@ def test_an_unreachable_upstream_answers_502_and_records_nothing(tmp_path: Path)
     assert error["code"] == "upstream_unavailable"
     assert "http://127.0.0.1:9/v1" in error["message"]
     assert "ConnectError" in error["message"]
+    assert not (tmp_path / "c.yaml").exists()
+
+
+def test_a_slow_upstream_answers_502_after_the_timeout_and_records_nothing(
+    tmp_path: Path,
+) -> None:
+    upstream = OpenAIMock()
+    upstream.on("chat").delay(30)
+
+    async def send(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.post("/chat/completions", json=CHAT)
+
+    answer = _record(upstream, tmp_path / "c.yaml", send, timeout=0.2)
+    assert answer.status_code == 502
+    assert "ReadTimeout" in answer.json()["error"]["message"]
     assert not (tmp_path / "c.yaml").exists()
 
 

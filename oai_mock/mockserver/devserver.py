@@ -167,6 +167,7 @@ def run(
 
         def reloaded() -> None:
             last_good["rules"] = [r for r in mock.scenario.rules() if r.source == source]
+            exchanges.notify("rules")
 
         watcher = ScenarioWatcher(
             args.scenario,

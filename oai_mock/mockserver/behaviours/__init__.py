@@ -29,23 +29,24 @@ def default_behaviours() -> dict[str, Behaviour]:
         vector_stores,
     )
 
-    return {
-        **responses.OPERATIONS,
-        **images.OPERATIONS,
-        **audio.OPERATIONS,
-        **files.OPERATIONS,
-        **batches.OPERATIONS,
-        **fine_tuning.OPERATIONS,
-        **vector_stores.OPERATIONS,
-        **assistants.OPERATIONS,
-        "createChatCompletion": chat.create_chat_completion,
-        "createCompletion": completions.create_completion,
-        "createEmbedding": embeddings.create_embedding,
-        "createModeration": moderations.create_moderation,
-        "listModels": models.list_models,
-        "retrieveModel": models.retrieve_model,
-        "deleteModel": models.delete_model,
-    }
+    modules = (
+        responses,
+        images,
+        audio,
+        files,
+        batches,
+        fine_tuning,
+        vector_stores,
+        assistants,
+        chat,
+        completions,
+        embeddings,
+        moderations,
+        models,
+    )
+    # Each module registers its own operations; no operation is registered by two modules
+    # (tests/test_operation_tables.py), so the order above decides nothing.
+    return {op: behaviour for module in modules for op, behaviour in module.OPERATIONS.items()}
 
 
 def default_routes() -> tuple[OffSpecRoute, ...]:

@@ -19,7 +19,7 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.scenario import Reply, ToolCall
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 JSON = dict[str, Any]
 
@@ -247,3 +247,8 @@ def _function_call(body: Mapping[str, Any]) -> JSON | None:
             arguments = instance_or_error(schema, choice["name"], "functions.parameters")
             return {"name": choice["name"], "arguments": orjson.dumps(arguments).decode()}
     return None
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "createChatCompletion": create_chat_completion,
+}

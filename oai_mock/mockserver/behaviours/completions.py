@@ -14,7 +14,7 @@ from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 DEFAULT_MAX_TOKENS = 16
 
@@ -107,3 +107,8 @@ def _logprobs(shown: str, requested: Any) -> dict[str, Any] | None:
         else None,
         "text_offset": offsets,
     }
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "createCompletion": create_completion,
+}

@@ -23,7 +23,7 @@ from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 MODEL_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -92,3 +92,8 @@ def embed(item: str, full: int, dimensions: int) -> list[float]:
     vector = vector[:dimensions]
     norm = math.sqrt(sum(v * v for v in vector)) or 1.0
     return [round(v / norm, 8) for v in vector]
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "createEmbedding": create_embedding,
+}

@@ -10,7 +10,7 @@ from oai_mock.mockserver.errors import APIError, not_found
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 CATALOGUE: tuple[tuple[str, str], ...] = (
     ("gpt-4o", "system"),
@@ -103,3 +103,10 @@ def require_model(mock: BehaviourContext, model: object) -> None:
             "model",
             "model_not_found",
         )
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "listModels": list_models,
+    "retrieveModel": retrieve_model,
+    "deleteModel": delete_model,
+}

@@ -15,7 +15,7 @@ from oai_mock.mockserver.behaviours.text import digest
 from oai_mock.mockserver.requests import Call
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.context import BehaviourContext
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "harassment": ("idiot", "loser", "stupid"),
@@ -81,3 +81,8 @@ def classify(content: str, has_image: bool) -> dict[str, Any]:
         "category_scores": scores,
         "category_applied_input_types": applied,
     }
+
+
+OPERATIONS: dict[str, Behaviour] = {
+    "createModeration": create_moderation,
+}

@@ -21,6 +21,7 @@ from oai_mock.mockserver.control.api import (
     error_response,
     json_response,
 )
+from oai_mock.mockserver.control.inspector import inspector_routes
 from oai_mock.mockserver.control.openapi import control_openapi
 from oai_mock.mockserver.errors import APIError
 
@@ -49,6 +50,7 @@ def control_app(context: ControlContext) -> Starlette:
     routes = [
         *control_routes(context),
         Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
+        *inspector_routes(context),
         Route("/{path:path}", unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
     ]
     return Starlette(routes=routes)
