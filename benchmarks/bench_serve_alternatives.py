@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+from bench_throughput import BARE_STARLETTE, free_port  # the same baseline, same settings
 
 from oai_mock import OpenAIMock
 from oai_mock.spec import SchemaChecker, load_bundle
@@ -41,32 +41,12 @@ SPEC = ROOT.parent / "shared" / "openapi" / "openapi.json"
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}]}
 HEADERS = {"authorization": "Bearer sk-bench", "content-type": "application/json"}
 
-BARE_STARLETTE = """
-import sys, uvicorn
-from starlette.applications import Starlette
-from starlette.responses import Response
-from starlette.routing import Route
-body = open(sys.argv[2], "rb").read()
-async def chat(request):
-    await request.body()
-    return Response(body, media_type="application/json")
-app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
-"""
-
 
 @dataclass
 class Server:
     name: str
     command: list[str]
     base_url: str
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def rss_mib(pid: int) -> float:

@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         help="behave like a deviating compatible server (repeatable; `oai-mock quirks` lists them)",
     )
     serve.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="behave like a provider profile (shipped name or JSON file): its known deviations",
+    )
+    serve.add_argument(
         "--step-seconds",
         type=float,
         default=1.0,
@@ -89,39 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     contract = commands.add_parser(
         "contract", help="check an OpenAI-compatible backend against the spec"
     )
-    contract.add_argument(
-        "--base-url", required=True, help="the backend's API base, e.g. http://127.0.0.1:8000/v1"
-    )
-    contract.add_argument(
-        "--api-key", default=None, help="the key to send (also checks the 401 for a missing key)"
-    )
-    contract.add_argument(
-        "--model", default=None, help="chat model to use (default: the first the backend lists)"
-    )
-    contract.add_argument("--embedding-model", default="text-embedding-3-small")
-    contract.add_argument(
-        "--only",
-        default=None,
-        help="comma-separated areas: errors,auth,chat,stream,embeddings,models,responses,flows",
-    )
-    contract.add_argument("--profile", choices=["strict", "lenient"], default="strict")
-    contract.add_argument(
-        "--max-examples", type=int, default=5, help="generated examples per property check"
-    )
-    contract.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="kept for reproducible runs (generation is derandomized)",
-    )
-    contract.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-    contract.add_argument("--budget", type=int, default=500, help="most requests the run may send")
-    contract.add_argument("--concurrency", type=int, default=1, help="checks run at once")
-    contract.add_argument("--expensive", action="store_true", help="also run costly checks")
-    contract.add_argument("--json", dest="json_path", metavar="PATH")
-    contract.add_argument("--junit", metavar="PATH")
-    contract.add_argument("--markdown", metavar="PATH")
-    contract.add_argument("--html", metavar="PATH")
+    from oai_mock.contracts.command import add_arguments, add_matrix
+
+    add_arguments(contract)
+    add_matrix(contract.add_subparsers(dest="contract_command"))
 
     args = parser.parse_args(argv)
     try:
@@ -152,51 +128,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _contract(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from oai_mock.contracts.command import run
 
-    from oai_mock.contracts.reports import html_report, junit, markdown, terminal
-    from oai_mock.contracts.runner import BackendUnreachable, ContractRun
-
-    areas = [a.strip() for a in args.only.split(",")] if args.only else None
-    run = ContractRun(
-        args.base_url,
-        api_key=args.api_key,
-        model=args.model,
-        embedding_model=args.embedding_model,
-        only=areas,
-        profile=args.profile,
-        max_examples=args.max_examples,
-        timeout=args.timeout,
-        budget=args.budget,
-        concurrency=args.concurrency,
-        include_expensive=args.expensive,
-        seed=args.seed,
-    )
-    if not run.checks:
-        print(f"oai-mock: no check in the areas {areas}", file=sys.stderr)
-        return 2
-
-    def progress(result: object) -> None:
-        outcome = getattr(result, "outcome", "")
-        print({"passed": ".", "failed": "F", "skipped": "s"}.get(outcome, "?"), end="", flush=True)
-
-    try:
-        results = run.execute(progress)
-    except BackendUnreachable as error:
-        print(f"oai-mock: {error}", file=sys.stderr)
-        return 2
-    print()
-    print(terminal(results))
-    outputs = {
-        args.json_path: results.to_json(),
-        args.junit: junit(results),
-        args.markdown: markdown(results).encode(),
-        args.html: html_report(results).encode(),
-    }
-    for path, content in outputs.items():
-        if path:
-            Path(path).write_bytes(content)
-    return 1 if results.count("failed") else 0
+    return run(args)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -226,9 +160,18 @@ def _serve(args: argparse.Namespace) -> int:
             f"oai-mock: unknown quirk(s) {unknown}; `oai-mock quirks` lists them", file=sys.stderr
         )
         return 2
+    from oai_mock.profiles import ProfileError, load_profile
+
+    if args.profile:
+        try:
+            load_profile(args.profile)
+        except ProfileError as error:
+            print(f"oai-mock: {error}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     mock = OpenAIMock(
         quirks=args.quirk,
+        profile=args.profile,
         seed=args.seed,
         api_key=args.api_key,
         clock=Clock(args.clock, speed=args.speed),

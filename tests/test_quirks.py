@@ -157,6 +157,23 @@ def test_error_quirks() -> None:
     assert bad.status == 500
 
 
+def test_quirks_measured_on_litellms_proxy() -> None:
+    mock = OpenAIMock(api_key="sk-right", quirks={"auth-error-500"})
+    refused = mock.request("GET", "/v1/models")
+    assert refused.status == 500 and refused.body == b"Internal Server Error"
+    assert (refused.header("content-type") or "").startswith("text/plain")
+    mock = OpenAIMock(strict_models=True, quirks={"unknown-model-400"})
+    unknown = mock.request("POST", "/v1/chat/completions", json={**CHAT, "model": "no-such"})
+    assert unknown.status == 400 and json.loads(unknown.body)["error"]["code"] == "400"
+    _, raw = chat("chunk-finish-reason-omitted", stream=True)
+    *middle, last = chunks(raw)
+    assert all("finish_reason" not in c["choices"][0] for c in middle)
+    assert last["choices"][0]["finish_reason"] is not None
+    options = {"stream": True, "stream_options": {"include_usage": True}}
+    _, raw = chat("usage-chunk-with-choice", **options)
+    assert chunks(raw)[-1]["choices"] == [{"index": 0, "delta": {}}]
+
+
 def test_stream_content_type_and_embedding_quirks() -> None:
     response, _ = chat("stream-content-type", stream=True)
     assert response.header("content-type") == "application/json"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shlex
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +49,11 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
     error: str | None = None
+    path: str = ""
+    """The path under the API base (``/chat/completions``)."""
+    after_success: bool = False
+    """Whether an earlier request of the same check got a 2xx (then a 404 is a failure, not
+    an operation the backend leaves out)."""
 
     @property
     def json(self) -> Any:
@@ -64,20 +71,70 @@ class Exchange:
         return self.response_headers.get("content-type", "").split(";")[0].strip()
 
     def curl(self) -> str:
-        """A command that reproduces the request (the key left out)."""
-        parts = ["curl", "-X", self.method, self.url]
+        """A command that reproduces the request. The key is left out: the line reads it from
+        ``$OPENAI_API_KEY``, in double quotes so that the shell expands it."""
+        words = ["curl", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.headers.items():
             if name.lower() == "authorization":
-                value = "Bearer $OPENAI_API_KEY"
-            parts += ["-H", f"{name}: {value}"]
+                words += ["-H", '"Authorization: Bearer $OPENAI_API_KEY"']
+            else:
+                words += ["-H", shlex.quote(f"{name}: {value}")]
         if self.body is not None:
             data = self.body if isinstance(self.body, str) else orjson.dumps(self.body).decode()
-            parts += ["-d", data]
-        return " ".join(shlex.quote(p) for p in parts)
+            words += ["-d", shlex.quote(data)]
+        return " ".join(words)
 
     def summary(self, limit: int = 400) -> str:
         text = self.content[:limit].decode("utf-8", "replace")
         return f"{self.status} {self.media_type}: {text}"
+
+
+RETRIED_STATUSES = (429, 503)
+"""Answers that ask the client to come back later: waited out, within the run's bound."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """One answer that was waited out and sent again."""
+
+    method: str
+    path: str
+    status: int
+    waited: float
+    hint: str
+    """Where the wait came from: ``retry-after``, ``retry-after-ms`` or the default back-off."""
+
+    def __str__(self) -> str:
+        return (
+            f"{self.status} on {self.method} {self.path}: waited {self.waited:.1f} s ({self.hint})"
+        )
+
+
+def retry_delay(headers: dict[str, str], attempt: int) -> tuple[float, str]:
+    """The wait an answer asks for: ``retry-after-ms``, then ``retry-after`` in seconds, else an
+    exponential back-off from half a second."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        text = headers.get(name)
+        if text is not None:
+            try:
+                return max(0.0, float(text) * scale), name
+            except ValueError:
+                pass  # an HTTP date or garbage: fall back to the back-off
+    return 0.5 * 2**attempt, "back-off"
+
+
+_CHECKERS: dict[int, SchemaChecker] = {}
+_CHECKERS_LOCK = threading.Lock()
+
+
+def shared_checker() -> SchemaChecker:
+    """One checker for every probe of the process: validators compile once, not per check."""
+    bundle = load_bundle()
+    with _CHECKERS_LOCK:
+        checker = _CHECKERS.get(id(bundle))
+        if checker is None:
+            checker = _CHECKERS[id(bundle)] = SchemaChecker(bundle)
+        return checker
 
 
 class Probe:
@@ -93,6 +150,9 @@ class Probe:
         budget: int | Budget = 500,
         http_client: httpx.Client | None = None,
         seed: int = 0,
+        retries: int = 3,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.seed = seed
         """Seeds the generated examples: the same seed sends the same requests."""
@@ -103,10 +163,20 @@ class Probe:
         self.profile = profile
         self.budget = budget if isinstance(budget, Budget) else Budget(budget)
         self.sent = 0
+        self.timeout = timeout
         self.http = http_client or httpx.Client(timeout=timeout)
         self.bundle = load_bundle()
-        self.checker = SchemaChecker(self.bundle)
+        self.checker = shared_checker()
         self.exchanges: list[Exchange] = []
+        self.retry_limit = retries
+        self.max_wait = max_wait
+        """The longest single wait a 429 or 503 may ask for; a longer one is not waited out."""
+        self.retries: list[Retry] = []
+        self.gave_up = False
+        self.sleep = sleep
+        self.notes: list[str] = []
+        """What the checks tolerated and want the report to say (a null the spec's examples
+        show, for instance)."""
 
     def send(
         self,
@@ -117,29 +187,80 @@ class Probe:
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
         authenticate: bool = True,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Exchange:
+        """Send one request; a 429 or 503 is waited out (``retry-after-ms``, ``retry-after``
+        or a back-off) and sent again, at most ``retries`` times, each retry counted against
+        the budget and recorded in :attr:`retries`. Once a request stays refused, the probe
+        stops waiting: a backend that keeps refusing fails the check quickly."""
+        attempt = 0
+        while True:
+            exchange = self._send_once(method, path, body, raw, headers, authenticate, files, form)
+            if exchange.status not in RETRIED_STATUSES or self.gave_up:
+                return exchange
+            wait, hint = retry_delay(exchange.response_headers, attempt)
+            if attempt >= self.retry_limit or wait > self.max_wait:
+                # Still refused after the retries, or asked to wait too long: the check
+                # reports it, and its later requests are not waited out again.
+                self.gave_up = True
+                return exchange
+            self.retries.append(Retry(method, path, exchange.status, wait, hint))
+            self.sleep(wait)
+            attempt += 1
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        raw: bytes | None,
+        headers: dict[str, str] | None,
+        authenticate: bool,
+        files: dict[str, tuple[str, bytes, str]] | None,
+        form: dict[str, str] | None,
     ) -> Exchange:
         self.budget.take()
         self.sent += 1
-        all_headers = (
-            {"Content-Type": "application/json"} if (body is not None or raw is not None) else {}
-        )
+        has_json = (body is not None or raw is not None) and files is None
+        all_headers = {"Content-Type": "application/json"} if has_json else {}
         if authenticate and self.api_key:
             all_headers["Authorization"] = f"Bearer {self.api_key}"
         all_headers.update(headers or {})
+        shown = "multipart" if files is not None else body
         exchange = Exchange(
             method,
             self.base_url + path,
             all_headers,
-            body if raw is None else raw.decode("utf-8", "replace"),
+            shown if raw is None else raw.decode("utf-8", "replace"),
+            path=path,
+            after_success=any(200 <= e.status < 300 for e in self.exchanges),
         )
-        content = raw if raw is not None else (orjson.dumps(body) if body is not None else None)
+        content = raw if raw is not None else (orjson.dumps(body) if has_json else None)
+        deadline = time.monotonic() + self.timeout
+        received = bytearray()
         try:
-            response = self.http.request(method, exchange.url, headers=all_headers, content=content)
-            exchange.status = response.status_code
-            exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-            exchange.content = response.content
+            request = self.http.build_request(
+                method, exchange.url, headers=all_headers, content=content, files=files, data=form
+            )
+            response = self.http.send(request, stream=True)
+            try:
+                exchange.status = response.status_code
+                exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+                # A server that trickles bytes never trips the per-read timeout: the whole
+                # answer must arrive within the timeout too.
+                for chunk in response.iter_bytes():
+                    received += chunk
+                    if time.monotonic() > deadline:
+                        exchange.error = (
+                            f"Timeout: the answer was still arriving after {self.timeout:g} s"
+                        )
+                        break
+            finally:
+                response.close()
         except httpx.HTTPError as error:
             exchange.error = f"{type(error).__name__}: {error}"
+        exchange.content = bytes(received)  # what arrived, also of a truncated answer
         self.exchanges.append(exchange)
         return exchange
 
@@ -148,6 +269,18 @@ class Probe:
 
     def get(self, path: str, **options: Any) -> Exchange:
         return self.send("GET", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Exchange:
+        return self.send("DELETE", path, **options)
+
+    def upload(self, name: str, data: bytes, purpose: str) -> Exchange:
+        """POST /files as multipart (what the flows use to create files)."""
+        return self.send(
+            "POST",
+            "/files",
+            files={"file": (name, data, "application/octet-stream")},
+            form={"purpose": purpose},
+        )
 
     def validate(self, value: Any, schema: dict[str, Any]) -> list[str]:
         """Problems of ``value`` under the run's profile (empty when it conforms)."""

@@ -3,11 +3,15 @@
 >>> from oai_mock.contracts.runner import ContractRun
 >>> run = ContractRun("http://127.0.0.1:8000/v1", model="gpt-4o-mini")   # doctest: +SKIP
 >>> results = run.execute()                                               # doctest: +SKIP
+>>> results.exit_code("required")                                         # doctest: +SKIP
+0
 """
 
 from __future__ import annotations
 
+import datetime
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,11 +20,22 @@ from typing import Any, Literal
 import httpx
 import orjson
 
-from oai_mock.contracts.checks import Check, CheckFailed, CheckSkipped, select
-from oai_mock.contracts.probe import Budget, BudgetExhausted, Probe
-from oai_mock.spec import Profile
+from oai_mock import __version__
+from oai_mock.contracts.checks import (
+    SEVERITIES,
+    Check,
+    CheckFailed,
+    CheckSkipped,
+    CheckUnsupported,
+    Severity,
+    select,
+)
+from oai_mock.contracts.probe import Budget, BudgetExhausted, Exchange, Probe
+from oai_mock.contracts.waivers import Waiver, find_waiver
+from oai_mock.spec import Profile, load_bundle
 
-Outcome = Literal["passed", "failed", "skipped"]
+Outcome = Literal["passed", "failed", "waived", "unsupported", "skipped"]
+OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "waived", "unsupported", "skipped")
 
 
 @dataclass
@@ -32,8 +47,13 @@ class Result:
     request: str | None = None
     """A curl line that reproduces the failing request."""
     response: str | None = None
+    """The answer that showed the failure (status, content type, the start of the body)."""
     example: Any = None
     """The shrunk generated input of a property that failed."""
+    retries: list[str] = field(default_factory=list)
+    """The 429 and 503 answers that were waited out."""
+    waiver: Waiver | None = None
+    requests: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +68,8 @@ class Result:
             "request": self.request,
             "response": self.response,
             "example": self.example,
+            "retries": self.retries,
+            "waiver": self.waiver.to_dict() if self.waiver else None,
         }
 
 
@@ -59,24 +81,59 @@ class Results:
     results: list[Result] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    started: str = ""
+    """When the run began (ISO 8601, UTC)."""
+    kit_version: str = __version__
+    spec_version: str = ""
+    notes: list[str] = field(default_factory=list)
+    """What the run tolerated and says so (nulls the spec's examples show)."""
+    waivers: str | None = None
+    """The waiver file the run applied."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(r.outcome == outcome for r in self.results)
 
     @property
+    def retries(self) -> int:
+        return sum(len(r.retries) for r in self.results)
+
+    @property
     def failed_required(self) -> int:
         return sum(r.outcome == "failed" and r.check.severity == "required" for r in self.results)
+
+    def failures_at(self, fail_on: Severity) -> list[Result]:
+        """The failures at ``fail_on`` or above (required > recommended > extension)."""
+        worst = SEVERITIES.index(fail_on)
+        return [
+            r
+            for r in self.results
+            if r.outcome == "failed" and SEVERITIES.index(r.check.severity) <= worst
+        ]
+
+    def exit_code(self, fail_on: Severity = "extension") -> int:
+        """1 when a check at ``fail_on`` or a severer level failed, else 0. Waived failures,
+        unsupported operations and skipped checks never fail the run."""
+        return 1 if self.failures_at(fail_on) else 0
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.count(o)} {o}" for o in OUTCOMES)
+        waited = f", {self.retries} answers waited out (429/503)" if self.retries else ""
+        return f"{counts} ({self.requests} requests, {self.seconds:.1f} s{waited})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
             "model": self.model,
             "profile": self.profile,
+            "started": self.started,
+            "kit_version": self.kit_version,
+            "spec_version": self.spec_version,
+            "waivers": self.waivers,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
-            "passed": self.count("passed"),
-            "failed": self.count("failed"),
-            "skipped": self.count("skipped"),
+            **{o: self.count(o) for o in OUTCOMES},
+            "retries": self.retries,
+            "notes": self.notes,
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -86,6 +143,15 @@ class Results:
 
 class BackendUnreachable(Exception):
     """The backend gives no HTTP answer at all (refused, unresolvable, timed out)."""
+
+
+def spec_version() -> str:
+    source = load_bundle().source
+    return str(source.get("version") or source.get("info_version") or source.get("sha256", ""))[:40]
+
+
+def evidence(exchange: Exchange | None) -> tuple[str | None, str | None]:
+    return (exchange.curl(), exchange.summary()) if exchange is not None else (None, None)
 
 
 class ContractRun:
@@ -98,13 +164,18 @@ class ContractRun:
         embedding_model: str = "text-embedding-3-small",
         only: Iterable[str] | None = None,
         profile: Profile = "strict",
-        max_examples: int = 5,
+        max_examples: int = 3,
         timeout: float = 60.0,
-        budget: int = 500,
+        budget: int = 800,
         concurrency: int = 1,
         include_expensive: bool = False,
         http_client: Callable[[], httpx.Client] | None = None,
         seed: int = 0,
+        waivers: Iterable[Waiver] = (),
+        waivers_name: str | None = None,
+        retries: int = 3,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.seed = seed
         self.base_url = base_url
@@ -118,6 +189,11 @@ class ContractRun:
         self.budget = budget
         self.concurrency = max(1, concurrency)
         self.http_client = http_client
+        self.waivers = tuple(waivers)
+        self.waivers_name = waivers_name
+        self.retries = retries
+        self.max_wait = max_wait
+        self.sleep = sleep
 
     def _probe(self, model: str, budget: int | Budget) -> Probe:
         client = self.http_client() if self.http_client else None
@@ -131,6 +207,9 @@ class ContractRun:
             budget=budget,
             http_client=client,
             seed=self.seed,
+            retries=self.retries,
+            max_wait=self.max_wait,
+            sleep=self.sleep,
         )
 
     def pick_model(self) -> str:
@@ -139,16 +218,16 @@ class ContractRun:
         Raises :class:`BackendUnreachable` when ``/models`` gets no HTTP answer at all: every
         check would then fail with the same connection error.
         """
-        probe = self._probe("", 1)
+        probe = self._probe("", 1 + self.retries)
         try:
             answer = probe.get("/models")
         finally:
             probe.close()
-        if answer.error:
+        if answer.error and not answer.status:
             raise BackendUnreachable(f"cannot reach {self.base_url}: {answer.error}")
         if self.model:
             return self.model
-        listed = answer.json or {}
+        listed = answer.json if isinstance(answer.json, dict) else {}
         names = [m.get("id") for m in listed.get("data") or [] if isinstance(m, dict)]
         chat_like = [
             n
@@ -157,55 +236,83 @@ class ContractRun:
         ]
         return chat_like[0] if chat_like else "gpt-4o-mini"
 
-    def execute(self, progress: Callable[[Result], None] | None = None) -> Results:
+    def run_one(self, check: Check, model: str, budget: Budget, notes: list[str]) -> Result:
+        """Run one check; whatever the backend answers, a result (never an exception)."""
+        probe = self._probe(model, budget)
+        begun = time.perf_counter()
+        try:
+            check.run(probe, self.max_examples)
+            result = Result(check, "passed")
+        except CheckFailed as failure:
+            exchange = failure.exchange or (probe.exchanges[-1] if probe.exchanges else None)
+            request, response = evidence(exchange)
+            result = Result(
+                check,
+                "failed",
+                str(failure),
+                request=request,
+                response=response,
+                example=failure.example,
+            )
+        except CheckUnsupported as missing:
+            request, response = evidence(missing.exchange)
+            result = Result(check, "unsupported", str(missing), request=request, response=response)
+        except CheckSkipped as skip:
+            result = Result(check, "skipped", str(skip))
+        except BudgetExhausted as exhausted:
+            result = Result(check, "skipped", str(exhausted))
+        except Exception as error:  # an answer of a shape no check foresaw: still a result
+            exchange = probe.exchanges[-1] if probe.exchanges else None
+            request, response = evidence(exchange)
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            result = Result(
+                check,
+                "failed",
+                f"the answer has a shape the check cannot read ({type(error).__name__}: {error}, "
+                f"at {where.name} line {where.lineno})",
+                request=request,
+                response=response,
+            )
+        finally:
+            probe.close()
+        result.seconds = time.perf_counter() - begun
+        result.retries = [str(r) for r in probe.retries]
+        result.requests = probe.sent
+        notes.extend(n for n in probe.notes if n not in notes)
+        if result.outcome == "failed":
+            waiver = find_waiver(self.waivers, check.id)
+            if waiver is not None:
+                result.outcome, result.waiver = "waived", waiver
+        return result
+
+    def execute(self, progress: Callable[[Result, int, int], None] | None = None) -> Results:
+        """Run every selected check; ``progress(result, done, total)`` after each."""
         started = time.perf_counter()
         model = self.pick_model()
-        results = Results(self.base_url, model, self.profile)
+        results = Results(
+            self.base_url,
+            model,
+            self.profile,
+            started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            spec_version=spec_version(),
+            waivers=self.waivers_name,
+        )
         budget = Budget(self.budget)
-        spent: list[int] = []
+        total = len(self.checks)
+        done: list[Result] = []
 
-        def run_one(check: Check) -> Result:
-            probe = self._probe(model, budget)
-            begun = time.perf_counter()
-            try:
-                check.run(probe, self.max_examples)
-                result = Result(check, "passed")
-            except CheckFailed as failure:
-                exchange = failure.exchange or (probe.exchanges[-1] if probe.exchanges else None)
-                result = Result(
-                    check,
-                    "failed",
-                    str(failure),
-                    request=exchange.curl() if exchange else None,
-                    response=exchange.summary() if exchange else None,
-                    example=failure.example,
-                )
-            except CheckSkipped as skip:
-                result = Result(check, "skipped", str(skip))
-            except BudgetExhausted as exhausted:
-                result = Result(check, "skipped", str(exhausted))
-            except Exception as error:  # a backend so broken the check itself cannot proceed
-                exchange = probe.exchanges[-1] if probe.exchanges else None
-                result = Result(
-                    check,
-                    "failed",
-                    f"{type(error).__name__}: {error}",
-                    request=exchange.curl() if exchange else None,
-                    response=exchange.summary() if exchange else None,
-                )
-            finally:
-                spent.append(probe.sent)
-                probe.close()
-            result.seconds = time.perf_counter() - begun
+        def one(check: Check) -> Result:
+            result = self.run_one(check, model, budget, results.notes)
+            done.append(result)
             if progress is not None:
-                progress(result)
+                progress(result, len(done), total)
             return result
 
         if self.concurrency == 1:
-            results.results = [run_one(c) for c in self.checks]
+            results.results = [one(c) for c in self.checks]
         else:
             with ThreadPoolExecutor(self.concurrency) as pool:
-                results.results = list(pool.map(run_one, self.checks))
-        results.requests = sum(spent)
+                results.results = list(pool.map(one, self.checks))
+        results.requests = sum(r.requests for r in results.results)
         results.seconds = time.perf_counter() - started
         return results

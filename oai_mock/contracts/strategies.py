@@ -12,83 +12,344 @@ comes from the caller.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from hypothesis import strategies as st
 
 from oai_mock.spec import load_bundle
 
-WORDS = st.sampled_from(
-    [
-        "hello",
-        "weather",
-        "paris",
-        "summary",
-        "list",
-        "three",
-        "colors",
-        "why",
-        "sky",
-        "blue",
-        "the",
-        "a",
-    ]
-)
+WORD_LIST = [
+    "hello",
+    "weather",
+    "paris",
+    "summary",
+    "list",
+    "three",
+    "colors",
+    "why",
+    "sky",
+    "blue",
+]
+WORDS = st.sampled_from(WORD_LIST)
 TEXT = st.lists(WORDS, min_size=1, max_size=8).map(" ".join)
+# Message texts are drawn whole (one choice each, not one per word): a rich chat body makes
+# dozens of choices, and Hypothesis's cost grows with their number.
+PHRASES = [
+    "hello",
+    "What is the weather in Paris?",
+    "List three colors.",
+    "Why is the sky blue?",
+    "Summarize: the sky is blue because of Rayleigh scattering.",
+    "Say hello in three words.",
+    "Write a long story about the sea.",
+    "Convert 20 celsius to fahrenheit.",
+]
+PHRASE = st.sampled_from(PHRASES)
+
+# A 1x1 PNG and an empty WAV: small, real formats (a backend may look at them).
+PNG_DATA_URL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwAB"
+    "BAEAwS2OUAAAAABJRU5ErkJggg=="
+)
+WAV_BASE64 = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA="
+TOOL_NAMES = ("lookup", "search", "convert", "schedule")
+Draw = Any  # Hypothesis's draw function inside a composite strategy
+
+
+def fixed_fields(fixed: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Fixed fields of a body: plain values as they are, strategies drawn."""
+    return st.fixed_dictionaries(
+        {
+            name: value if isinstance(value, st.SearchStrategy) else st.just(value)
+            for name, value in fixed.items()
+        }
+    )
+
+
+PROPERTY_LEAVES = [
+    {"type": "string"},
+    {"type": "string", "description": "a name"},
+    {"type": "integer", "minimum": 0, "maximum": 100},
+    {"type": "number", "minimum": -1, "maximum": 1},
+    {"type": "boolean"},
+    {"type": "string", "enum": ["celsius", "fahrenheit"]},
+    {"type": ["string", "null"]},
+    {"type": "array", "items": {"type": "string"}},
+    {"type": "array", "items": {"type": "integer"}},
+]
+PROPERTY_NAMES = ["city", "unit", "days", "query", "limit", "flag", "tags", "where"]
+
+
+# Strategies built once: building one inside a composite costs more than drawing from it.
+_COIN = st.booleans()
+_ONE_TO_THREE = st.integers(1, 3)
+_TOOL_CHOICE_FORM = st.sampled_from([None, "none", "auto", "required", "named", "allowed_tools"])
+_ALLOWED_TOOLS_MODE = st.sampled_from(["auto", "required"])
+_RESPONSE_FORMAT_KIND = st.sampled_from([None, "text", "json_object", "json_schema"])
+_TOKEN_LIMIT = st.integers(1, 24)
+_LOGPROBS = st.sampled_from([None, False, True])
+_TOP_LOGPROBS = st.integers(0, 5)
+_INCLUDE_USAGE = st.sampled_from([None, True, False])
+_PROPERTY_NAME_LIST = st.lists(st.sampled_from(PROPERTY_NAMES), min_size=1, max_size=3, unique=True)
+_PROPERTY_SHAPE = st.sampled_from(["leaf", "leaf", "object", "array-of-objects"])
+_PROPERTY_LEAF = st.sampled_from(PROPERTY_LEAVES)
+
+
+def _pool(values: list[Any]) -> st.SearchStrategy[Any]:
+    """One draw from values built ahead, smallest first, so that a failure shrinks to the
+    simplest one that still shows it."""
+    return st.sampled_from(sorted(values, key=lambda v: len(orjson.dumps(v))))
+
+
+def _user(content: Any) -> dict[str, Any]:
+    return {"role": "user", "content": content}
+
+
+def _file_part(text: str) -> dict[str, Any]:
+    encoded = base64.b64encode(text.encode()).decode()
+    return {
+        "type": "file",
+        "file": {"filename": "notes.txt", "file_data": f"data:text/plain;base64,{encoded}"},
+    }
+
+
+def _conversations() -> list[list[dict[str, Any]]]:
+    """Conversations over every role and content-part kind, for one-draw generation: an
+    optional system or developer message, an earlier turn (plain, in parts with a refusal, or
+    tool calls answered by tool messages) and a last user message in every content form."""
+    text = {"type": "text", "text": "What is the weather in Paris?"}
+    image = {"type": "image_url", "image_url": {"url": PNG_DATA_URL, "detail": "low"}}
+    remote_image = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+    audio = {"type": "input_audio", "input_audio": {"data": WAV_BASE64, "format": "wav"}}
+    mp3 = {"type": "input_audio", "input_audio": {"data": WAV_BASE64, "format": "mp3"}}
+    file = _file_part("The sky is blue.")
+    instructions: list[list[dict[str, Any]]] = [
+        [],
+        [{"role": "system", "content": "You are terse."}],
+        [{"role": "developer", "content": [{"type": "text", "text": "Answer briefly."}]}],
+        [{"role": "system", "content": "Be kind.", "name": "ada"}],
+    ]
+    call = {"id": "call_0", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    second = {**call, "id": "call_1", "function": {"name": "search", "arguments": '{"q": "x"}'}}
+    histories: list[list[dict[str, Any]]] = [
+        [],
+        [_user("hello"), {"role": "assistant", "content": "Hello!"}],
+        [
+            _user([text, remote_image]),
+            {
+                "role": "assistant",
+                "content": [{"type": "refusal", "refusal": "I cannot see images."}],
+            },
+        ],
+        [
+            _user("Look it up."),
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_0", "content": "sunny"},
+        ],
+        [
+            _user("Look both up."),
+            {"role": "assistant", "content": None, "tool_calls": [call, second]},
+            {"role": "tool", "tool_call_id": "call_0", "content": "sunny"},
+            {"role": "tool", "tool_call_id": "call_1", "content": [text]},
+        ],
+    ]
+    lasts = [
+        _user("Say hello in three words."),
+        _user("Write a long story about the sea."),
+        _user([text]),
+        _user([text, image]),
+        _user([audio]),
+        _user([text, mp3]),
+        _user([file]),
+        _user([text, image, audio, file]),
+        {"role": "user", "content": "List three colors.", "name": "bob"},
+    ]
+    return [[*i, *h, last] for i in instructions for h in histories for last in lasts]
+
+
+def _schemas() -> list[dict[str, Any]]:
+    """Parameter schemas for one-draw generation: each leaf type alone, pairs, and objects and
+    arrays of objects nested one level."""
+
+    def obj(properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+
+    leaves = PROPERTY_LEAVES
+    found = [obj({PROPERTY_NAMES[i]: leaf}) for i, leaf in enumerate(leaves[: len(PROPERTY_NAMES)])]
+    found += [
+        obj({"city": a, "days": b}) for a, b in zip(leaves, leaves[1:] + leaves[:1], strict=True)
+    ]
+    found += [
+        obj({"where": obj({"city": leaves[0], "unit": leaves[5]})}),
+        obj({"tags": {"type": "array", "items": obj({"query": leaves[0], "limit": leaves[2]})}}),
+        obj({"query": leaves[0], "where": obj({"flag": leaves[4]}), "days": leaves[8]}),
+    ]
+    return found
+
+
+CONVERSATION = _pool(_conversations())
 
 
 def chat_messages() -> st.SearchStrategy[list[dict[str, Any]]]:
-    system = st.builds(lambda t: {"role": "system", "content": t}, TEXT)
-    user = st.builds(lambda t: {"role": "user", "content": t}, TEXT)
-    return st.tuples(st.lists(system, max_size=1), st.lists(user, min_size=1, max_size=2)).map(
-        lambda parts: [*parts[0], *parts[1]]
+    """A conversation over every role and content-part kind (see :func:`_conversations`)."""
+    return CONVERSATION
+
+
+PARAMETERS = _pool(_schemas())
+STOP = st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=4))
+SAMPLING: dict[str, st.SearchStrategy[Any]] = {
+    "temperature": st.sampled_from([0, 0.5, 1, 2]),
+    "top_p": st.sampled_from([0.1, 1]),
+    "seed": st.integers(min_value=0, max_value=2**31),
+    "stop": STOP,
+    "n": st.integers(min_value=1, max_value=2),
+    "presence_penalty": st.sampled_from([-2, 0, 1.5]),
+    "frequency_penalty": st.sampled_from([-1, 0, 2]),
+    "user": st.just("oai-mock-contracts"),
+    "metadata": st.just({"suite": "contracts"}),
+}
+# Which sampling parameters a body sets: one draw (smallest subsets first), not one per name.
+SAMPLING_SETS = _pool(
+    [
+        [name for bit, name in enumerate(SAMPLING) if mask >> bit & 1]
+        for mask in range(2 ** len(SAMPLING))
+    ]
+)
+
+
+def _tools(draw: Draw) -> list[dict[str, Any]]:
+    tools = []
+    for name in TOOL_NAMES[: draw(_ONE_TO_THREE)]:
+        function = {
+            "name": name,
+            "description": f"{name} something",
+            "parameters": draw(PARAMETERS),
+        }
+        tools.append({"type": "function", "function": function})
+    return tools
+
+
+@st.composite
+def _chat_body(draw: Draw, model: str, stream: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": draw(CONVERSATION)}
+    for name in draw(SAMPLING_SETS):
+        body[name] = draw(SAMPLING[name])
+    limit = draw(_TOKEN_LIMIT)
+    body["max_tokens" if draw(_COIN) else "max_completion_tokens"] = limit
+    logprobs = draw(_LOGPROBS)
+    if logprobs is not None:
+        body["logprobs"] = logprobs
+        if logprobs:
+            body["top_logprobs"] = draw(_TOP_LOGPROBS)
+    if draw(_COIN):
+        body["tools"] = _tools(draw)
+        names = [t["function"]["name"] for t in body["tools"]]
+        form = draw(_TOOL_CHOICE_FORM)
+        if form is not None:
+            body["tool_choice"] = _tool_choice(draw, form, names)
+        if draw(_COIN):
+            body["parallel_tool_calls"] = draw(_COIN)
+    kind = draw(_RESPONSE_FORMAT_KIND)
+    if kind == "json_schema":
+        body["response_format"] = json_schema_format(draw(PARAMETERS))
+    elif kind is not None:
+        body["response_format"] = {"type": kind}
+        if kind == "json_object":
+            # OpenAI refuses json_object unless a message asks for JSON.
+            body["messages"] = [{"role": "system", "content": "Answer in JSON."}, *body["messages"]]
+    if stream:
+        body["stream"] = True
+        include = draw(_INCLUDE_USAGE)
+        if include is not None:
+            body["stream_options"] = {"include_usage": include}
+    return body
+
+
+def _tool_choice(draw: Draw, form: str, names: list[str]) -> Any:
+    if form == "named":
+        return {"type": "function", "function": {"name": draw(st.sampled_from(names))}}
+    if form == "allowed_tools":
+        allowed = [{"type": "function", "function": {"name": draw(st.sampled_from(names))}}]
+        mode = draw(_ALLOWED_TOOLS_MODE)
+        return {"type": "allowed_tools", "allowed_tools": {"mode": mode, "tools": allowed}}
+    return form
+
+
+def chat_body(
+    model: str, *, stream: bool = False, **fixed: Any
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A chat completion request over the documented parameter space: every message role and
+    content-part kind, tools with varied schemas and every ``tool_choice`` form, both
+    structured ``response_format`` kinds, ``stop`` as a string or a list, ``n``, logprobs,
+    ``seed``, ``max_tokens`` or ``max_completion_tokens``, sampling parameters and, for a
+    stream, ``stream_options``. ``fixed`` fields (values or strategies) override what is drawn;
+    a field fixed to ``None`` is left out.
+
+    Cost stays small: at most 24 tokens and ``n`` of 2 unless ``fixed`` says otherwise.
+    """
+    return st.tuples(_chat_body(model, stream), fixed_fields(fixed)).map(
+        lambda parts: {
+            k: v for k, v in {**parts[0], **parts[1]}.items() if v is not None or k not in fixed
+        }
     )
 
 
-def chat_body(model: str, **fixed: Any) -> st.SearchStrategy[dict[str, Any]]:
-    """A chat completion request: messages, and optionally temperature, max_tokens, seed."""
-    optional = st.fixed_dictionaries(
-        {},
-        optional={
-            "temperature": st.sampled_from([0, 0.5, 1]),
-            "max_tokens": st.integers(min_value=1, max_value=24),
-            "seed": st.integers(min_value=0, max_value=1000),
-            "user": st.just("oai-mock-contracts"),
-        },
-    )
-    return st.tuples(chat_messages(), optional).map(
-        lambda parts: {"model": model, "messages": parts[0], **parts[1], **fixed}
-    )
+def _object_schema(draw: Draw, depth: int) -> dict[str, Any]:
+    names = draw(_PROPERTY_NAME_LIST)
+    properties = {}
+    for name in names:
+        shape = draw(_PROPERTY_SHAPE)
+        if depth >= 1 or shape == "leaf":
+            properties[name] = draw(_PROPERTY_LEAF)
+        elif shape == "object":
+            properties[name] = _object_schema(draw, depth + 1)
+        else:
+            properties[name] = {"type": "array", "items": _object_schema(draw, depth + 1)}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(names),
+        "additionalProperties": False,
+    }
 
 
-def tool_schema() -> st.SearchStrategy[dict[str, Any]]:
-    """A function's parameters: an object of a few typed, required properties."""
-    kinds = st.sampled_from(
-        [
-            {"type": "string"},
-            {"type": "integer", "minimum": 0, "maximum": 100},
-            {"type": "boolean"},
-            {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            {"type": "array", "items": {"type": "string"}},
-        ]
-    )
-    names = st.lists(
-        st.sampled_from(["city", "unit", "days", "query", "limit", "flag"]),
-        min_size=1,
-        max_size=3,
-        unique=True,
-    )
-    return names.flatmap(
-        lambda props: st.tuples(*[kinds for _ in props]).map(
-            lambda types: {
-                "type": "object",
-                "properties": dict(zip(props, types, strict=True)),
-                "required": list(props),
-                "additionalProperties": False,
-            }
-        )
-    )
+def json_schema_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """A strict ``response_format`` of type ``json_schema`` around ``schema``."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "answer", "schema": schema, "strict": True},
+    }
+
+
+def lookup_tool(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """``tools``: one function, ``lookup``, taking ``schema``."""
+    return [{"type": "function", "function": {"name": "lookup", "parameters": schema}}]
+
+
+def json_schema_formats() -> st.SearchStrategy[dict[str, Any]]:
+    return tool_schema().map(json_schema_format)
+
+
+def lookup_tools() -> st.SearchStrategy[list[dict[str, Any]]]:
+    """``tools`` of one function whose parameters are drawn from :func:`tool_schema`."""
+    return tool_schema().map(lookup_tool)
+
+
+@st.composite
+def tool_schema(draw: Draw) -> dict[str, Any]:
+    """A function's parameters (and a strict ``json_schema``): an object of one to three
+    required properties of every JSON type, enums, nullable types, arrays, and objects and
+    arrays of objects one level down. Every property is required and no others are allowed,
+    as OpenAI's strict mode demands."""
+    return _object_schema(draw, 0)
 
 
 def embedding_body(model: str) -> st.SearchStrategy[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from oai_mock.contracts.checks import CATALOGUE, Check, CheckFailed, CheckSkipped
+from oai_mock.contracts.checks import CATALOGUE, Check, CheckFailed, CheckSkipped, CheckUnsupported
 from oai_mock.contracts.probe import Probe
 
 
@@ -41,6 +41,8 @@ def test_contract(check: Check, contract_probe: Probe, request: pytest.FixtureRe
         check.run(contract_probe, examples)
     except CheckSkipped as skip:
         pytest.skip(str(skip))
+    except CheckUnsupported as missing:
+        pytest.skip(f"unsupported: {missing}")
     except CheckFailed as failure:
         lines = [f"[{check.severity}] {failure}"]
         if failure.example is not None:

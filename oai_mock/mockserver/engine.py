@@ -40,6 +40,7 @@ from oai_mock.mockserver.scripting import RuleBuilder, on
 from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
 from oai_mock.mockserver.synthesis import Synthesizer
+from oai_mock.profiles import load_profile
 from oai_mock.spec import Bundle, SchemaChecker, load_bundle
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class OpenAIMock:
         self_check: bool | None = None,
         accept_unknown_arguments: bool = False,
         quirks: Iterable[str] = (),
+        profile: str | None = None,
         strict_models: bool = False,
         journal_limit: int | None = None,
     ) -> None:
@@ -118,6 +120,8 @@ class OpenAIMock:
         if self_check is None:
             self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
         self.self_check = self_check
+        if profile is not None:  # a provider profile's deviations, as quirks
+            quirks = {*quirks, *load_profile(profile).quirks}
         self.quirks = quirks_module.check_names(set(quirks))
         self.strict_models = strict_models
         self.accept_unknown_arguments = (

@@ -131,6 +131,26 @@ CATALOGUE: tuple[Quirk, ...] = (
         "embeddings ignore encoding_format base64",
         "self-hosted embedding servers",
     ),
+    Quirk(
+        "auth-error-500",
+        "a request without a valid key gets a 500 text/plain 'Internal Server Error'",
+        "LiteLLM's proxy (measured, see its provider profile)",
+    ),
+    Quirk(
+        "chunk-finish-reason-omitted",
+        "stream chunks omit finish_reason until the last (the spec requires it, null)",
+        "LiteLLM's proxy (measured)",
+    ),
+    Quirk(
+        "usage-chunk-with-choice",
+        'the usage chunk carries choices: [{"index": 0, "delta": {}}] instead of []',
+        "LiteLLM's proxy (measured)",
+    ),
+    Quirk(
+        "unknown-model-400",
+        'an unknown model gets a 400 whose code is the string "400", not a 404 model_not_found',
+        "LiteLLM's proxy (measured)",
+    ),
 )
 NAMES = frozenset(q.name for q in CATALOGUE)
 
@@ -185,6 +205,12 @@ def _choice_edits(quirks: frozenset[str], choice: JSON) -> None:
         choice["finish_reason"] = "stop"
     if "finish-reason-missing" in quirks and choice.get("finish_reason") is not None:
         del choice["finish_reason"]
+    if (
+        "chunk-finish-reason-omitted" in quirks
+        and "delta" in choice
+        and choice.get("finish_reason", "") is None
+    ):
+        del choice["finish_reason"]
     carrier = choice.get("message") or choice.get("delta") or {}
     for call in carrier.get("tool_calls") or []:
         if "tool-arguments-object" in quirks and isinstance(
@@ -214,6 +240,8 @@ def edit_object(quirks: frozenset[str], value: JSON, chunk_number: int = 0) -> J
         usage["total_tokens"] += 7
     if "choices-null-usage-chunk" in quirks and value.get("choices") == [] and value.get("usage"):
         value["choices"] = None
+    if "usage-chunk-with-choice" in quirks and value.get("choices") == [] and value.get("usage"):
+        value["choices"] = [{"index": 0, "delta": {}}]
     if "changing-chunk-id" in quirks and chunk_number and isinstance(value.get("id"), str):
         value["id"] = f"{value['id']}-{chunk_number}"
     return value
@@ -253,7 +281,7 @@ def adjust_response(
     quirks: frozenset[str], call: Call | None, response: MockResponse
 ) -> MockResponse:
     if response.status >= 400:
-        return _error(quirks, response)
+        return _error(quirks, response, call)
     if response.stream is not None:
         if (
             call is not None
@@ -271,7 +299,27 @@ def adjust_response(
     return response
 
 
-def _error(quirks: frozenset[str], response: MockResponse) -> MockResponse:
+def _error(
+    quirks: frozenset[str], response: MockResponse, call: Call | None = None
+) -> MockResponse:
+    if "auth-error-500" in quirks and response.status == 401:
+        response.status = 500
+        response.body = b"Internal Server Error"
+        response.set_header("content-type", "text/plain; charset=utf-8")
+        return response
+    named_in_body = call is not None and isinstance(call.body, dict) and "model" in call.body
+    if (
+        "unknown-model-400" in quirks
+        and named_in_body  # measured on requests naming a model, not on GET /models/{id}
+        and response.status == 404
+        and b"model_not_found" in response.body
+    ):
+        with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
+            value = orjson.loads(response.body)
+            value["error"]["code"] = "400"
+            response.body = orjson.dumps(value)
+            response.status = 400
+        return response
     if not ({"fastapi-errors", "plain-text-errors"} & quirks) or not response.body:
         return response
     try:

@@ -68,8 +68,11 @@ def chat_chunks_from_completion(completion: JSON, include_usage: bool) -> list[J
         chunks.append(chunk(index, {"role": "assistant", "content": "", "refusal": None}))
         content = message.get("content")
         if content:
-            pieces = split_text(content)
             token_logprobs = (choice.get("logprobs") or {}).get("content")
+            tokens = [e.get("token", "") for e in token_logprobs or []]
+            # With logprobs, each delta is one token, so that a chunk's content and its
+            # logprobs name the same text (word-sized pieces would not match the tokens).
+            pieces = tokens if tokens and "".join(tokens) == content else split_text(content)
             for number, piece in enumerate(pieces):
                 logprobs = None
                 if token_logprobs is not None:
