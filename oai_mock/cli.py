@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         help="with --lifecycle clock: seconds of the mock's clock per step",
     )
 
+    _add_safety_options(serve)
     add_serve_options(serve)
     add_dev_server_options(serve)
 
@@ -143,6 +144,12 @@ def _serve(args: argparse.Namespace) -> int:
     if args.journal_limit < 0:
         print("oai-mock: --journal-limit must be 0 or more", file=sys.stderr)
         return 2
+    from oai_mock.mockserver.serving import ServeLimits
+
+    problem = _check_safety_options(args)
+    if problem:
+        print(f"oai-mock: {problem}", file=sys.stderr)
+        return 2
     from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario_file
 
     rules = []
@@ -170,6 +177,10 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     mock = OpenAIMock(
+        admin_key=args.admin_key,
+        max_objects=args.max_objects,
+        max_stored_bytes=args.max_stored_bytes,
+        journal_bytes=args.journal_bytes,
         quirks=args.quirk,
         profile=args.profile,
         seed=args.seed,
@@ -185,9 +196,91 @@ def _serve(args: argparse.Namespace) -> int:
     serve_error = configure_serve(mock, args)
     if serve_error is not None:
         return serve_error
+    args.serve_limits = ServeLimits(
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        keep_alive=args.keep_alive,
+        max_connections=args.max_connections,
+    )
     from oai_mock.mockserver import devserver
 
     return devserver.run(mock, args, rules, key=args.api_key)
+
+
+def _add_safety_options(serve: argparse.ArgumentParser) -> None:
+    """Keys, origins, stored-state bounds and connection timeouts (README: Limits and safety)."""
+    from oai_mock.mockserver.serving import DEFAULT_LIMITS
+    from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS
+
+    group = serve.add_argument_group("limits and safety")
+    group.add_argument(
+        "--admin-key", help="the key the admin operations (/organization/...) require"
+    )
+    group.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser origin (http://localhost:3000, or *) that may call the fake, with CORS "
+        "(repeatable; by default browsers on other origins are refused)",
+    )
+    group.add_argument(
+        "--max-objects",
+        type=int,
+        default=DEFAULT_MAX_OBJECTS,
+        metavar="N",
+        help="stored objects kept; the oldest are evicted first (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-stored-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help="bytes of stored file contents and images (default %(default)s)",
+    )
+    group.add_argument(
+        "--journal-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="N",
+        help="bytes of request bodies the journal keeps (default %(default)s)",
+    )
+    group.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.header_timeout,
+        metavar="S",
+        help="seconds a request head may take (default %(default)s)",
+    )
+    group.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.body_timeout,
+        metavar="S",
+        help="seconds a request body may take (default %(default)s)",
+    )
+    group.add_argument(
+        "--keep-alive",
+        type=float,
+        default=DEFAULT_LIMITS.keep_alive,
+        metavar="S",
+        help="seconds an idle connection is kept (default %(default)s)",
+    )
+    group.add_argument("--max-connections", type=int, default=DEFAULT_LIMITS.max_connections,
+                       metavar="N", help="open connections served at once (default %(default)s)")  # fmt: skip
+
+
+def _check_safety_options(args: argparse.Namespace) -> str | None:
+    for name in ("max_objects", "max_connections"):
+        if getattr(args, name) < 1:
+            return f"--{name.replace('_', '-')} must be 1 or more"
+    for name in ("max_stored_bytes", "journal_bytes"):
+        if getattr(args, name) < 0:
+            return f"--{name.replace('_', '-')} must be 0 or more"
+    for name in ("header_timeout", "body_timeout", "keep_alive"):
+        if getattr(args, name) <= 0:
+            return f"--{name.replace('_', '-')} must be positive"
+    return None
 
 
 if __name__ == "__main__":

@@ -381,3 +381,22 @@ def test_the_matrix_page_puts_runs_side_by_side(tmp_path: Path) -> None:
     assert "<th>fake" in html and "<th>gateway" in html
     row = html[html.index("<code>chat.request-id</code>") :].split("</tr>")[0]
     assert row.count("badge") == 2 and "PASS" in row and "FAIL" in row
+
+
+def test_examples_of_bytes_reach_every_report() -> None:
+    from oai_mock.contracts.html import html_report
+    from oai_mock.contracts.reports import junit, markdown, terminal
+
+    results = run_with(
+        replace(500, b"Internal Server Error", "text/plain"),
+        ["errors.malformed-json", "files.listed"],
+    )
+    assert results.count("failed") == 2
+    examples = {r.check.id: r.example for r in results.results}
+    assert isinstance(examples["errors.malformed-json"], str)
+    assert isinstance(examples["files.listed"], list) and isinstance(
+        examples["files.listed"][1], str
+    )
+    for report in (terminal(results), markdown(results), html_report(results)):
+        assert "shrunk request" in report or "Shrunk request" in report
+    assert json.loads(results.to_json())["failed"] == 2 and junit(results)

@@ -529,19 +529,24 @@ def test_reset_empties_the_mock(mock: OpenAIMock, client: Any) -> None:
     assert "gpt-4o" in [m.id for m in client.models.list()]  # the catalogue is back
 
 
-def test_object_and_byte_limits_answer_openai_errors() -> None:
+def test_object_and_byte_limits_evict_the_oldest_objects() -> None:
     few = openai_client(OpenAIMock(max_objects=60))  # the model catalogue takes 22 of them
-    for i in range(38):
+    first = few.beta.assistants.create(model="gpt-4o", name="first")
+    for i in range(60):
         few.beta.assistants.create(model="gpt-4o", name=str(i))
-    with pytest.raises(openai.RateLimitError) as caught:
-        few.beta.assistants.create(model="gpt-4o")
-    assert caught.value.code == "storage_limit_exceeded"
+    with pytest.raises(openai.NotFoundError):  # evicted, oldest first: a 404, never a 429
+        few.beta.assistants.retrieve(first.id)
+    assert few.models.retrieve("gpt-4o").id == "gpt-4o"  # the catalogue is never evicted
     small = openai_client(OpenAIMock(max_stored_bytes=1000), max_retries=0)
-    small.files.create(file=("a.bin", b"x" * 900), purpose="assistants")
-    with pytest.raises(openai.APIStatusError) as full:
-        small.files.create(file=("b.bin", b"x" * 200), purpose="assistants")
-    assert full.value.status_code == 413
-    assert len(small.files.list().data) == 1  # the refused file left nothing behind
+    old = small.files.create(file=("a.bin", b"x" * 900), purpose="assistants")
+    new = small.files.create(file=("b.bin", b"y" * 200), purpose="assistants")
+    assert small.files.content(new.id).content == b"y" * 200
+    with pytest.raises(openai.NotFoundError):
+        small.files.content(old.id)
+    with pytest.raises(openai.APIStatusError) as too_big:
+        small.files.create(file=("c.bin", b"z" * 2000), purpose="assistants")
+    assert too_big.value.status_code == 413
+    assert len(small.files.list().data) == 2  # the refused file left nothing behind
 
 
 def test_200_concurrent_clients_lose_and_duplicate_nothing(mock: OpenAIMock) -> None:
@@ -622,6 +627,8 @@ def test_the_files_list_allows_pages_beyond_100_as_openai_does() -> None:
     for _ in range(101):
         client.assistants.create_assistant(model="gpt-4o")
     assert len(client.assistants.list_assistants(limit=100).data) == 100
-    # The spec sets no maximum for this limit; OpenAI documents 100, and so pages stop there.
-    answer = mock.request("GET", "/v1/assistants?limit=150")
-    assert answer.status == 200 and len(json.loads(answer.body)["data"]) == 100
+    # The spec sets no range for this limit; OpenAI documents 1-100 and refuses the others.
+    for limit in (0, 101, 150):
+        answer = mock.request("GET", f"/v1/assistants?limit={limit}")
+        assert answer.status == 400 and json.loads(answer.body)["error"]["param"] == "limit"
+    assert mock.request("GET", "/v1/files?limit=10001").status == 400

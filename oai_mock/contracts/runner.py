@@ -150,6 +150,19 @@ def spec_version() -> str:
     return str(source.get("version") or source.get("info_version") or source.get("sha256", ""))[:40]
 
 
+def jsonable(value: Any) -> Any:
+    """A generated example as JSON can hold it (raw bodies and uploaded files are bytes)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
 def evidence(exchange: Exchange | None) -> tuple[str | None, str | None]:
     return (exchange.curl(), exchange.summary()) if exchange is not None else (None, None)
 
@@ -252,7 +265,7 @@ class ContractRun:
                 str(failure),
                 request=request,
                 response=response,
-                example=failure.example,
+                example=jsonable(failure.example),
             )
         except CheckUnsupported as missing:
             request, response = evidence(missing.exchange)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from oai_mock.mockserver.clock import Clock
 from oai_mock.mockserver.ids import IdFactory
+from oai_mock.mockserver.keys import Keys
 from oai_mock.mockserver.lifecycle import Lifecycles
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call
@@ -37,6 +38,8 @@ class BehaviourContext(Protocol):
     synthesizer: Synthesizer
     max_file_bytes: int
     strict_models: bool
+    keys: Keys
+    """The configured keys (image URLs are signed with them)."""
 
     def handle(
         self, request: MockRequest, *, record: bool = True, authenticate: bool = True

@@ -28,10 +28,11 @@ from oai_mock.mockserver.control.exchanges import (
     Send,
 )
 from oai_mock.mockserver.engine import OpenAIMock
+from oai_mock.mockserver.origins import GuardedApp, OriginGuard
 from oai_mock.mockserver.scenario import Rule
 from oai_mock.mockserver.serve_logging import ExchangeLogger
 from oai_mock.mockserver.serve_options import check_port
-from oai_mock.mockserver.serving import uvicorn_options
+from oai_mock.mockserver.serving import DEFAULT_LIMITS, server_config
 
 STOPPING_MESSAGE = (
     b'{"error":{"message":"oai-mock is stopping.","type":"server_error","param":null,"code":null}}'
@@ -156,8 +157,18 @@ def run(
     last_good = {"rules": list(file_rules)}
     context = ControlContext(mock, exchanges, key=key, file_rules=lambda: last_good["rules"])
     on_end = None if args.quiet else ExchangeLogger(args.log_format, args.log_bodies)
-    fake = ExchangeRecorder(create_app(mock), exchanges, on_end=on_end)
-    app = StopOnShutdown(Dispatch(control_app(context), fake))
+    limits = getattr(args, "serve_limits", DEFAULT_LIMITS)
+    allowed = getattr(args, "allow_origin", ())
+    api = create_app(
+        mock,
+        host=args.host,
+        allowed_origins=allowed,
+        body_timeout=limits.body_timeout,
+    )
+    fake = ExchangeRecorder(api, exchanges, on_end=on_end)
+    # The control API is guarded like the fake (Host and Origin: no DNS rebinding).
+    control = GuardedApp(control_app(context), OriginGuard(args.host, allowed))
+    app = StopOnShutdown(Dispatch(control, fake))
 
     watcher = None
     if args.watch and args.scenario:
@@ -176,7 +187,7 @@ def run(
             on_reload=reloaded,
         )
 
-    config = uvicorn.Config(app, **uvicorn_options())
+    config = server_config(app, args.host, args.port, limits)
     server = uvicorn.Server(config)
     original_startup, original_shutdown = server.startup, server.shutdown
 

@@ -14,6 +14,7 @@ Adapters (ASGI, httpx and httpx2 transports, respx routes, a live server) put it
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -21,16 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from oai_mock.mockserver import keys as keys_module
+from oai_mock.mockserver import limits
 from oai_mock.mockserver import quirks as quirks_module
 from oai_mock.mockserver.behaviours import default_behaviours, default_routes, set_up
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
-from oai_mock.mockserver.errors import MISSING_KEY_MESSAGE, APIError
+from oai_mock.mockserver.errors import APIError, unexpected_error
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
 from oai_mock.mockserver.journal import Journal
+from oai_mock.mockserver.keys import Keys
 from oai_mock.mockserver.lifecycle import Lifecycles, Policy
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call, parse_call
@@ -48,9 +52,16 @@ if TYPE_CHECKING:
 
     from oai_mock.client import AsyncOpenAIClient, OpenAIClient
 
-ANY_KEY = "*"
+ANY_KEY = keys_module.ANY_KEY
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = limits.DEFAULT_MAX_BODY_BYTES
+
+STATELESS_BEHAVIOURS = frozenset(
+    f"oai_mock.mockserver.behaviours.{name}"
+    for name in ("chat", "completions", "embeddings", "moderations", "audio")
+)
+"""Modules whose behaviours compute an answer without reading and changing records: they run
+without the state lock, so that a heavy one never holds up the others."""
 
 
 _shared: dict[str, Any] = {}
@@ -78,7 +89,11 @@ class OpenAIMock:
     ``behaviours``: operationId -> handler, replacing the built-in ones (``{}`` leaves every
     operation to the generic, schema-synthesized answer). ``models``: model ids added to the
     catalogue that ``/v1/models`` lists. ``journal_limit``: keep only that many of the most
-    recent requests in ``mock.journal`` (``None``, the default, keeps every one).
+    recent requests in ``mock.journal`` (``None``, the default, keeps every one), and
+    ``journal_bytes`` at most that many bytes of their bodies. ``max_objects`` and
+    ``max_stored_bytes`` bound the stored objects (the oldest are evicted first; an evicted id
+    answers 404). ``admin_key``: when keys are configured, the key the spec's admin operations
+    require (``api_key`` no longer opens them).
     """
 
     def __init__(
@@ -103,16 +118,18 @@ class OpenAIMock:
         profile: str | None = None,
         strict_models: bool = False,
         journal_limit: int | None = None,
+        journal_bytes: int | None = None,
+        admin_key: str | None = None,
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
         self.seed = seed
-        self.api_key = api_key
+        self.keys = Keys(api_key, admin_key)
         self.clock = clock if isinstance(clock, Clock) else Clock(clock)
         self.max_body_bytes = max_body_bytes
         self.ids = IdFactory(seed)
         self.synthesizer = Synthesizer(self.bundle, self.ids, self.clock)
-        self.journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit, journal_bytes)
         self.scenario = Scenario()
         self.state = Store(max_objects, max_stored_bytes)
         self.max_file_bytes = max_file_bytes
@@ -127,7 +144,7 @@ class OpenAIMock:
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
-        self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds)
+        self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds, self.state)
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
@@ -142,6 +159,14 @@ class OpenAIMock:
         self.timing: Callable[[Call, MockResponse], MockResponse] | None = None
         """Paces the fake's answers like a model (:class:`~oai_mock.mockserver.timing.Timing`)."""
 
+    @property
+    def api_key(self) -> str | None:
+        return self.keys.api_key
+
+    @api_key.setter
+    def api_key(self, value: str | None) -> None:
+        self.keys.api_key = value
+
     # -- the engine ----------------------------------------------------------------------------
 
     def handle(
@@ -151,6 +176,10 @@ class OpenAIMock:
         ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
         the key check (both for the mock's own batch lines)."""
         call: Call | None = None
+        request_id = self._next_request_id()
+        head = request.method == "HEAD"
+        if head:  # answered as GET is, without the body (as HTTP servers do)
+            request = dataclasses.replace(request, method="GET")
         routed: str | None = None  # the operation, known even when the request is refused
         try:
             for route in self.routes:
@@ -160,7 +189,7 @@ class OpenAIMock:
             match = self.router.match(request.method, request.path, request.query)
             routed = match.operation.id
             if authenticate:
-                self._authenticate(request)
+                self.keys.check(request.headers, admin=match.operation.auth == "admin_key")
             call = parse_call(
                 match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
             )
@@ -171,16 +200,13 @@ class OpenAIMock:
             if self.quirks:
                 quirks_module.adjust_error(self.quirks, error)
             response = error.to_response()
-        except Exception as error:  # a bug in the fake: say so, in OpenAI's shape
-            response = APIError(
-                500,
-                f"oai-mock failed to answer this request ({type(error).__name__}: {error}). "
-                "This is a bug in oai-mock; please report it with the request.",
-                type="server_error",
-            ).to_response()
+        except Exception as error:  # a bug in the fake: say so, in OpenAI's shape, and log it
+            response = unexpected_error(error, request, request_id)
         if self.quirks:
             response = quirks_module.adjust_response(self.quirks, call, response)
-        self._decorate(request, response)
+        self._decorate(request, response, request_id)
+        if head:
+            response.body, response.stream = b"", None
         response.operation_id = routed
         if call is not None:
             response.operation_id = call.operation.id
@@ -189,22 +215,21 @@ class OpenAIMock:
             self.journal.record(request, call, response)
         return response
 
-    def _authenticate(self, request: MockRequest) -> None:
-        if self.api_key is None:
-            return
-        auth = request.header("authorization") or ""
-        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        key = key or (request.header("api-key") or "").strip()
-        if not key:
-            raise APIError(401, MISSING_KEY_MESSAGE)
-        if self.api_key != ANY_KEY and key != self.api_key:
-            shown = f"{key[:3]}{'*' * 8}{key[-4:]}" if len(key) > 8 else "*" * len(key)
-            raise APIError(
-                401,
-                f"Incorrect API key provided: {shown}. You can find your API key at "
-                "https://platform.openai.com/account/api-keys.",
-                code="invalid_api_key",
-            )
+    def body_limit(self, method: str, path: str) -> int:
+        """The largest body the operation at ``method path`` accepts (adapters read no more)."""
+        try:
+            operation_id = self.router.match(method, path).operation.id
+        except APIError:
+            operation_id = None
+        return limits.body_limit(operation_id, self.max_body_bytes)
+
+    def refuse(self, request: MockRequest, error: APIError) -> MockResponse:
+        """Answer ``error`` to a request an adapter refused before reading it whole (its body
+        too large): decorated and journaled like any other answer."""
+        response = error.to_response()
+        self._decorate(request, response, self._next_request_id())
+        self.journal.record(request, None, response)
+        return response
 
     def _scripted_answer(self, call: Call) -> MockResponse:
         rule = self.scenario.take(call)
@@ -231,7 +256,11 @@ class OpenAIMock:
         if behaviour is None:
             response = generic_answer(call, self)
         else:
-            answer = behaviour(call, self)
+            if getattr(behaviour, "__module__", None) in STATELESS_BEHAVIOURS:
+                answer = behaviour(call, self)
+            else:
+                with self.state.lock:  # one read-modify-write step (see the state module)
+                    answer = behaviour(call, self)
             if isinstance(answer, MockResponse):
                 response = answer
             else:
@@ -242,15 +271,18 @@ class OpenAIMock:
             response = self.timing(call, response)
         return response
 
-    def _decorate(self, request: MockRequest, response: MockResponse) -> None:
+    def _next_request_id(self) -> str:
         with self._counter_lock:
             self._request_counter += 1
             number = self._request_counter
+        return "req_" + token(f"{self.seed}:request:{number}", 32)
+
+    def _decorate(self, request: MockRequest, response: MockResponse, request_id: str) -> None:
         present = {name.lower() for name, _ in response.headers}
         response.headers.extend(
             header
             for header in [
-                ("x-request-id", "req_" + token(f"{self.seed}:request:{number}", 32)),
+                ("x-request-id", request_id),
                 ("openai-version", "2020-10-01"),
                 ("openai-processing-ms", "1"),
                 ("openai-organization", request.header("openai-organization") or "user-oai-mock"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
 
-from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.messages import MockRequest, MockResponse
+
+logger = logging.getLogger("oai_mock")
 
 INVALID_JSON_MESSAGE = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
@@ -68,3 +71,22 @@ def invalid_request(message: str, param: str | None = None, code: str | None = N
 
 def not_found(message: str, param: str | None = None, code: str | None = None) -> APIError:
     return APIError(404, message, param=param, code=code)
+
+
+def unexpected_error(error: Exception, request: MockRequest, request_id: str) -> MockResponse:
+    """A bug in the fake: its traceback logged with the request id, and a 500 in OpenAI's
+    shape that carries the same id, so a report can point at the log."""
+    logger.error(
+        "oai-mock failed to answer %s %s (request id %s)",
+        request.method,
+        request.path,
+        request_id,
+        exc_info=error,
+    )
+    return APIError(
+        500,
+        f"oai-mock failed to answer this request ({type(error).__name__}: {error}). "
+        f"This is a bug in oai-mock; please report it with the request and its request id "
+        f"{request_id}.",
+        type="server_error",
+    ).to_response()

@@ -52,6 +52,14 @@ def apply_fault(fault: Fault, answer: Callable[[], MockResponse]) -> MockRespons
         response.set_header(name, value)
     response.delay = fault.delay
     response.dropped = fault.drop
+    if fault.delay:
+        response.delivered = "delayed"
+    if fault.drop:
+        response.delivered = "dropped"
+    if fault.truncate_at is not None or (
+        fault.cut_stream_after is not None and response.stream is not None
+    ):
+        response.delivered = "truncated"
     if fault.truncate_at is not None:
         body = response.body or b""
         response.body = b""

@@ -12,11 +12,13 @@ import orjson
 
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.multipart import UploadedFile
+from oai_mock.mockserver.secrets import mask_headers, mask_query
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.requests import Call
 
-SECRET_HEADERS = ("authorization", "api-key", "openai-admin-key")
+KEPT_REFUSED_BODY = 4096
+"""Bytes of a refused request's body the journal keeps (a refused 300 MiB upload is not held)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,7 @@ class JournalEntry:
     path: str
     query: tuple[tuple[str, str], ...]
     headers: Mapping[str, str]
-    """Lower-case names; API keys scrubbed to their first and last characters."""
+    """Lower-case names; secrets (keys, cookies) masked to their first and last characters."""
     body: Any
     """The parsed JSON body or form fields; None when there was none or it did not parse."""
     files: Mapping[str, list[UploadedFile]] = field(default_factory=dict)
@@ -37,6 +39,13 @@ class JournalEntry:
     raw_body: bytes = b""
     scripted: bool = False
     """Whether a scripted rule (reply or fault) answered it."""
+    delivered: str = "complete"
+    """What the client received: ``"complete"``, ``"dropped"`` (the connection was closed
+    instead of a body), ``"truncated"`` (a body or stream cut short) or ``"delayed"`` (held back
+    ``delay`` seconds: a client with a shorter timeout gave up)."""
+    body_size: int = 0
+    """The request body's size; ``raw_body`` holds only its start when the request was
+    refused."""
 
     @property
     def json(self) -> dict[str, Any]:
@@ -93,40 +102,58 @@ class Journal:
     long-running ``oai-mock serve`` must not hold every upload it ever received.
     """
 
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, max_bytes: int | None = None) -> None:
         if limit is not None and limit < 0:
             raise ValueError(f"journal limit must be 0 or more, not {limit}")
-        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError(f"journal bytes must be 0 or more, not {max_bytes}")
+        self._entries: deque[JournalEntry] = deque()
+        self._limit = limit
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def record(self, request: MockRequest, call: Call | None, response: MockResponse) -> None:
+        if self._limit == 0:
+            return
+        refused = response.status >= 400 and len(request.body) > KEPT_REFUSED_BODY
+        raw = request.body[:KEPT_REFUSED_BODY] if refused else request.body
         body: Any = None
         files: Mapping[str, list[UploadedFile]] = {}
         if call is not None:
             body, files = call.body, call.files
-        elif request.body:
+        elif raw and not refused:
             try:
-                body = orjson.loads(request.body)
+                body = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 body = None
         entry = JournalEntry(
             operation_id=call.operation.id if call is not None else None,
             method=request.method,
             path=request.path,
-            query=request.query,
-            headers=scrub(request.headers),
+            query=mask_query(request.query),
+            headers=mask_headers(request.headers),
             body=body,
             files=files,
             status=response.status,
-            raw_body=request.body,
+            raw_body=raw,
             scripted=call.rule_used if call is not None else False,
+            delivered=response.delivered,
+            body_size=len(request.body),
         )
         with self._lock:
             self._entries.append(entry)
+            self._bytes += len(raw)
+            # Oldest first: by count, and by the bytes of the bodies kept.
+            while (self._limit is not None and len(self._entries) > self._limit) or (
+                self._max_bytes is not None and self._bytes > self._max_bytes and self._entries
+            ):
+                self._bytes -= len(self._entries.popleft().raw_body)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
@@ -190,14 +217,5 @@ def _operation_ids(name: str) -> tuple[str, ...]:
     return resolve(load_bundle(), name)
 
 
-def scrub(headers: Mapping[str, str]) -> dict[str, str]:
-    out = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in SECRET_HEADERS:
-            secret = value[7:] if value.lower().startswith("bearer ") else value
-            prefix = value[: len(value) - len(secret)]
-            shown = f"{secret[:3]}...{secret[-2:]}" if len(secret) > 8 else "***"
-            value = prefix + shown
-        out[lowered] = value
-    return out
+scrub = mask_headers
+"""The masking the journal applies to headers (kept under its old name)."""

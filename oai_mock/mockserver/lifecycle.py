@@ -24,6 +24,7 @@ from oai_mock.mockserver.errors import invalid_request, not_found
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.clock import Clock
+    from oai_mock.mockserver.state import Store
 
 Policy = Literal["per_poll", "clock", "manual"]
 POLICIES: tuple[Policy, ...] = ("per_poll", "clock", "manual")
@@ -50,15 +51,27 @@ class Lifecycles:
     """Every tracked object of one mock, moved by its policy. Thread-safe."""
 
     def __init__(
-        self, clock: Clock, policy: Policy = "per_poll", step_seconds: float = 1.0
+        self,
+        clock: Clock,
+        policy: Policy = "per_poll",
+        step_seconds: float = 1.0,
+        store: Store | None = None,
     ) -> None:
+        """``store``: the mock's store, whose lock the lifecycles share and whose objects they
+        follow (an object deleted or evicted stops being tracked)."""
         if policy not in POLICIES:
             raise ValueError(f"unknown lifecycle policy {policy!r}: use one of {POLICIES}")
         self.clock = clock
         self.policy: Policy = policy
         self.step_seconds = step_seconds
         self._tracked: dict[str, Tracked] = {}
-        self._lock = threading.RLock()
+        # The mock's one state lock (see oai_mock.mockserver.state): a lifecycle's step writes
+        # records in the store, so taking a second lock here could deadlock against a request
+        # that holds the store's lock and polls.
+        self._lock = store.lock if store is not None else threading.RLock()
+        self._max_tracked = store.max_objects if store is not None else None
+        if store is not None:
+            store.on_remove(lambda _kind, object_id: self.forget(object_id))
 
     def track(
         self,
@@ -81,6 +94,9 @@ class Lifecycles:
         )
         with self._lock:
             self._tracked[object_id] = tracked
+            if self._max_tracked is not None:  # bounded as the store is, oldest first
+                while len(self._tracked) > self._max_tracked:
+                    del self._tracked[next(iter(self._tracked))]
         return tracked
 
     def get(self, object_id: str) -> Tracked | None:

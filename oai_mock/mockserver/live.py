@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from types import TracebackType
 
 from oai_mock.extras import require
@@ -22,7 +23,7 @@ require("starlette", "server", "the live server")
 
 from oai_mock.mockserver.asgi import create_app  # noqa: E402  (after the extra's check)
 from oai_mock.mockserver.engine import OpenAIMock  # noqa: E402
-from oai_mock.mockserver.serving import uvicorn_options  # noqa: E402
+from oai_mock.mockserver.serving import DEFAULT_LIMITS, ServeLimits, server_config  # noqa: E402
 
 STARTUP_TIMEOUT = 10.0
 
@@ -41,16 +42,19 @@ class LiveServer:
         port: int = 0,
         *,
         log_requests: bool = False,
+        limits: ServeLimits = DEFAULT_LIMITS,
+        allowed_origins: Iterable[str] = (),
     ) -> None:
         self.mock = mock
         self.host = host
-        config = uvicorn.Config(
-            create_app(mock, log_requests=log_requests),
+        app = create_app(
+            mock,
+            log_requests=log_requests,
             host=host,
-            port=port,
-            timeout_graceful_shutdown=1,
-            **uvicorn_options(),
+            allowed_origins=allowed_origins,
+            body_timeout=limits.body_timeout,
         )
+        config = server_config(app, host, port, limits, timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self.port = port

@@ -68,6 +68,9 @@ class MockResponse:
     """Drop the connection instead of answering (after ``delay``)."""
     operation_id: str | None = None
     """The operation that answered (None when the request matched none): adapters log it."""
+    delivered: str = "complete"
+    """What a scripted fault lets the client receive: ``complete``, ``dropped``,
+    ``truncated`` or ``delayed`` (the journal records it)."""
     rule_id: str | None = None
     """The id of the scenario rule that answered, if one did."""
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from oai_mock.mockserver import limits
 from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError, invalid_request
 from oai_mock.mockserver.messages import MockRequest
 from oai_mock.mockserver.multipart import MultipartError, UploadedFile, parse_multipart
@@ -81,14 +83,11 @@ def parse_call(
         if raw is None and param.required:
             raise invalid_request(f"Missing required header: '{param.name}'.", param.name)
     if op.body is not None:
-        if len(request.body) > max_body_bytes:
-            raise APIError(
-                413,
-                f"Request body too large: {len(request.body)} bytes; the limit is "
-                f"{max_body_bytes} bytes.",
-                code="request_too_large",
-            )
+        allowed = limits.body_limit(op.id, max_body_bytes)
+        if len(request.body) > allowed:
+            raise limits.too_large(len(request.body), allowed)
         _parse_body(call, checker, accept_unknown_arguments)
+    limits.check_ranges(op.id, call.query, call.body)
     return call
 
 
@@ -225,11 +224,57 @@ def _parse_json(call: Call, checker: SchemaChecker, accept_unknown: bool) -> Non
         known = known_properties(schema, checker)
         checked = {k: v for k, v in value.items() if known is None or k in known}
         _check(checker, checked, schema, None)
-        call.body = value
+        call.body = integers_as_int(value, schema, checker)
         return
     _reject_unknown_arguments(value, schema, checker)
     _check(checker, value, schema, None)
+    if _MAY_HOLD_FLOATS.search(raw):
+        value = integers_as_int(value, schema, checker)
     call.body = value
+
+
+_MAY_HOLD_FLOATS = re.compile(rb"\d[.eE]")
+
+
+def integers_as_int(value: Any, schema: Mapping[str, Any], checker: SchemaChecker) -> Any:
+    """``1297.0`` where the schema wants an integer becomes ``1297``: JSON Schema's
+    ``integer`` accepts integral floats, and behaviours must get the type they expect."""
+    return _integers(value, schema, checker, 0)
+
+
+def _integers(value: Any, schema: Mapping[str, Any], checker: SchemaChecker, depth: int) -> Any:
+    if depth > 64 or not isinstance(value, float | dict | list):
+        return value
+    branches = _branches(schema, checker, 0)
+    if isinstance(value, float):
+        types = {t for b in branches for t in _types(b, checker)}
+        if value.is_integer() and "integer" in types and "number" not in types:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            sub = next(
+                (b["properties"][key] for b in branches if key in b.get("properties", {})), None
+            )
+            out[key] = item if sub is None else _integers(item, sub, checker, depth + 1)
+        return out
+    items = next((b["items"] for b in branches if isinstance(b.get("items"), Mapping)), None)
+    if items is None:
+        return value
+    return [_integers(item, items, checker, depth + 1) for item in value]
+
+
+def _branches(
+    schema: Mapping[str, Any], checker: SchemaChecker, depth: int
+) -> list[Mapping[str, Any]]:
+    schema = checker.bundle.resolve(schema)
+    found = [schema]
+    if depth < 8:
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in schema.get(key, ()):
+                found.extend(_branches(branch, checker, depth + 1))
+    return found
 
 
 def _parse_form(call: Call, checker: SchemaChecker, accept_unknown: bool) -> None:

@@ -137,8 +137,10 @@ class RuleBuilder:
 
     def rate_limit(self, retry_after_ms: int | None = None, *, quota: bool = False) -> Rule:
         """A 429: rate limited (retried by the SDKs), or ``quota=True`` for
-        ``insufficient_quota`` (final)."""
+        ``insufficient_quota``, which, like an exhausted quota, answers every matching request
+        until the rule is removed (``mock.scenario.remove(rule.id)``)."""
         if quota:
+            self._times = None
             return self.fail(
                 429,
                 message="You exceeded your current quota, please check your plan and billing details.",

@@ -1,29 +1,78 @@
-"""The uvicorn settings ``oai-mock serve`` and the live test server share.
+"""How uvicorn serves the fake (``oai-mock serve``, ``oai-mock record`` and ``LiveServer``): one
+place for its settings, so that the throughput benchmark's bare-route baseline runs under the same
+ones, and the timeouts and limits that keep idle, slow or numerous clients from holding the server.
 
-One place, so that the throughput benchmark's bare-route baseline runs under the same settings and
-its ratio measures the fake, not a difference in server configuration.
+- ``header_timeout`` (10 s): a connection must send a complete request head within this long
+  of opening, or of its previous answer, or it is closed (uvicorn itself has no such limit:
+  a client that sends a byte at a time would hold its connection for ever);
+- ``body_timeout`` (60 s): a request body must arrive within this long, or the answer is
+  OpenAI's 408;
+- ``keep_alive`` (5 s): an idle keep-alive connection is closed after this long;
+- ``max_connections`` (1,000): connections beyond it get a 503 at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+@dataclass(frozen=True)
+class ServeLimits:
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    keep_alive: float = 5.0
+    max_connections: int = 1000
+
+
+DEFAULT_LIMITS = ServeLimits()
+
+
+def server_config(
+    app: Any, host: str, port: int, limits: ServeLimits, **options: Any
+) -> uvicorn.Config:
+    """A uvicorn configuration for ``app`` that applies ``limits``."""
+
+    class Protocol(_HeadTimeout):
+        header_timeout = limits.header_timeout
+
+    # Ctrl-C ends open streams after a second instead of waiting for them to finish.
+    options.setdefault("timeout_graceful_shutdown", 1)
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=Protocol,
+        timeout_keep_alive=max(1, round(limits.keep_alive)),
+        limit_concurrency=limits.max_connections,
+        **uvicorn_options(),
+        **options,
+    )
 
 
 def uvicorn_options() -> dict[str, Any]:
-    """Keyword arguments for ``uvicorn.Config`` besides the app, host and port."""
+    """Keyword arguments for ``uvicorn.Config`` besides the app, host, port and limits."""
     return {"log_level": "warning", "access_log": False, "lifespan": "off"}
 
 
 def run_until_interrupted(
-    app: Any, host: str, port: int, announce: Callable[[str, int], list[str]]
+    app: Any,
+    host: str,
+    port: int,
+    announce: Callable[[str, int], list[str]],
+    limits: ServeLimits = DEFAULT_LIMITS,
 ) -> None:
     """Serve ``app`` with uvicorn until Ctrl-C, printing ``announce(host, port)`` once the
     socket is bound (port 0 picks a free one: the line names the real port)."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **uvicorn_options()))
+    server = uvicorn.Server(server_config(app, host, port, limits))
     original_startup = server.startup
 
     async def startup(sockets: object = None) -> None:
@@ -38,3 +87,42 @@ def run_until_interrupted(
     server.startup = startup  # type: ignore[method-assign]
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
+
+
+class _HeadTimeout(H11Protocol):
+    """uvicorn's h11 protocol, closing connections whose request head does not arrive in
+    ``header_timeout`` seconds."""
+
+    header_timeout = 10.0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _expire(self) -> None:
+        self._head_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()

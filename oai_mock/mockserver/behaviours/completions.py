@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oai_mock.mockserver import streams
+from oai_mock.mockserver import limits, streams
 from oai_mock.mockserver.behaviours import text
 from oai_mock.mockserver.behaviours.chat import fingerprint
 from oai_mock.mockserver.behaviours.models import require_model
@@ -40,6 +40,7 @@ def create_completion(call: Call, mock: BehaviourContext) -> MockResponse | dict
     choices = []
     prompt_total = completion_total = 0
     prompts = prompts_of(body.get("prompt"))
+    limits.check_completion_size(prompts, n, bool(body.get("echo")))
     for number, prompt in enumerate(prompts):
         prompt_total += text.count_tokens(prompt)
         for i in range(n):

@@ -14,9 +14,11 @@ import math
 import random
 import re
 import struct
+from array import array
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from oai_mock.mockserver import limits
 from oai_mock.mockserver.behaviours import text
 from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.errors import invalid_request
@@ -52,10 +54,11 @@ def create_embedding(call: Call, mock: BehaviourContext) -> dict[str, Any]:
                 "invalid_value",
             )
     inputs = inputs_of(body.get("input"))
+    counts = [text.count_tokens(item) for item in inputs]
+    tokens = sum(counts)
+    limits.check_embedding_tokens(tokens)
     data = []
-    tokens = 0
     for index, item in enumerate(inputs):
-        tokens += text.count_tokens(item)
         vector = embed(item, full, dimensions or full)
         encoded: Any = vector
         if body.get("encoding_format") == "base64":
@@ -79,19 +82,29 @@ def inputs_of(value: Any) -> list[str]:
     return [""]
 
 
-@lru_cache(maxsize=4096)
+EMBEDDING_CACHE_SIZE = 512
+"""Vectors kept for inputs seen recently (a test embeds the same texts again and again); as
+packed doubles, 512 of the largest (3,072 dimensions) hold 12 MiB at most."""
+
+
 def embed(item: str, full: int, dimensions: int) -> list[float]:
+    return _embed(item, full, dimensions).tolist()
+
+
+@lru_cache(maxsize=EMBEDDING_CACHE_SIZE)
+def _embed(item: str, full: int, dimensions: int) -> array[float]:
     vector = [0.0] * full
     for word in WORD.findall(item.lower()):
         rng = random.Random(f"word:{word}")
         for _ in range(8):
             vector[rng.randrange(full)] += 1.0 if rng.random() < 0.5 else -1.0
-    rng = random.Random(f"text:{item}")
-    for i in range(full):
-        vector[i] += rng.gauss(0.0, 0.05)
-    vector = vector[:dimensions]
+    # A small component of the whole text: uniform noise with a standard deviation of 0.05,
+    # drawn as bytes in one call (a draw per component made long inputs slow).
+    noise = struct.unpack(f"<{full}h", random.Random(f"text:{item}").randbytes(2 * full))
+    scale = 0.05 * math.sqrt(3) / 32768
+    vector = [v + n * scale for v, n in zip(vector[:dimensions], noise, strict=False)]
     norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-    return [round(v / norm, 8) for v in vector]
+    return array("d", [round(v / norm, 8) for v in vector])
 
 
 OPERATIONS: dict[str, Behaviour] = {

@@ -47,7 +47,7 @@ def create_image(call: Call, mock: BehaviourContext) -> MockResponse | dict[str,
             name = mock.ids.next("img-") + ".png"
             mock.state.put(IMAGE_BLOB, name, png, size=len(png))
             base = synthesis_context(call, mock).base_url.removesuffix("/v1")
-            entry: dict[str, Any] = {"url": f"{base}{IMAGE_PATH}{name}"}
+            entry: dict[str, Any] = {"url": f"{base}{IMAGE_PATH}{name}{mock.keys.sign(name)}"}
         else:
             entry = {"b64_json": base64.b64encode(png).decode()}
         if model == "dall-e-3":
@@ -115,7 +115,10 @@ def image_route(mock: BehaviourContext, request: MockRequest) -> MockResponse | 
     """Answers ``GET`` on an image URL the fake handed out (a path outside the spec)."""
     if request.method != "GET" or not request.path.startswith(IMAGE_PATH):
         return None
-    return serve_image(mock, request.path[len(IMAGE_PATH) :])
+    name = request.path[len(IMAGE_PATH) :]
+    if not mock.keys.signed(name, dict(request.query)):  # a signed URL needs no key
+        mock.keys.check(request.headers, admin=False)
+    return serve_image(mock, name)
 
 
 ROUTES: tuple[OffSpecRoute, ...] = (image_route,)

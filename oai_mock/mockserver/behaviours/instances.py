@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from oai_mock.mockserver import limits
 from oai_mock.mockserver.behaviours.text import digest
 
 MAX_DEPTH = 8
@@ -34,6 +35,9 @@ FORMATS = {
     "hostname": "example.com",
     "duration": "P1D",
 }
+_TOO_LARGE = (
+    f"its instances are larger than the {limits.MAX_INSTANCE_BYTES} bytes oai-mock generates"
+)
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
 
 
@@ -63,6 +67,10 @@ def instance_or_error(schema: Mapping[str, Any], salt: str, param: str) -> Any:
 
     try:
         return instance_for(schema, salt)
+    except RecursionError:
+        raise invalid_request(
+            f"Invalid schema for '{param}': it nests too deeply.", param, "invalid_schema"
+        ) from None
     except (SchemaError, KeyError, TypeError) as error:
         raise invalid_request(
             f"Invalid schema for '{param}': {error}", param, "invalid_schema"
@@ -81,6 +89,7 @@ class _Builder:
     def __init__(self, root: Mapping[str, Any], salt: str) -> None:
         self.root = root
         self.salt = salt
+        self.budget = limits.InstanceBudget()
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         seen = 0
@@ -97,6 +106,13 @@ class _Builder:
         return schema
 
     def build(self, schema: Any, name: str, depth: int, choice: int) -> Any:
+        if depth > limits.MAX_SCHEMA_DEPTH:
+            raise SchemaError(
+                f"instances nest deeper than {limits.MAX_SCHEMA_DEPTH} levels "
+                "(does a required property refer back to its own schema?)"
+            )
+        if not self.budget.spend(8):
+            raise SchemaError(_TOO_LARGE)
         if schema is True or schema == {}:
             return self.word(name)
         if not isinstance(schema, Mapping):
@@ -166,6 +182,10 @@ class _Builder:
 
     def array(self, schema: Mapping[str, Any], name: str, depth: int, choice: int) -> list[Any]:
         low = int(schema.get("minItems", 0))
+        if low > limits.MAX_GENERATED_ITEMS:
+            raise SchemaError(
+                f"minItems {low} is above the {limits.MAX_GENERATED_ITEMS} items oai-mock generates"
+            )
         count = max(low, 1 if depth < MAX_DEPTH else 0)
         if "maxItems" in schema:
             count = min(count, int(schema["maxItems"]))
@@ -185,6 +205,13 @@ class _Builder:
         if isinstance(pattern, str):
             value = _satisfy_pattern(pattern, value)
         low = int(schema.get("minLength", 0))
+        if low > limits.MAX_GENERATED_STRING:
+            raise SchemaError(
+                f"minLength {low} is above the {limits.MAX_GENERATED_STRING} characters "
+                "oai-mock generates"
+            )
+        if not self.budget.spend(low):
+            raise SchemaError(_TOO_LARGE)
         high = schema.get("maxLength")
         if len(value) < low:
             value += "x" * (low - len(value))

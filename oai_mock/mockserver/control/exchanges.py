@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from oai_mock.mockserver.journal import scrub as mask_headers
+from oai_mock.mockserver.secrets import mask_query_string
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -215,7 +216,7 @@ class ExchangeRecorder:
             started=time.time(),
             method=scope["method"],
             path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
+            query=mask_query_string(scope.get("query_string", b"").decode("latin-1")),
             request_headers=mask_headers(headers),
         )
         state = scope.setdefault("state", {})
