@@ -26,7 +26,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 KEY = "sk-inspector-test-secret-9876"
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "inspector.png"
+# The README's screenshot is this test's: OAI_MOCK_INSPECTOR_SCREENSHOT=docs/inspector.png
+# rewrites it; by default it goes to the test's temporary folder, leaving the tree clean.
+SCREENSHOT_TO = os.environ.get("OAI_MOCK_INSPECTOR_SCREENSHOT")
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is missing: run scripts/install-browser"
@@ -44,7 +46,10 @@ def served(tmp_path: Path) -> Iterator[ServedFake]:
     assert fake.stop() == 0
 
 
-def test_the_inspector_shows_requests_live_and_opens_one(served: ServedFake) -> None:
+def test_the_inspector_shows_requests_live_and_opens_one(
+    served: ServedFake, tmp_path: Path
+) -> None:
+    screenshot = Path(SCREENSHOT_TO) if SCREENSHOT_TO else tmp_path / "inspector.png"
     base = served.url.removesuffix("/v1")
     auth = {"authorization": f"Bearer {KEY}"}
     with httpx.Client(base_url=served.url, headers=auth, timeout=10) as api:
@@ -91,8 +96,9 @@ def test_the_inspector_shows_requests_live_and_opens_one(served: ServedFake) -> 
                 assert "createChatCompletion" in text and "200" in text and "gpt-4o-mini" in text
                 assert " ms" in text
 
-                page.wait_for_selector("#rules .rule-id:text('rule_1')", timeout=20_000)
-                assert "used 1 / ∞" in page.locator("#rules").inner_text()
+                # The side panels follow the exchange's end (the rule's count moves to 1).
+                page.wait_for_selector("#rules .used:text('used 1 / ∞')", timeout=20_000)
+                assert "rule_1 · weather" in page.locator("#rules").inner_text()
                 assert "file" in page.locator("#objects").inner_text()
                 assert "2025-01-01" in page.locator("#clock").inner_text()
 
@@ -103,8 +109,8 @@ def test_the_inspector_shows_requests_live_and_opens_one(served: ServedFake) -> 
                 assert "What is the weather?" in detail
                 assert "data: [DONE]" in detail and "+" in detail
                 page.locator("#detail .events").scroll_into_view_if_needed()
-                SCREENSHOT.parent.mkdir(exist_ok=True)
-                page.screenshot(path=str(SCREENSHOT))
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(screenshot))
 
                 page.get_by_text("Request headers").click()
                 headers = page.locator("#detail").inner_text()
@@ -112,7 +118,7 @@ def test_the_inspector_shows_requests_live_and_opens_one(served: ServedFake) -> 
                 assert KEY not in page.content()
             finally:
                 browser.close()
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000
 
 
 def test_the_page_asks_for_the_key_and_its_assets_are_local(served: ServedFake) -> None:
