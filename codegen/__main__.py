@@ -11,6 +11,8 @@ from codegen.bundle import build_bundle, render_bundle
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT.parent / "shared" / "openapi" / "openapi.json"
 BUNDLE_PATH = ROOT / "oai_mock" / "spec" / "bundle.json"
+LICENSE_PATH = ROOT / "oai_mock" / "spec" / "LICENSE"
+"""The spec's license, shipped next to the bundle derived from the spec."""
 GENERATED_DIRS = (ROOT / "oai_mock" / "client" / "_generated",)
 """Folders the generator owns entirely: a file it no longer writes there is stale."""
 
@@ -20,7 +22,10 @@ def generated_files(spec: Path) -> dict[Path, bytes]:
     from codegen.client import render_client
     from codegen.formatting import ruff_format
 
-    files = {BUNDLE_PATH: render_bundle(build_bundle(spec))}
+    files = {
+        BUNDLE_PATH: render_bundle(build_bundle(spec)),
+        LICENSE_PATH: (spec.parent / "LICENSE").read_bytes(),
+    }
     for path, content in render_client(spec, ROOT).items():
         files[path] = ruff_format(content, path)
     return files

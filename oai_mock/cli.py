@@ -212,7 +212,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     from oai_mock.mockserver import devserver
 
-    return devserver.run(mock, args, rules, key=args.api_key)
+    return devserver.run(mock, args, rules, key=args.admin_key or args.api_key)
 
 
 def _add_safety_options(serve: argparse.ArgumentParser) -> None:

@@ -48,9 +48,8 @@ def run_with(edit: Edit, only: list[str], **options: Any) -> Results:
         "http://backend.test/v1",
         model="gpt-4o-mini",
         only=only,
-        max_examples=1,
         http_client=lambda: httpx.Client(transport=transport),
-        **options,
+        **{"max_examples": 1, **options},
     ).execute()
 
 
@@ -400,3 +399,19 @@ def test_examples_of_bytes_reach_every_report() -> None:
     for report in (terminal(results), markdown(results), html_report(results)):
         assert "shrunk request" in report or "Shrunk request" in report
     assert json.loads(results.to_json())["failed"] == 2 and junit(results)
+
+
+def test_a_backend_answering_the_same_request_differently_gets_one_plain_failure() -> None:
+    count = {"n": 0}
+
+    def alternating(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.url.path.endswith("/chat/completions"):
+            count["n"] += 1
+            if count["n"] % 2:
+                return httpx.Response(500, text="Internal Server Error")
+        return response
+
+    results = run_with(alternating, ["chat.schema", "chat.fields"], max_examples=3)
+    for result in results.results:
+        assert result.outcome == "failed"
+        assert result.message.startswith("expected a 2xx, got 500"), result.message

@@ -28,7 +28,7 @@ PYTEST_EXAMPLES = python_blocks("Testing with pytest")
 
 
 def test_the_pytest_section_has_every_example() -> None:
-    assert len(PYTEST_EXAMPLES) == 8
+    assert len(PYTEST_EXAMPLES) == 9
 
 
 @pytest.mark.parametrize("number", range(len(PYTEST_EXAMPLES)))
@@ -80,6 +80,8 @@ def test_client_examples_run_in_order() -> None:
         for number, block in enumerate(CLIENT_EXAMPLES):
             exec(compile(block, f"README client example {number + 1}", "exec"), namespace)
     assert compatible.journal.last("chat").json["top_k"] == 20
+    # The custom http client's own headers reach the server, the client's on top.
+    assert mock.journal.last("listModels").headers["x-trace"] == "1"
     assert len(CLIENT_EXAMPLES) == 13
     used = {entry.operation_id for entry in mock.journal}
     assert {"createChatCompletion", "createRun", "searchVectorStore", "createBatch"} <= used

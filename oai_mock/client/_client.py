@@ -16,9 +16,8 @@ import orjson
 from oai_mock import __version__
 from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._errors import (
-    APIConnectionError,
-    APITimeoutError,
     MissingAPIKeyError,
+    connection_error,
     status_error,
 )
 from oai_mock.client._files import form_text, is_file_input, paths_as_files, to_httpx_file
@@ -38,7 +37,14 @@ def _is_given(value: Any) -> bool:
 
 
 class BaseClient:
-    """Everything but the sending: configuration, URLs, headers, bodies, retry decisions."""
+    """Everything but the sending: configuration, URLs, headers, bodies, retry decisions.
+
+    Requests are built by the HTTP client (``build_request``), so that a user-supplied
+    ``httpx.Client`` keeps its headers, query params, cookies and timeout, the client's own
+    headers going on top; sending through it keeps its auth, event hooks and transport.
+    """
+
+    http_client: httpx.Client | httpx.AsyncClient
 
     def __init__(
         self,
@@ -49,7 +55,7 @@ class BaseClient:
         base_url: str | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         admin_api_key: str | None = None,
     ) -> None:
@@ -66,7 +72,11 @@ class BaseClient:
         )
         self.default_headers = dict(default_headers or {})
         self.default_query = dict(default_query or {})
-        self.timeout = timeout
+        # Not given: the HTTP client's timeout when one is supplied, DEFAULT_TIMEOUT otherwise.
+        self._timeout_given = _is_given(timeout)
+        self.timeout: float | httpx.Timeout | None = (
+            timeout if not isinstance(timeout, NotGiven) else DEFAULT_TIMEOUT
+        )
         self.max_retries = max_retries
 
     # -- building requests -------------------------------------------------------------------
@@ -116,11 +126,9 @@ class BaseClient:
             query.append(("stream", "true"))
         for name, value in {**self.default_query, **(extra_query or {})}.items():
             query.extend(_query_pairs(name, value))
-        headers = {
-            "User-Agent": f"oai-mock-client/{__version__}",
-            "Accept": "application/json",
-            **self._auth_headers(op),
-        }
+        headers = {"Accept": "application/json", **self._auth_headers(op)}
+        if self.http_client.headers.get("user-agent", "").startswith("python-httpx/"):
+            headers["User-Agent"] = f"oai-mock-client/{__version__}"  # a user's own one stays
         if self.organization:
             headers["OpenAI-Organization"] = self.organization
         if self.project:
@@ -132,47 +140,45 @@ class BaseClient:
         if extra_body:
             body.update(extra_body)
         request_timeout = self.timeout if not _is_given(timeout) else timeout
-        extensions = {"timeout": httpx.Timeout(request_timeout).as_dict()}
+        build = self.http_client.build_request
         url = self._url(op, path, body)
         if op.body_types is None:
-            return httpx.Request(
-                op.method, url, params=query, headers=headers, extensions=extensions
-            )
+            return build(op.method, url, params=query, headers=headers, timeout=request_timeout)
         media = op.body_types[0]
         body = paths_as_files(body, op.file_fields)
         if _is_given(raw_body):
             if isinstance(raw_body, bytes | str):
                 headers["Content-Type"] = media
-                return httpx.Request(
+                return build(
                     op.method,
                     url,
                     params=query,
                     headers=headers,
                     content=raw_body,
-                    extensions=extensions,
+                    timeout=request_timeout,
                 )
             body = {**dict(raw_body), **body}
         if media == "multipart/form-data" or (
             "multipart/form-data" in op.body_types and any(_has_file(v) for v in body.values())
         ):
             data, files = _multipart(body)
-            return httpx.Request(
+            return build(
                 op.method,
                 url,
                 params=query,
                 headers=headers,
                 data=data,
                 files=files,
-                extensions=extensions,
+                timeout=request_timeout,
             )
         headers["Content-Type"] = "application/json"
-        return httpx.Request(
+        return build(
             op.method,
             url,
             params=query,
             headers=headers,
             content=orjson.dumps(body),
-            extensions=extensions,
+            timeout=request_timeout,
         )
 
     # -- retry decisions --------------------------------------------------------------------------
@@ -183,15 +189,13 @@ class BaseClient:
         request: httpx.Request,
         *,
         response: httpx.Response | None = None,
-        error: httpx.TransportError | None = None,
+        error: httpx.RequestError | None = None,
     ) -> float:
         """The seconds to wait before attempt ``attempt + 1``, or the error the caller gets."""
         if error is not None:
-            if attempt < self.max_retries:
+            if attempt < self.max_retries and isinstance(error, httpx.TransportError):
                 return self._retry_delay(None, attempt)
-            if isinstance(error, httpx.TimeoutException):
-                raise APITimeoutError(request) from error
-            raise APIConnectionError(str(error) or "Connection error.", request=request) from error
+            raise connection_error(error, request) from error
         assert response is not None
         if attempt < self.max_retries and self._should_retry(response):
             return self._retry_delay(response, attempt)
@@ -276,21 +280,27 @@ class OpenAIClient(BaseClient, SyncResources):
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self.http_client = http_client or httpx.Client(timeout=self.timeout)
+        self.http_client: httpx.Client = http_client or httpx.Client(timeout=self.timeout)
+        if http_client is not None and not self._timeout_given:
+            self.timeout = http_client.timeout
 
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         attempt = 0
         while True:
             try:
                 response = self.http_client.send(request, stream=stream)
-            except httpx.TransportError as error:  # timeouts included
+            except httpx.RequestError as error:  # timeouts included
                 time.sleep(self._retry_or_raise(attempt, request, error=error))
                 attempt += 1
                 continue
             if response.status_code < 400:
                 return response
             if stream:
-                response.read()
+                try:
+                    response.read()
+                except httpx.RequestError as error:
+                    response.close()
+                    raise connection_error(error, request) from error
             delay = self._retry_or_raise(attempt, request, response=response)
             response.close()
             time.sleep(delay)
@@ -311,7 +321,9 @@ class AsyncOpenAIClient(BaseClient, AsyncResources):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self.http_client = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self.http_client: httpx.AsyncClient = http_client or httpx.AsyncClient(timeout=self.timeout)
+        if http_client is not None and not self._timeout_given:
+            self.timeout = http_client.timeout
 
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         import asyncio  # imported here: the sync client should not pay for it
@@ -320,14 +332,18 @@ class AsyncOpenAIClient(BaseClient, AsyncResources):
         while True:
             try:
                 response = await self.http_client.send(request, stream=stream)
-            except httpx.TransportError as error:  # timeouts included
+            except httpx.RequestError as error:  # timeouts included
                 await asyncio.sleep(self._retry_or_raise(attempt, request, error=error))
                 attempt += 1
                 continue
             if response.status_code < 400:
                 return response
             if stream:
-                await response.aread()
+                try:
+                    await response.aread()
+                except httpx.RequestError as error:
+                    await response.aclose()
+                    raise connection_error(error, request) from error
             delay = self._retry_or_raise(attempt, request, response=response)
             await response.aclose()
             await asyncio.sleep(delay)

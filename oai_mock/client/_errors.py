@@ -26,6 +26,15 @@ class APITimeoutError(APIConnectionError):
         super().__init__("Request timed out.", request=request)
 
 
+def connection_error(error: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+    """The client's error for a transport-level failure of ``request``: refused or dropped
+    connections, protocol errors, timeouts (before the answer or mid-stream), undecodable
+    bodies, too many redirects."""
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(request)
+    return APIConnectionError(str(error) or type(error).__name__, request=request)
+
+
 class APIStatusError(OpenAIError):
     """An answer with an error status, with OpenAI's error fields when the body has them."""
 

@@ -7,6 +7,8 @@ from types import TracebackType
 
 import httpx
 
+from oai_mock.client._errors import connection_error
+
 
 class BinaryResponse:
     """A binary body (speech, file content, video, skill archive), read whole."""
@@ -35,7 +37,10 @@ class BinaryStream:
         self.response = response
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        return self.response.iter_bytes(chunk_size)
+        try:
+            yield from self.response.iter_bytes(chunk_size)
+        except httpx.RequestError as error:
+            raise connection_error(error, self.response.request) from error
 
     def close(self) -> None:
         self.response.close()
@@ -60,10 +65,14 @@ class AsyncBinaryStream:
         self._open = open_response
         self.response: httpx.Response | None = None
 
-    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         if self.response is None:
             raise RuntimeError("use the stream as an async context manager first")
-        return self.response.aiter_bytes(chunk_size)
+        try:
+            async for chunk in self.response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.RequestError as error:
+            raise connection_error(error, self.response.request) from error
 
     async def aclose(self) -> None:
         if self.response is not None:

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 import orjson
 
-from oai_mock.client._errors import StreamError
+from oai_mock.client._errors import StreamError, connection_error
 from oai_mock.sse import ServerSentEvent, adecode_sse, decode_sse
 
 T = TypeVar("T")
@@ -56,6 +56,8 @@ class Stream(Generic[T]):
                     break
                 if payload is not None:
                     yield self._decoder(payload) if self._decoder else payload
+        except httpx.RequestError as error:  # cut mid-stream, timed out between events
+            raise connection_error(error, self.response.request) from error
         finally:
             self.response.close()
 
@@ -95,6 +97,8 @@ class AsyncStream(Generic[T]):
                     break
                 if payload is not None:
                     yield self._decoder(payload) if self._decoder else payload
+        except httpx.RequestError as error:  # cut mid-stream, timed out between events
+            raise connection_error(error, self.response.request) from error
         finally:
             await self.response.aclose()
 

@@ -41,11 +41,16 @@ def prop(
         database=None,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.generate, Phase.shrink],
+        report_multiple_bugs=False,  # one failure reported: the smallest of the first kind
     )
     @given(strategy)
     def run(value: Any) -> None:
+        if "unsupported" in seen:
+            return  # the operation is not offered: no other example can tell more
         try:
             test(value)
+        except CheckUnsupported as missing:
+            seen["unsupported"] = missing
         except CheckFailed as failure:
             failure.example = value
             seen["last"] = failure
@@ -60,6 +65,15 @@ def prop(
         if last is None:
             raise
         raise last from None  # the budget ran out while shrinking: report what was found
+    except Exception:
+        # A backend that answers the same request differently (Hypothesis calls the test
+        # flaky) or fails in several ways: the last failure seen is the report.
+        last = seen.get("last")
+        if last is None:
+            raise
+        raise last from None
+    if "unsupported" in seen and "last" not in seen:
+        raise seen["unsupported"]
 
 
 def parsed_json(text: str, exchange: Exchange, what: str = "the content") -> Any:

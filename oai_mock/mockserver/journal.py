@@ -171,41 +171,50 @@ class Journal:
             return self._entries[index]
 
     def calls(self, operation: str | None = None) -> list[JournalEntry]:
-        """The requests of one operation (an operationId, snake_case name or alias), in order."""
-        from oai_mock.mockserver.scripting import ALIASES
+        """The requests of one operation (an operationId, snake_case name or alias), in order.
 
+        A name that is no operation raises :class:`UnknownOperationError` with the closest
+        names, instead of quietly finding nothing."""
         entries = self.entries()
         if operation is None:
             return entries
-        wanted = set(ALIASES.get(operation, (operation,)))
-        return [e for e in entries if e.operation_id in wanted or _snake(e.operation_id) in wanted]
+        wanted = set(_operation_ids(operation))
+        return [e for e in entries if e.operation_id in wanted]
 
     def last(self, operation: str | None = None) -> JournalEntry:
         """The most recent request (of one operation); AssertionError when there is none."""
         found = self.calls(operation)
         if not found:
-            raise AssertionError(f"no {operation or ''} request was received".replace("  ", " "))
+            what = f"{operation} request" if operation else "request"
+            raise AssertionError(f"no {what} was received{self._received()}")
         return found[-1]
 
     def assert_called(self, operation: str, times: int | None = None) -> list[JournalEntry]:
         """Assert the operation was called (exactly ``times`` times when given)."""
         found = self.calls(operation)
         if times is None and not found:
-            raise AssertionError(f"{operation} was never called")
+            raise AssertionError(f"{operation} was never called{self._received()}")
         if times is not None and len(found) != times:
-            raise AssertionError(f"{operation} was called {len(found)} times, expected {times}")
+            raise AssertionError(
+                f"{operation} was called {len(found)} times, expected {times}{self._received()}"
+            )
         return found
 
+    def _received(self) -> str:
+        """``; received: POST /v1/embeddings (createEmbedding)`` for a failed assertion."""
+        entries = self.entries()
+        if not entries:
+            return "; no request was received"
+        shown = [f"{e.method} {e.path} ({e.operation_id or 'no operation'})" for e in entries[-5:]]
+        more = f"{len(entries) - 5} earlier and " if len(entries) > 5 else ""
+        return f"; received: {more}{', '.join(shown)}"
 
-def _snake(operation_id: str | None) -> str | None:
-    if operation_id is None:
-        return None
+
+def _operation_ids(name: str) -> tuple[str, ...]:
+    from oai_mock.mockserver.operation_names import resolve
     from oai_mock.spec import load_bundle
 
-    try:
-        return load_bundle().operation(operation_id).name
-    except KeyError:
-        return None
+    return resolve(load_bundle(), name)
 
 
 scrub = mask_headers

@@ -16,11 +16,14 @@ import time
 from collections.abc import Iterable
 from types import TracebackType
 
-import uvicorn
+from oai_mock.extras import require
 
-from oai_mock.mockserver.asgi import create_app
-from oai_mock.mockserver.engine import OpenAIMock
-from oai_mock.mockserver.serving import DEFAULT_LIMITS, ServeLimits, server_config
+uvicorn = require("uvicorn", "server", "the live server")
+require("starlette", "server", "the live server")
+
+from oai_mock.mockserver.asgi import create_app  # noqa: E402  (after the extra's check)
+from oai_mock.mockserver.engine import OpenAIMock  # noqa: E402
+from oai_mock.mockserver.serving import DEFAULT_LIMITS, ServeLimits, server_config  # noqa: E402
 
 STARTUP_TIMEOUT = 10.0
 

@@ -12,14 +12,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import respx
 
+from oai_mock.extras import require
 from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.messages import Disconnect, Pause
 from oai_mock.mockserver.transports import DROPPED, to_mock_request
+
+if TYPE_CHECKING:
+    import respx
+else:
+    respx = require("respx", "respx", "respx routes")
 
 OPENAI_HOST = "api.openai.com"
 

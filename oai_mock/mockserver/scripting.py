@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from oai_mock.mockserver.operation_names import ALIASES as ALIASES
+from oai_mock.mockserver.operation_names import display, resolve
 from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, Scenario, ToolCall
 from oai_mock.spec import Bundle
 
@@ -24,22 +25,6 @@ class Scriptable(Protocol):
     bundle: Bundle
     scenario: Scenario
 
-
-# Short names for the operations tests script most.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "chat": ("createChatCompletion",),
-    "completions": ("createCompletion",),
-    "embeddings": ("createEmbedding",),
-    "moderations": ("createModeration",),
-    "responses": ("createResponse", "beta_createResponse"),
-    "runs": ("createRun", "createThreadAndRun", "submitToolOuputsToRun"),
-    "images": ("createImage", "createImageEdit", "createImageVariation"),
-    "speech": ("createSpeech",),
-    "transcriptions": ("createTranscription",),
-    "translations": ("createTranslation",),
-    "files": ("createFile",),
-    "batches": ("createBatch",),
-}
 
 ToolCallLike = ToolCall | str | tuple[str, Mapping[str, Any] | str]
 
@@ -194,19 +179,59 @@ def resolve_operations(mock: Scriptable, operation: str | None) -> tuple[str, ..
     """An alias, an operationId or a snake_case name -> operationIds; a clear error otherwise."""
     if operation is None:
         return None
-    if operation in ALIASES:
-        return ALIASES[operation]
-    try:
-        return (mock.bundle.operation(operation).id,)
-    except KeyError:
-        names = [
-            *ALIASES,
-            *(op.id for op in mock.bundle.operations),
-            *(op.name for op in mock.bundle.operations),
-        ]
-        close = difflib.get_close_matches(operation, names, n=3)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"no operation or alias {operation!r}{hint}") from None
+    return resolve(mock.bundle, operation)
+
+
+# The body fields ``contains`` reads (see scenario.request_text).
+TEXT_FIELDS = ("messages", "input", "prompt", "instructions")
+
+
+def body_fields(bundle: Bundle, operation_id: str) -> set[str]:
+    """The top-level fields an operation's request body can carry (any content type)."""
+    body = bundle.operation(operation_id).body
+    fields: set[str] = set()
+    if body is None:
+        return fields
+    pending = list(body.schemas.values())
+    for _ in range(200):  # bounded: combinators nest, refs may loop
+        if not pending:
+            break
+        schema = bundle.resolve(pending.pop())
+        fields.update(schema.get("properties") or {})
+        for key in ("allOf", "anyOf", "oneOf"):
+            pending.extend(s for s in schema.get(key) or () if isinstance(s, dict))
+    return fields
+
+
+def _check_filters(
+    mock: Scriptable,
+    operations: tuple[str, ...] | None,
+    model: Any,
+    contains: Any,
+    where: Any,
+    times: Any,
+) -> None:
+    """A rule that could never match, or a filter of the wrong type: one clear ValueError."""
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ValueError("times must be a positive number, or None for every matching request")
+    for name, value in (("model", model), ("contains", contains)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ValueError(f"{name} must be a non-empty string, not {value!r}")
+    if where is not None and not callable(where):
+        raise ValueError(f"where must be a function of the request, not {where!r}")
+    if operations is None:
+        return
+    fields = [body_fields(mock.bundle, op) for op in operations]
+    named = display(operations)
+    if model is not None and not any("model" in f for f in fields):
+        raise ValueError(
+            f"on({named!r}, model={model!r}) could never match: {named} requests carry no model"
+        )
+    if contains is not None and not any(f & set(TEXT_FIELDS) for f in fields):
+        raise ValueError(
+            f"on({named!r}, contains={contains!r}) could never match: {named} requests carry "
+            f"no {', '.join(TEXT_FIELDS)}"
+        )
 
 
 def on(
@@ -218,6 +243,6 @@ def on(
     where: Callable[[Any], bool] | None = None,
     times: int | None = 1,
 ) -> RuleBuilder:
-    if times is not None and times < 1:
-        raise ValueError("times must be a positive number, or None for every matching request")
-    return RuleBuilder(mock, resolve_operations(mock, operation), model, contains, where, times)
+    operations = resolve_operations(mock, operation)
+    _check_filters(mock, operations, model, contains, where, times)
+    return RuleBuilder(mock, operations, model, contains, where, times)

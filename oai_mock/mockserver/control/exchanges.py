@@ -19,8 +19,7 @@ from typing import Any
 
 import orjson
 
-from oai_mock.mockserver.journal import scrub as mask_headers
-from oai_mock.mockserver.secrets import mask_query_string
+from oai_mock.mockserver.secrets import mask_headers, mask_query_string
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
