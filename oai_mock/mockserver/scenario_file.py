@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from oai_mock.mockserver.operation_names import UnknownOperationError, resolve
 from oai_mock.mockserver.scenario import Fault, Reply, Rule, ToolCall
 from oai_mock.spec import Bundle, load_bundle
 
@@ -306,19 +307,11 @@ def _operations(
 
 def resolve_operation(name: str, bundle: Bundle, where: str) -> tuple[str, ...]:
     """An alias, an operationId or a snake_case name -> operationIds, or a refusal that names
-    the nearest known names."""
-    from oai_mock.mockserver.scripting import ALIASES
-
-    if name in ALIASES:
-        return ALIASES[name]
+    the nearest known names (the same resolution ``mock.on`` uses)."""
     try:
-        return (bundle.operation(name).id,)
-    except KeyError:
-        pass
-    known = [*ALIASES, *(op.id for op in bundle.operations), *(op.name for op in bundle.operations)]
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise ScenarioError(f"{where}: no operation or alias {name!r}{hint}")
+        return resolve(bundle, name)
+    except UnknownOperationError as error:
+        raise ScenarioError(f"{where}: {error}") from None
 
 
 def _refuse_unknown_keys(data: Mapping[str, Any], known: set[str], where: str) -> None:
