@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from oai_mock.mockserver.errors import APIError, invalid_request
 from oai_mock.mockserver.generic import generic_answer, synthesize
@@ -27,7 +27,19 @@ from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.synthesis import ACTIONS
 
 if TYPE_CHECKING:
-    from oai_mock.mockserver.engine import OpenAIMock
+    from collections.abc import Mapping
+
+    from oai_mock.mockserver.context import Behaviour, BehaviourContext
+
+    class SpecMock(BehaviourContext, Protocol):
+        """The parts of the fake the spec-mock mode reads: a behaviour's context, the
+        behaviours (to know which operations have one) and the phantoms it keeps."""
+
+        @property
+        def behaviours(self) -> Mapping[str, Behaviour]: ...
+        @property
+        def phantoms(self) -> Phantoms: ...
+
 
 UnknownIds = Literal["404", "synthesize"]
 MODES: tuple[str, ...] = ("404", "synthesize")
@@ -111,7 +123,7 @@ class Phantoms:
         with self._lock:
             self._objects.clear()
 
-    def answer(self, call: Call, mock: OpenAIMock) -> MockResponse:
+    def answer(self, call: Call, mock: SpecMock) -> MockResponse:
         """The synthesized answer for ``call``, from the stored phantoms where they exist."""
         op = call.operation
         subject = _subject_path(op.path_template, call.path_params)
@@ -125,9 +137,7 @@ class Phantoms:
                 return self._collection_answer(call, mock, collection)
             return self._subject_answer(call, mock, subject, _is_action(op.path_template))
 
-    def _subject_answer(
-        self, call: Call, mock: OpenAIMock, path: str, action: bool
-    ) -> MockResponse:
+    def _subject_answer(self, call: Call, mock: SpecMock, path: str, action: bool) -> MockResponse:
         op = call.operation
         schema = op.success_schema
         assert schema is not None
@@ -146,7 +156,7 @@ class Phantoms:
             self._objects[path] = fresh
         return _json(fresh, op.success_status)
 
-    def _collection_answer(self, call: Call, mock: OpenAIMock, path: str | None) -> MockResponse:
+    def _collection_answer(self, call: Call, mock: SpecMock, path: str | None) -> MockResponse:
         op = call.operation
         schema = op.success_schema
         assert schema is not None
@@ -171,7 +181,7 @@ class Phantoms:
 
 
 def answer_or_refuse(
-    call: Call, mock: OpenAIMock, answer: Callable[[Call], MockResponse]
+    call: Call, mock: SpecMock, answer: Callable[[Call], MockResponse]
 ) -> MockResponse:
     """In synthesize mode: the behaviour's answer, or for its 404 on a path id a phantom; an
     operation without a behaviour answers from the phantoms, so that what it synthesized stays
@@ -191,7 +201,7 @@ def answer_or_refuse(
     return answer(call)
 
 
-def _make_reference_exist(call: Call, mock: OpenAIMock, error: APIError) -> bool:
+def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
     """An unknown id the request body refers to: a file is stored under that id (empty, with
     the purpose the field needs); a previous response or conversation to build on is left out,
     as if the chain started here. False when the 404 is about something else."""
@@ -210,7 +220,7 @@ def _make_reference_exist(call: Call, mock: OpenAIMock, error: APIError) -> bool
     return False
 
 
-def _store_empty_file(mock: OpenAIMock, file_id: str, purpose: str) -> None:
+def _store_empty_file(mock: SpecMock, file_id: str, purpose: str) -> None:
     from oai_mock.mockserver.behaviours.files import CONTENT, FILE
 
     record = {
