@@ -18,25 +18,17 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 
+from oai_mock.mockserver import secrets
+
 SCRUBBED = "<scrubbed>"
 
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "api-key",
-        "x-api-key",
-        "cookie",
-        "set-cookie",
-        "openai-organization",
-        "openai-project",
-    }
-)
-"""Headers whose whole value is replaced: credentials, and the organization and project ids
-that name an account. A gateway that passes its upstream's headers on under a prefix
-(LiteLLM's ``llm_provider-openai-organization``) is covered too."""
+SECRET_HEADERS = secrets.SECRET_HEADERS | {"openai-organization", "openai-project"}
+"""Headers whose whole value is replaced: the credentials the journal and logs mask too
+(``oai_mock.mockserver.secrets``), and the organization and project ids, which name an account
+and have no place in a file that gets committed. A gateway that passes its upstream's headers on
+under a prefix (LiteLLM's ``llm_provider-openai-organization``) is covered too."""
 
-SECRET_QUERY = frozenset({"api-key", "api_key", "key", "access_token", "token", "sig", "signature"})
+SECRET_QUERY = secrets.SECRET_QUERY
 """Query parameters whose value is replaced (Azure's ``?api-key=``, signed URLs)."""
 
 
