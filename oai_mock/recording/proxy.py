@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -26,6 +27,8 @@ from oai_mock.recording.exchange import HOP_BY_HOP, EventSplitter, RecordedRespo
 from oai_mock.recording.forward import forwarded_headers, upstream_failure, upstream_url
 from oai_mock.recording.recorder import Recorder
 
+DRAIN_SECONDS = 5.0
+"""How long a stream whose client has left is still read, to record it whole."""
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -90,13 +93,35 @@ async def _relay(
 ) -> AsyncIterator[bytes]:
     head = time.perf_counter()
     splitter = EventSplitter()
+    chunks = answer.aiter_bytes()
+    complete = cut = False
     try:
-        async for chunk in answer.aiter_bytes():
+        async for chunk in chunks:
             splitter.feed(chunk, time.perf_counter() - head)
             yield chunk
+        complete = True
     except httpx.HTTPError as error:
+        cut = True
         raise UpstreamCut(f"the upstream stopped midway: {error}") from None
     finally:
-        await answer.aclose()
-    recorded.events = splitter.close(time.perf_counter() - head)
-    recorder.add(request, recorded)
+        if not complete and not cut:
+            # The client left before the upstream's end (an SDK stops reading at [DONE]): read
+            # the rest, briefly and shielded from the disconnect, so the exchange is recorded
+            # whole; a stream the upstream really cut stays unrecorded.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(DRAIN_SECONDS):
+                complete = await _drain(chunks, splitter, head)
+        with anyio.CancelScope(shield=True):
+            await answer.aclose()
+        if complete:
+            recorded.events = splitter.close(time.perf_counter() - head)
+            recorder.add(request, recorded)
+
+
+async def _drain(chunks: AsyncIterator[bytes], splitter: EventSplitter, head: float) -> bool:
+    """Feed the rest of an upstream stream nobody reads any more; True when it ended whole."""
+    try:
+        async for chunk in chunks:
+            splitter.feed(chunk, time.perf_counter() - head)
+    except httpx.HTTPError:
+        return False
+    return True
