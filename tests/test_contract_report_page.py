@@ -4,11 +4,12 @@ shrunk request, a curl line and the answer."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_FLAGS
 
 from oai_mock import OpenAIMock
 from oai_mock.contracts.html import html_report
@@ -17,17 +18,6 @@ from oai_mock.contracts.runner import ContractRun, Results
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="scripts/install-browser installs it"
 )
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def quirky_results() -> Results:
@@ -42,12 +32,12 @@ def quirky_results() -> Results:
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium: scripts/install-browser installs it")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no browser at {CHROMIUM}: scripts/install-browser installs it")
     report = tmp_path_factory.mktemp("report") / "report.html"
     report.write_text(html_report(quirky_results()), encoding="utf-8")
     with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             view = browser.new_page(viewport={"width": 1280, "height": 900})
             view.goto(report.as_uri())

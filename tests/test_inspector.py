@@ -12,19 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser import CHROMIUM, CHROMIUM_FLAGS
 from served import ServedFake
 
-CHROMIUM = os.environ.get("OAI_MOCK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KEY = "sk-inspector-test-secret-9876"
 # The README's screenshot is this test's: OAI_MOCK_INSPECTOR_SCREENSHOT=docs/inspector.png
 # rewrites it; by default it goes to the test's temporary folder, leaving the tree clean.
