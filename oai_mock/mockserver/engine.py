@@ -82,6 +82,12 @@ def _shared_parts(bundle: Bundle) -> tuple[Router, SchemaChecker]:
     return found[1], found[2]
 
 
+def _as_response(answer: Any, call: Call) -> MockResponse:
+    if isinstance(answer, MockResponse):
+        return answer
+    return json_response(answer, call.operation.success_status)
+
+
 class OpenAIMock:
     """A fake OpenAI: every operation of the spec answers, deterministically from ``seed``.
 
@@ -255,9 +261,9 @@ class OpenAIMock:
         if (
             isinstance(rule.action, Reply)
             and rule.action.chunk_delay
-            and response.stream is not None
+            and response.events is not None
         ):
-            response.stream = paced(response.stream, rule.action.chunk_delay)
+            response.events = paced(response.events, rule.action.chunk_delay)
         return response
 
     def _answer(self, call: Call) -> MockResponse:
@@ -277,12 +283,13 @@ class OpenAIMock:
             return generic_answer(call, self)
         if getattr(behaviour, "__module__", None) in STATELESS_BEHAVIOURS:
             answer = behaviour(call, self)
-        else:
-            with self.state.lock:  # one read-modify-write step (see the state module)
-                answer = behaviour(call, self)
-        if isinstance(answer, MockResponse):
-            return answer
-        return json_response(answer, call.operation.success_status)
+            return _as_response(answer, call)
+        with self.state.lock:  # one read-modify-write step (see the state module)
+            response = _as_response(behaviour(call, self), call)
+            # The value may share parts with stored records that later requests change: its
+            # bytes are taken while the lock holds them still.
+            response.freeze()
+        return response
 
     def _next_request_id(self) -> str:
         with self._counter_lock:

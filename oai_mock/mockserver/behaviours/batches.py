@@ -197,7 +197,7 @@ def _run_lines(mock: BehaviourContext, record: dict[str, Any]) -> None:
         )
         response = mock.handle(request, record=False, authenticate=False)
         request_id = response.header("x-request-id")
-        body = orjson.loads(response.body) if response.body else None
+        body = response.value if response.events is None else None
         entry = {"id": mock.ids.next("batch_req_"), "custom_id": line["custom_id"]}
         if response.status < 400:
             entry.update(

@@ -17,6 +17,7 @@ from oai_mock.mockserver.errors import invalid_request, not_found
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.response_stream import response_events
 from oai_mock.mockserver.scenario import ToolCall
 from oai_mock.mockserver.state import paginate_query
 
@@ -289,86 +290,8 @@ def create_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
             if found is not None:
                 found["items"].extend([*items, *final["output"]])
     if call.wants_stream:
-        return stream_response(streams.responses_frames(response_events(final)))
+        return stream_response(streams.responses_stream(response_events(final)))
     return response
-
-
-def response_events(response: JSON) -> list[JSON]:
-    """The event sequence OpenAI streams for a finished response."""
-    started = {
-        **copy.deepcopy(response),
-        "status": "in_progress",
-        "output": [],
-        "completed_at": None,
-    }
-    started.pop("usage", None)  # no usage until the response is done
-    events: list[JSON] = [
-        {"type": "response.created", "response": started},
-        {"type": "response.in_progress", "response": copy.deepcopy(started)},
-    ]
-    for index, item in enumerate(response["output"]):
-        if item["type"] == "message":
-            events.extend(_message_events(index, item))
-        elif item["type"] == "function_call":
-            events.extend(_function_call_events(index, item))
-    final_type = (
-        "response.incomplete" if response["status"] == "incomplete" else "response.completed"
-    )
-    events.append({"type": final_type, "response": response})
-    return events
-
-
-def _message_events(index: int, item: JSON) -> list[JSON]:
-    opened = {**item, "status": "in_progress", "content": []}
-    events: list[JSON] = [
-        {"type": "response.output_item.added", "output_index": index, "item": opened}
-    ]
-    for part_index, part in enumerate(item["content"]):
-        where = {"item_id": item["id"], "output_index": index, "content_index": part_index}
-        if part["type"] == "refusal":
-            events.append(
-                {
-                    "type": "response.content_part.added",
-                    **where,
-                    "part": {"type": "refusal", "refusal": ""},
-                }
-            )
-            for piece in streams.split_text(part["refusal"]):
-                events.append({"type": "response.refusal.delta", **where, "delta": piece})
-            events.append({"type": "response.refusal.done", **where, "refusal": part["refusal"]})
-        else:
-            empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-            events.append({"type": "response.content_part.added", **where, "part": empty})
-            for piece in streams.split_text(part["text"]):
-                events.append(
-                    {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
-                )
-            events.append(
-                {"type": "response.output_text.done", **where, "text": part["text"], "logprobs": []}
-            )
-        events.append({"type": "response.content_part.done", **where, "part": part})
-    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
-    return events
-
-
-def _function_call_events(index: int, item: JSON) -> list[JSON]:
-    opened = {**item, "arguments": "", "status": "in_progress"}
-    events: list[JSON] = [
-        {"type": "response.output_item.added", "output_index": index, "item": opened}
-    ]
-    where = {"item_id": item["id"], "output_index": index}
-    for piece in streams.split_text(item["arguments"], size=16):
-        events.append({"type": "response.function_call_arguments.delta", **where, "delta": piece})
-    events.append(
-        {
-            "type": "response.function_call_arguments.done",
-            **where,
-            "arguments": item["arguments"],
-            "name": item["name"],
-        }
-    )
-    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
-    return events
 
 
 def _stored(call: Call, mock: BehaviourContext) -> JSON:
@@ -397,7 +320,7 @@ def get_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     answer: JSON = response
     if call.wants_stream:
         return stream_response(
-            streams.responses_frames(response_events(copy.deepcopy(stored["final"])))
+            streams.responses_stream(response_events(copy.deepcopy(stored["final"])))
         )
     return answer
 
