@@ -12,8 +12,8 @@ from oai_mock import OpenAIMock
 from oai_mock.mockserver.messages import Event, MockResponse, Pause
 from oai_mock.mockserver.response_stream import response_events
 from oai_mock.mockserver.selfcheck import SelfCheckError
-from oai_mock.sse import decode_sse
 from oai_mock.spec import load_bundle
+from oai_mock.sse import decode_sse
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hello there"}]}
 
