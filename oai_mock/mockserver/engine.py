@@ -38,7 +38,7 @@ from oai_mock.mockserver.journal import Journal
 from oai_mock.mockserver.keys import Keys
 from oai_mock.mockserver.lifecycle import Lifecycles, Policy
 from oai_mock.mockserver.messages import MockRequest, MockResponse
-from oai_mock.mockserver.requests import Call, parse_call
+from oai_mock.mockserver.requests import UNPARSED, Call, parse_call
 from oai_mock.mockserver.routing import Router
 from oai_mock.mockserver.scenario import Fault, Reply, Scenario
 from oai_mock.mockserver.scripting import RuleBuilder, on
@@ -188,7 +188,19 @@ class OpenAIMock:
     ) -> MockResponse:
         """Answer one request. Never raises: every failure is an answer in OpenAI's shape.
         ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
-        the key check (both for the mock's own batch lines)."""
+        the key check."""
+        return self._respond(request, record, authenticate, UNPARSED)
+
+    def dispatch(self, method: str, url: str, body: Any) -> MockResponse:
+        """Answer a call the fake makes itself (a batch's line): routed, validated and answered
+        as a request with this JSON body would be, the body taken as the value it is; neither
+        authenticated nor journaled."""
+        request = MockRequest.from_url(method, url, {"content-type": "application/json"})
+        return self._respond(request, False, False, body)
+
+    def _respond(
+        self, request: MockRequest, record: bool, authenticate: bool, json_body: Any
+    ) -> MockResponse:
         call: Call | None = None
         request_id = self._next_request_id()
         head = request.method == "HEAD"
@@ -205,7 +217,12 @@ class OpenAIMock:
             if authenticate:
                 self.keys.check(request.headers, admin=match.operation.auth == "admin_key")
             call = parse_call(
-                match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
+                match,
+                request,
+                self.checker,
+                self.max_body_bytes,
+                self.accept_unknown_arguments,
+                json_body,
             )
             unknown_ids_module.refuse_malformed_ids(call)
             if self.quirks:

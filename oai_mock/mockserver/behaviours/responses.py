@@ -1,6 +1,7 @@
 """The Responses API: create (stored by default), retrieve, delete, cancel, input items, token
 counts, ``previous_response_id`` chaining, conversations, background responses that move
-``queued -> in_progress -> completed`` one step per retrieve, and the real event stream."""
+``queued -> in_progress -> completed`` on the mock's lifecycles (one step per retrieve by
+default), and the real event stream."""
 
 from __future__ import annotations
 
@@ -278,11 +279,10 @@ def create_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     else:
         final = response
     if body.get("store", True):
-        mock.state.put(
-            RESPONSE,
-            response["id"],
-            {"response": response, "final": final, "context": context, "input": items, "step": 0},
-        )
+        stored = {"response": response, "final": final, "context": context, "input": items}
+        mock.state.put(RESPONSE, response["id"], stored)
+        if background:
+            _track_background(stored, mock)
     conversation = _conversation_id(body)
     if conversation:
         with mock.state.lock:
@@ -302,27 +302,40 @@ def _stored(call: Call, mock: BehaviourContext) -> JSON:
     return found
 
 
+def _track_background(stored: JSON, mock: BehaviourContext) -> None:
+    """A background response moves ``queued -> in_progress -> completed`` through the mock's
+    lifecycles, under their policy (one step per retrieve, by the clock, or held until the test
+    moves it)."""
+    response_id = stored["response"]["id"]
+
+    def enter(status: str) -> None:
+        if status == "completed":
+            stored["response"] = {**stored["final"], "status": stored["final"]["status"]}
+        else:
+            stored["response"]["status"] = status
+
+    def on_fail(code: str, message: str) -> None:
+        stored["response"]["status"] = "failed"
+        stored["response"]["error"] = {"code": code, "message": message}
+
+    def on_cancel() -> None:
+        stored["response"]["status"] = "cancelled"
+
+    mock.lifecycles.track(
+        response_id, BACKGROUND_STEPS[0], BACKGROUND_STEPS[1:], enter, on_fail, on_cancel
+    )
+
+
 def get_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     with mock.state.lock:
         stored = _stored(call, mock)
-        response = stored["response"]
-        if response["status"] in ("queued", "in_progress"):
-            stored["step"] += 1
-            status = BACKGROUND_STEPS[min(stored["step"], len(BACKGROUND_STEPS) - 1)]
-            if status == "completed":
-                response = stored["response"] = {
-                    **stored["final"],
-                    "status": stored["final"]["status"],
-                }
-            else:
-                response["status"] = status
-        response = copy.deepcopy(response)
-    answer: JSON = response
+        mock.lifecycles.poll(stored["response"]["id"])
+        response: JSON = copy.deepcopy(stored["response"])
     if call.wants_stream:
         return stream_response(
             streams.responses_stream(response_events(copy.deepcopy(stored["final"])))
         )
-    return answer
+    return response
 
 
 def delete_response(call: Call, mock: BehaviourContext) -> MockResponse:
@@ -340,8 +353,8 @@ def cancel_response(call: Call, mock: BehaviourContext) -> JSON:
                 "Only responses created with background=true can be cancelled.", "response_id"
             )
         if response["status"] in ("queued", "in_progress"):
-            response["status"] = "cancelled"
-        return copy.deepcopy(response)
+            mock.lifecycles.cancel(response["id"])
+        return copy.deepcopy(stored["response"])
 
 
 def list_input_items(call: Call, mock: BehaviourContext) -> JSON:
