@@ -74,8 +74,6 @@ def test_a_pointer_reaches_into_the_document_and_its_escapes() -> None:
 @pytest.mark.parametrize(
     ("root", "ref", "says"),
     [
-        ({"$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}}, "#/$defs/A", "loop"),
-        ({"$defs": {"A": {"$ref": "#/$defs/A"}}}, "#/$defs/A", "loop"),
         ({"$defs": {}}, "#/$defs/Missing", "names nothing"),
         ({}, "https://example.com/schema.json", "only local"),
     ],
@@ -102,10 +100,38 @@ def test_a_required_self_reference_is_refused_with_the_reason() -> None:
         instance_for(endless)
 
 
-def test_a_reference_loop_is_answered_as_an_invalid_schema() -> None:
-    looping = {"$defs": {"A": {"$ref": "#/$defs/A"}}, "$ref": "#/$defs/A"}
-    with pytest.raises(SchemaError, match="loop"):
-        instance_for(looping)
+@pytest.mark.parametrize(
+    ("defs", "start", "expected"),
+    [
+        ({"A": {"$ref": "#/$defs/A"}}, {"$ref": "#/$defs/A"}, {}),
+        ({"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}, {"$ref": "#/$defs/A"}, {}),
+        (
+            {"A": {"$ref": "#/$defs/B", "minimum": 2}, "B": {"$ref": "#/$defs/A"}},
+            {"$ref": "#/$defs/A", "type": "integer"},
+            {"type": "integer", "minimum": 2},
+        ),
+    ],
+)
+def test_a_loop_of_references_adds_nothing_on_its_second_round(
+    defs: dict[str, Any], start: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert Refs({"$defs": defs}).resolve(start) == expected
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "#"},
+        {"$defs": {"A": {"$ref": "#/$defs/A"}}, "$ref": "#/$defs/A"},
+        {
+            "$defs": {"A": {"$ref": "#/$defs/A", "type": "integer", "minimum": 4}},
+            "$ref": "#/$defs/A",
+        },
+    ],
+)
+def test_a_reference_loop_still_gets_an_instance(schema: dict[str, Any]) -> None:
+    value = instance_for(schema)
+    assert jsonschema_rs.validator_for(schema).is_valid(value), value
 
 
 def test_a_bundle_reference_names_its_definition() -> None:

@@ -5,7 +5,7 @@ contract strategies (Hypothesis) each walk a schema and produce a value. What a 
 is the same for all three and is read here, once:
 
 - references: :class:`Refs` follows ``$ref`` (local JSON pointers, sibling keywords merged on
-  top of the target) and refuses a chain that comes back to itself;
+  top of the target) and stops where a chain comes back to itself;
 - types: :func:`types` and :func:`first_type` read ``type`` (a name or a list) and OpenAPI's
   ``nullable``; :func:`kind` says which keyword decides the value (``const``, ``enum``, a
   union, ``allOf`` or the first non-null type);
@@ -65,7 +65,7 @@ FORMAT_EXAMPLES: Mapping[str, str] = {
 
 
 class RefError(ValueError):
-    """A ``$ref`` that cannot be followed: not local, naming nothing, or a loop of references."""
+    """A ``$ref`` that cannot be followed: not local, or naming nothing."""
 
 
 class Refs:
@@ -106,9 +106,11 @@ class Refs:
 
     def resolve(self, schema: Any) -> Any:
         """``schema`` with its ``$ref`` chain followed; keywords beside a ``$ref`` override the
-        target's. A chain that loops (``A`` -> ``B`` -> ``A``) is a :class:`RefError`; a schema
-        that refers to itself through a property is not a chain and resolves one step at a
-        time (producers bound their depth)."""
+        target's. A chain that comes back to itself (``{"$ref": "#"}`` at the root, ``A`` ->
+        ``B`` -> ``A``) adds nothing on its second round: what the chain said so far is the
+        schema (``{}`` for a bare loop, which any value satisfies, as validators read it). A
+        schema that refers to itself through a property is not a chain: it resolves one step at
+        a time, and producers bound their depth."""
         if not isinstance(schema, Mapping) or "$ref" not in schema:
             return schema
         seen: list[str] = []
@@ -117,7 +119,7 @@ class Refs:
             if not isinstance(ref, str):
                 raise RefError(f"'$ref' must be a string, not {ref!r}")
             if ref in seen or len(seen) >= MAX_REF_CHAIN:
-                raise RefError(f"the references {' -> '.join([*seen, ref])} form a loop")
+                return {k: v for k, v in schema.items() if k != "$ref"}
             seen.append(ref)
             target = self.target(ref)
             if len(schema) == 1:
