@@ -307,7 +307,9 @@ def _names_a_path_id(call: Call, error: APIError) -> bool:
 def _json(value: Any, status: int) -> MockResponse:
     from oai_mock.mockserver.generic import json_response
 
-    return json_response(value, status)
+    response = json_response(value, status)
+    response.freeze()  # the value may be a stored phantom, which later requests change
+    return response
 
 
 def _segments(template: str, params: dict[str, str]) -> list[str]:
