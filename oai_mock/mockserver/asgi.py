@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 from oai_mock.mockserver import limits
 from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.errors import APIError
-from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, StreamItem
+from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, WireItem
 from oai_mock.mockserver.origins import OriginGuard
 
 logger = logging.getLogger("oai_mock.serve")
@@ -207,9 +207,9 @@ async def _send_answer(
         await send({"type": "http.response.body", "body": plain.body})
 
 
-def _next_items(items: Iterator[StreamItem]) -> list[StreamItem]:
+def _next_items(items: Iterator[WireItem]) -> list[WireItem]:
     """The stream's next items, up to ``STREAM_BATCH``, ending after a pause or a drop."""
-    batch: list[StreamItem] = []
+    batch: list[WireItem] = []
     for item in items:
         batch.append(item)
         if not isinstance(item, bytes) or len(batch) >= STREAM_BATCH:
@@ -218,7 +218,7 @@ def _next_items(items: Iterator[StreamItem]) -> list[StreamItem]:
 
 
 async def _chunks(
-    items: Iterator[StreamItem], workers: anyio.CapacityLimiter
+    items: Iterator[WireItem], workers: anyio.CapacityLimiter
 ) -> AsyncIterator[bytes]:
     while True:
         batch = await anyio.to_thread.run_sync(_next_items, items, limiter=workers)

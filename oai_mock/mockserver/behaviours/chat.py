@@ -29,7 +29,7 @@ def create_chat_completion(call: Call, mock: BehaviourContext) -> MockResponse |
     if call.wants_stream:
         options = call.json.get("stream_options") or {}
         chunks = streams.chat_chunks_from_completion(completion, bool(options.get("include_usage")))
-        return stream_response(streams.chat_frames(chunks))
+        return stream_response(streams.chat_stream(chunks))
     if call.json.get("store"):
         mock.state.put(
             "chat.completion", completion["id"], {"completion": completion, "request": call.json}
