@@ -147,6 +147,21 @@ CATALOGUE: tuple[Quirk, ...] = (
         "LiteLLM's proxy (measured)",
     ),
     Quirk(
+        "refusal-omitted",
+        "messages lack refusal (the spec requires it, null when there is none)",
+        "mockllm 0.0.8 and ai-mock 0.3.1 (measured, see their provider profiles)",
+    ),
+    Quirk(
+        "logprobs-omitted",
+        "choices lack logprobs (the spec requires it, null when not asked for)",
+        "mockllm 0.0.8 (measured)",
+    ),
+    Quirk(
+        "delta-role-null",
+        'stream deltas after the first carry "role": null instead of leaving role out',
+        "mockllm 0.0.8 (measured)",
+    ),
+    Quirk(
         "unknown-model-400",
         'an unknown model gets a 400 whose code is the string "400", not a 404 model_not_found',
         "LiteLLM's proxy (measured)",
@@ -211,6 +226,14 @@ def _choice_edits(quirks: frozenset[str], choice: JSON) -> None:
         and choice.get("finish_reason", "") is None
     ):
         del choice["finish_reason"]
+    message = choice.get("message")
+    if "refusal-omitted" in quirks and isinstance(message, dict):
+        message.pop("refusal", None)
+    if "logprobs-omitted" in quirks and "message" in choice and choice.get("logprobs") is None:
+        choice.pop("logprobs", None)
+    delta = choice.get("delta")
+    if "delta-role-null" in quirks and isinstance(delta, dict) and "role" not in delta:
+        delta["role"] = None
     carrier = choice.get("message") or choice.get("delta") or {}
     for call in carrier.get("tool_calls") or []:
         if "tool-arguments-object" in quirks and isinstance(
