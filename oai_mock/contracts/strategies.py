@@ -323,8 +323,8 @@ def _formats() -> list[dict[str, Any]]:
     schemas = _schemas()
     plain: list[dict[str, Any]] = [{"type": "text"}, {"type": "json_object"}]
     found: list[dict[str, Any]] = [{} for _ in schemas]
-    for kind in plain:
-        found += [{"response_format": kind} for _ in schemas]
+    for plain_format in plain:
+        found += [{"response_format": plain_format} for _ in schemas]
     return found + [{"response_format": json_schema_format(schema)} for schema in schemas]
 
 
