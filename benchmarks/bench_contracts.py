@@ -42,7 +42,11 @@ GENERIC_OPERATIONS = (
 )
 
 
-def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, int]:
+def counted(
+    strategy: st.SearchStrategy[Any], examples: int, valid: Any, clock: Any = time.perf_counter
+) -> tuple[int, int, float]:
+    """Values drawn through a ``@given`` loop: how many were valid, how many in all, and the
+    time they took on ``clock``."""
     count = {"valid": 0, "all": 0}
 
     @settings(
@@ -53,29 +57,21 @@ def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[f
         count["all"] += 1
         count["valid"] += bool(valid(value))
 
-    started = time.perf_counter()
+    started = clock()
     draw()
-    elapsed = time.perf_counter() - started
-    return count["valid"] / elapsed, count["all"]
+    return count["valid"], count["all"], clock() - started
+
+
+def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, int]:
+    good, drawn, elapsed = counted(strategy, examples, valid)
+    return good / elapsed, drawn
 
 
 def cpu_rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, float]:
     """Valid values and all values drawn per CPU second (CPU time: other processes' load
     counts less)."""
-    count = {"valid": 0, "all": 0}
-
-    @settings(
-        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-    )
-    @given(strategy)
-    def draw(value: Any) -> None:
-        count["all"] += 1
-        count["valid"] += bool(valid(value))
-
-    started = time.process_time()
-    draw()
-    elapsed = time.process_time() - started
-    return count["valid"] / elapsed, count["all"] / elapsed
+    good, drawn, elapsed = counted(strategy, examples, valid, time.process_time)
+    return good / elapsed, drawn / elapsed
 
 
 def strategies_at(revision: str) -> ModuleType:
