@@ -3,8 +3,9 @@
 The official SDK's tests are generated from OpenAI's spec and run against a spec mock
 (``TEST_API_BASE_URL``); here the mock is ``oai-mock serve --unknown-ids synthesize``. For each
 version: download the sdist from PyPI, build its environment with uv, start the fake, run the
-suite, and print passed / failed / skipped, with the failures whose cause is that the SDK's
-spec is newer than the fake's pinned one counted apart, each with its reason.
+suite, and print passed / failed / skipped, with the failures that are not the fake's defects
+counted apart, each with its reason (see ``APART``: the SDK's spec is newer than the pinned
+one; the suite sends a value OpenAI refuses; the SDK's strict mode refuses what it asked for).
 
 Usage: scripts/sdk-suite [VERSION ...] [-- PYTEST ARGS]  (default: 3.3.1 and the newest 3.x)
 """
@@ -26,21 +27,51 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("OAI_MOCK_SDK_SUITE_DIR", ROOT / ".sdk-suite"))
 PINNED = "3.3.1"
-# Failures explained by the SDK's spec being newer than the fake's: (pattern found in the
-# failure, the reason printed). Only a 400 the fake's validation gives for an argument or value
-# its spec does not have belongs here; anything else is a defect of the fake.
-NEWER_SPEC = [
+# Failures counted apart, each with its reason: (kind, pattern found in the failure, reason).
+# Only these belong here; anything else is a defect of the fake.
+# - "newer spec": a 400 the fake's validation gives for an argument or value the pinned spec
+#   does not have (the SDK's spec is newer).
+# - "OpenAI refuses": the suite sends a value OpenAI documents as out of range and answers 400
+#   to (``limit=0`` on a list documented as 1-100, ``max_tokens=0``); the spec's schema states
+#   no bound, so a spec mock accepts it, while the fake answers as OpenAI does.
+# - "SDK strict mode": the SDK asks for embeddings as base64 unless told otherwise and decodes
+#   the string after validating it; in strict mode the validation refuses the string (typed as
+#   a list of floats) before decoding, so the same test fails against OpenAI.
+APART = [
     (
+        "newer spec",
         re.compile(r"Unrecognized request argument supplied: (\w+)"),
         "the SDK sends an argument the pinned spec does not define: {0}",
     ),
     (
+        "newer spec",
         re.compile(r"Missing required parameter: '(files|file_ids)'"),
         "the pinned spec requires '{0}' (or its alternative) where the SDK's makes it optional",
     ),
     (
+        "newer spec",
         re.compile(r"Invalid value: '([^']*)'\. Supported values are"),
         "the SDK sends a value the pinned spec's enum lacks: {0}",
+    ),
+    (
+        "OpenAI refuses",
+        re.compile(
+            r"Invalid '(\w+)': integer below minimum value\. Expected a value >= (\d+), "
+            r"but got (-?\d+) instead"
+        ),
+        "the suite sends {0}={2}; OpenAI refuses values below {1} (documented, not in the "
+        "spec's schema)",
+    ),
+    (
+        "SDK strict mode",
+        re.compile(
+            # pytest prefixes each line of the error with "E" in its traceback.
+            r"validation error for CreateEmbeddingResponse\s+(?:E\s+)?data\.\d+\.embedding"
+            r"\s+(?:E\s+)?Input should be a valid list \[type=list_type, input_value='[A-Za-z0-9+/=.]*', "
+            r"input_type=str\]"
+        ),
+        "strict validation refuses the base64 embedding the SDK asked for before decoding it "
+        "(as against OpenAI)",
     ),
 ]
 
@@ -50,7 +81,8 @@ class Outcome:
     version: str
     passed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-    newer_spec: dict[str, list[str]] = field(default_factory=dict)
+    apart: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """Failures counted apart: (kind, reason) -> the tests."""
     skipped: int = 0
     seconds: float = 0.0
     all_params: list[bool] = field(default_factory=list)
@@ -209,19 +241,19 @@ def read_report(version: str, report: Path) -> Outcome:
             outcome.passed += 1
         else:
             text = f"{failure.get('message', '')}\n{failure.text or ''}"
-            reason = newer_spec_reason(text)
+            reason = reason_apart(text)
             if reason is None:
                 outcome.failed.append((name, first_line(failure.get("message") or text)))
             else:
-                outcome.newer_spec.setdefault(reason, []).append(name)
+                outcome.apart.setdefault(reason, []).append(name)
     return outcome
 
 
-def newer_spec_reason(text: str) -> str | None:
-    for pattern, reason in NEWER_SPEC:
+def reason_apart(text: str) -> tuple[str, str] | None:
+    for kind, pattern, reason in APART:
         found = pattern.search(text)
         if found:
-            return reason.format(*found.groups())
+            return kind, reason.format(*found.groups())
     return None
 
 
@@ -230,19 +262,23 @@ def first_line(text: str) -> str:
 
 
 def print_outcome(outcome: Outcome) -> None:
-    newer = sum(len(v) for v in outcome.newer_spec.values())
-    total = outcome.passed + len(outcome.failed) + newer + outcome.skipped
+    kinds: dict[str, int] = {}
+    for (kind, _), names in outcome.apart.items():
+        kinds[kind] = kinds.get(kind, 0) + len(names)
+    apart = sum(kinds.values())
+    total = outcome.passed + len(outcome.failed) + apart + outcome.skipped
+    counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "none"
     print(
         f"openai {outcome.version}: {total} tests: {outcome.passed} passed, "
-        f"{len(outcome.failed)} failed, {newer} refused because the SDK's spec is newer, "
+        f"{len(outcome.failed)} failed, {apart} counted apart ({counted}), "
         f"{outcome.skipped} skipped by the suite ({outcome.seconds:.0f} s)"
     )
     print(
         f"  calls with every argument (the suite's with_all_params tests): "
         f"{sum(outcome.all_params)} of {len(outcome.all_params)} answered and strictly valid"
     )
-    for reason, names in sorted(outcome.newer_spec.items()):
-        print(f"  newer spec ({len(names)}): {reason}")
+    for (kind, reason), names in sorted(outcome.apart.items()):
+        print(f"  {kind} ({len(names)}): {reason}")
     for name, message in outcome.failed[:40]:
         print(f"  FAILED {name}: {message}")
     if len(outcome.failed) > 40:

@@ -6,12 +6,6 @@ from typing import Any
 import openai
 import pytest
 
-# The plugin loads the fake only on first use. pytester's in-process runs (the README's pytest
-# examples) restore sys.modules afterwards, dropping modules first imported inside them, after
-# which the suite would hold two copies of the fake's classes; loading the fake here puts it
-# in every snapshot.
-import oai_mock.mockserver.engine  # noqa: F401
-
 # Every mock in the suite checks its own answers against the spec (strict profile).
 os.environ.setdefault("OAI_MOCK_SELF_CHECK", "1")
 

@@ -415,3 +415,42 @@ def test_a_backend_answering_the_same_request_differently_gets_one_plain_failure
     for result in results.results:
         assert result.outcome == "failed"
         assert result.message.startswith("expected a 2xx, got 500"), result.message
+
+
+def test_an_accepted_out_of_range_value_fails_only_the_check_about_it() -> None:
+    """A backend that takes temperature 5 deviates once (errors.out-of-range); the check of
+    the error answers' media type still finds an error answer to read."""
+
+    def lenient(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.url.path.endswith("/chat/completions") and b'"temperature":5' in request.content:
+            body = orjson.loads(request.content)
+            del body["temperature"]
+            request = httpx.Request("POST", request.url, json=body, headers=request.headers)
+            answer = MockTransport(OpenAIMock()).handle_request(request)
+            answer.read()
+            return answer
+        return response
+
+    found = outcomes(run_with(lenient, ["errors.json-content-type", "errors.out-of-range"]))
+    assert found == {"errors.json-content-type": "passed", "errors.out-of-range": "failed"}
+
+
+def test_a_backend_without_models_has_the_unknown_model_check_unsupported() -> None:
+    def no_models(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if "/models" in request.url.path:
+            return httpx.Response(404, json={"detail": "Not Found"})
+        return response
+
+    found = outcomes(run_with(no_models, ["models.list", "models.unknown"]))
+    assert found == {"models.list": "unsupported", "models.unknown": "unsupported"}
+    # With the models offered, the same bare 404 for an unknown one is a deviation.
+    fastapi = OpenAIMock(strict_models=True, quirks={"fastapi-errors"})
+    transport = Wrapped(lambda request, response: response, fastapi)
+    results = ContractRun(
+        "http://backend.test/v1",
+        model="gpt-4o-mini",
+        only=["models.unknown"],
+        max_examples=1,
+        http_client=lambda: httpx.Client(transport=transport),
+    ).execute()
+    assert outcomes(results) == {"models.unknown": "failed"}

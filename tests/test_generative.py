@@ -207,6 +207,20 @@ def test_forced_tool_calls_have_schema_valid_arguments(client: Any, tool_choice:
     assert _valid(WEATHER_TOOL["function"]["parameters"], call.function.arguments)
 
 
+def test_max_tokens_cuts_a_forced_tool_call(client: Any) -> None:
+    reply = client.chat.completions.create(
+        model="gpt-4o",
+        messages=user("weather?"),
+        tools=[WEATHER_TOOL],
+        tool_choice="required",
+        max_tokens=3,
+    )
+    choice = reply.choices[0]
+    assert choice.finish_reason == "length" and reply.usage.completion_tokens == 3
+    arguments = choice.message.tool_calls[0].function.arguments
+    assert text.count_tokens(arguments) == 3  # cut where the tokens ran out, as OpenAI does
+
+
 def test_tool_choice_none_and_auto_answer_text(client: Any) -> None:
     for choice in ("none", "auto"):
         reply = client.chat.completions.create(

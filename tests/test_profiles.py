@@ -10,7 +10,9 @@ import sys
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+import httpx
 import pytest
+from served import ServedFake
 
 from oai_mock import OpenAIMock
 from oai_mock.contracts.checks import CATALOGUE
@@ -21,7 +23,7 @@ from oai_mock.profiles import ProfileError, load_profile, shipped
 
 
 def test_profiles_ship_with_their_sources() -> None:
-    assert "litellm-proxy" in shipped()
+    assert {"litellm-proxy", "mockllm", "ai-mock"} <= set(shipped())
     for name in shipped():
         profile = load_profile(name)
         assert profile.backend and profile.deviations
@@ -40,7 +42,10 @@ def test_the_fake_reproduces_a_profile_and_the_waived_run_passes(name: str) -> N
     failed = [f"{r.check.id}: {r.message}" for r in results.results if r.outcome == "failed"]
     assert not failed, failed
     waived = [r.check.id for r in results.results if r.outcome == "waived"]
-    for deviation in load_profile(name).deviations:
+    reproduced = [d for d in load_profile(name).deviations if d.quirk]
+    assert reproduced
+    for deviation in reproduced:  # the others the fake does not reproduce, and says so
+        assert deviation.quirk in mock.quirks, deviation
         assert any(fnmatchcase(c, deviation.check) for c in waived), deviation.check
     assert results.exit_code("extension") == 0
 
@@ -74,3 +79,24 @@ def test_serve_and_contract_refuse_an_unknown_profile() -> None:
 @pytest.mark.oai_mock(profile="litellm-proxy")
 def test_the_marker_turns_a_profile_on(oai_mock: OpenAIMock) -> None:
     assert "usage-chunk-with-choice" in oai_mock.quirks
+
+
+def test_serve_reproduces_a_shipped_profile(tmp_path: Path) -> None:
+    served = ServedFake(tmp_path / "serve.log", "--profile", "mockllm")
+    try:
+        answer = httpx.post(
+            f"{served.url}/chat/completions",
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+            timeout=30,
+        ).json()
+        unknown = httpx.get(f"{served.url}/no-such-path", timeout=30)
+    finally:
+        served.stop()
+    choice = answer["choices"][0]
+    assert "refusal" not in choice["message"] and "logprobs" not in choice  # its two omissions
+    assert unknown.status_code == 404 and "detail" in unknown.json()  # FastAPI's errors
+
+
+@pytest.mark.oai_mock(profile="ai-mock")
+def test_the_marker_turns_a_measured_profile_on(oai_mock: OpenAIMock) -> None:
+    assert set(load_profile("ai-mock").quirks) == oai_mock.quirks

@@ -174,6 +174,17 @@ def test_quirks_measured_on_litellms_proxy() -> None:
     assert chunks(raw)[-1]["choices"] == [{"index": 0, "delta": {}}]
 
 
+def test_quirks_measured_on_mockllm_and_ai_mock() -> None:
+    answer, _ = chat("refusal-omitted")
+    assert "refusal" not in json.loads(answer.body)["choices"][0]["message"]
+    answer, _ = chat("logprobs-omitted")
+    assert "logprobs" not in json.loads(answer.body)["choices"][0]
+    _, raw = chat("delta-role-null", stream=True)
+    first, *later = chunks(raw)
+    assert first["choices"][0]["delta"]["role"] == "assistant"
+    assert later and all(c["choices"][0]["delta"]["role"] is None for c in later if c["choices"])
+
+
 def test_stream_content_type_and_embedding_quirks() -> None:
     response, _ = chat("stream-content-type", stream=True)
     assert response.header("content-type") == "application/json"

@@ -164,3 +164,31 @@ def test_ids_the_body_refers_to_are_404_by_default() -> None:
         client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file="file-abc123")
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model="gpt-4o", input="hi", previous_response_id="resp_unknown")
+
+
+def test_an_unknown_assistant_or_file_list_in_the_body_exists_in_synthesize_mode() -> None:
+    client = sdk("synthesize")
+    run = client.beta.threads.create_and_run(assistant_id="asst_unknown", model="gpt-4o-mini")
+    assert (run.assistant_id, run.model) == ("asst_unknown", "gpt-4o-mini")
+    assert client.beta.assistants.retrieve("asst_unknown").model == "gpt-4o-mini"
+    store = client.vector_stores.create(name="docs", file_ids=["file-one", "file-two"])
+    assert store.file_counts.total == 2
+    assert client.files.retrieve("file-two").purpose == "assistants"
+
+
+def test_an_unknown_assistant_or_file_list_in_the_body_is_404_by_default() -> None:
+    client = sdk("404")
+    with pytest.raises(openai.NotFoundError, match="asst_unknown"):
+        client.beta.threads.create_and_run(assistant_id="asst_unknown")
+    with pytest.raises(openai.NotFoundError, match="file-one"):
+        client.vector_stores.create(file_ids=["file-one"])
+
+
+def test_the_contents_of_a_synthesized_object_have_their_own_schema() -> None:
+    client = sdk("synthesize")
+    entry = client.vector_stores.files.retrieve("file-abc123", vector_store_id="vs_abc123")
+    assert entry.id == "file-abc123"
+    pages = client.vector_stores.files.content("file-abc123", vector_store_id="vs_abc123")
+    assert pages.object == "vector_store.file_content.page"  # not the file entry retrieved above
+    assert all(part.type in (None, "text") for part in pages.data)
+    assert client.vector_stores.files.retrieve("file-abc123", vector_store_id="vs_abc123") == entry

@@ -43,4 +43,7 @@ DETECTED_BY: dict[str, tuple[str, ...]] = {
     "chunk-finish-reason-omitted": ("stream.chunk-schema",),
     "usage-chunk-with-choice": ("stream.usage-chunk",),
     "unknown-model-400": ("errors.unknown-model",),
+    "refusal-omitted": ("chat.schema", "chat.fields"),
+    "logprobs-omitted": ("chat.schema",),
+    "delta-role-null": ("stream.chunk-schema",),
 }

@@ -36,6 +36,39 @@ class Budget:
                 raise BudgetExhausted(f"the request budget of {self.total} is used up")
             self.used += 1
 
+    @property
+    def left(self) -> int:
+        with self._lock:
+            return self.total - self.used
+
+
+class Allowance:
+    """One check's share of the run's :class:`Budget`: at most ``limit`` requests, drawn from
+    the run's budget, so that a check that fails (and shrinks) cannot starve the checks after
+    it."""
+
+    def __init__(self, budget: Budget, limit: int, deadline: float | None = None) -> None:
+        self.budget = budget
+        self.limit = limit
+        self.used = 0
+        self.deadline = deadline
+        """When the run's time is up (``time.monotonic()``): no request is sent after it."""
+
+    @property
+    def total(self) -> int:
+        return self.budget.total
+
+    def take(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise BudgetExhausted("the run's time limit passed")
+        if self.used >= self.limit:
+            raise BudgetExhausted(
+                f"this check's share of the request budget ({self.limit} of "
+                f"{self.budget.total}) is used up"
+            )
+        self.budget.take()
+        self.used += 1
+
 
 @dataclass
 class Exchange:
@@ -147,21 +180,25 @@ class Probe:
         embedding_model: str,
         profile: Profile = "strict",
         timeout: float = 60.0,
-        budget: int | Budget = 500,
+        budget: int | Budget | Allowance = 500,
         http_client: httpx.Client | None = None,
         seed: int = 0,
         retries: int = 3,
         max_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        shrink_requests: int = 12,
     ) -> None:
         self.seed = seed
+        self.shrink_requests = shrink_requests
+        """The most requests shrinking one failure may send; then the smallest failure found so
+        far is the report."""
         """Seeds the generated examples: the same seed sends the same requests."""
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.model = model
         self.embedding_model = embedding_model
         self.profile = profile
-        self.budget = budget if isinstance(budget, Budget) else Budget(budget)
+        self.budget = budget if isinstance(budget, Budget | Allowance) else Budget(budget)
         self.sent = 0
         self.timeout = timeout
         self.http = http_client or httpx.Client(timeout=timeout)

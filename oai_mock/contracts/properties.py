@@ -24,13 +24,19 @@ LONG_REPLY_WANTED = [{"role": "user", "content": "Write a long story about the s
 PLAIN = {"tools": None, "tool_choice": None, "parallel_tool_calls": None, "response_format": None}
 
 
+class ShrinkingDone(BaseException):
+    """Stops Hypothesis once shrinking one failure has spent its requests. A BaseException,
+    so that Hypothesis lets it through instead of taking it for another failure."""
+
+
 def prop(
     probe: Probe, examples: int, strategy: st.SearchStrategy[Any], test: Callable[[Any], object]
 ) -> None:
     """Run ``test`` on ``examples`` generated inputs; report the shrunk failing one.
 
-    Shrinking is bounded by the run's request budget: when it runs out mid-shrink, the
-    smallest failure found so far is reported.
+    Shrinking one failure may send at most ``probe.shrink_requests`` requests, and never more
+    than the check's share of the run's budget: then the smallest failure found so far is
+    reported, and the checks after this one still get their share.
     """
     seen: dict[str, Any] = {}
 
@@ -47,24 +53,36 @@ def prop(
     def run(value: Any) -> None:
         if "unsupported" in seen:
             return  # the operation is not offered: no other example can tell more
+        if "last" in seen and (
+            probe.sent - seen["failed_at"] >= probe.shrink_requests or seen["unanswered"]
+        ):
+            raise ShrinkingDone
         try:
             test(value)
+        except BudgetExhausted:
+            if "last" in seen:
+                raise ShrinkingDone from None  # else Hypothesis would shrink this one too
+            raise
         except CheckUnsupported as missing:
             seen["unsupported"] = missing
         except CheckFailed as failure:
             failure.example = value
             seen["last"] = failure
+            seen.setdefault("failed_at", probe.sent)
+            # No answer at all (a hang, a refused connection): a smaller request tells
+            # nothing more, and every try would wait out the timeout again.
+            seen["unanswered"] = failure.exchange is not None and failure.exchange.status == 0
             raise
 
     try:
         run()
     except CheckFailed as failure:
         raise seen.get("last", failure) from None
-    except BudgetExhausted:
+    except (ShrinkingDone, BudgetExhausted):
         last = seen.get("last")
         if last is None:
             raise
-        raise last from None  # the budget ran out while shrinking: report what was found
+        raise last from None  # shrinking reached its bound: report the smallest failure found
     except Exception:
         # A backend that answers the same request differently (Hypothesis calls the test
         # flaky) or fails in several ways: the last failure seen is the report.

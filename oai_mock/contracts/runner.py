@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from oai_mock.contracts.checks import (
     Severity,
     select,
 )
-from oai_mock.contracts.probe import Budget, BudgetExhausted, Exchange, Probe
+from oai_mock.contracts.probe import Allowance, Budget, BudgetExhausted, Exchange, Probe
 from oai_mock.contracts.waivers import Waiver, find_waiver
 from oai_mock.spec import Profile, load_bundle
 
@@ -89,6 +90,8 @@ class Results:
     """What the run tolerated and says so (nulls the spec's examples show)."""
     waivers: str | None = None
     """The waiver file the run applied."""
+    unreachable: str | None = None
+    """Why no check could run: the backend gave no HTTP answer at all."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(r.outcome == outcome for r in self.results)
@@ -129,6 +132,7 @@ class Results:
             "kit_version": self.kit_version,
             "spec_version": self.spec_version,
             "waivers": self.waivers,
+            "unreachable": self.unreachable,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             **{o: self.count(o) for o in OUTCOMES},
@@ -167,6 +171,27 @@ def evidence(exchange: Exchange | None) -> tuple[str | None, str | None]:
     return (exchange.curl(), exchange.summary()) if exchange is not None else (None, None)
 
 
+class FairShares:
+    """Each check's share of the run's budget: what is left, less a reserve for every check not
+    yet started (an even split of the whole budget). A check may use what the checks before it
+    left over, but never what the checks after it are owed, so a backend that fails every
+    check (each failure shrinking) still gets every check run and reported."""
+
+    def __init__(self, budget: Budget, checks: int, deadline: float | None = None) -> None:
+        self.budget = budget
+        self.deadline = deadline
+        self.waiting = checks
+        self.reserve = max(1, budget.total // max(1, checks))
+        self._lock = threading.Lock()
+
+    def next(self) -> Allowance:
+        with self._lock:
+            self.waiting -= 1
+            owed = self.reserve * max(0, self.waiting)
+            limit = max(self.reserve, self.budget.left - owed)
+            return Allowance(self.budget, limit, self.deadline)
+
+
 class ContractRun:
     def __init__(
         self,
@@ -189,8 +214,14 @@ class ContractRun:
         retries: int = 3,
         max_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        shrink_requests: int = 12,
+        run_timeout: float | None = None,
     ) -> None:
         self.seed = seed
+        self.run_timeout = run_timeout
+        """Seconds the whole run may take: no request is sent after it, and the checks not
+        finished by then are reported as skipped."""
+        self.shrink_requests = shrink_requests
         self.base_url = base_url
         self.api_key = api_key
         self.model = model
@@ -208,7 +239,7 @@ class ContractRun:
         self.max_wait = max_wait
         self.sleep = sleep
 
-    def _probe(self, model: str, budget: int | Budget) -> Probe:
+    def _probe(self, model: str, budget: int | Budget | Allowance) -> Probe:
         client = self.http_client() if self.http_client else None
         return Probe(
             self.base_url,
@@ -223,6 +254,7 @@ class ContractRun:
             retries=self.retries,
             max_wait=self.max_wait,
             sleep=self.sleep,
+            shrink_requests=self.shrink_requests,
         )
 
     def pick_model(self) -> str:
@@ -249,7 +281,9 @@ class ContractRun:
         ]
         return chat_like[0] if chat_like else "gpt-4o-mini"
 
-    def run_one(self, check: Check, model: str, budget: Budget, notes: list[str]) -> Result:
+    def run_one(
+        self, check: Check, model: str, budget: Budget | Allowance, notes: list[str]
+    ) -> Result:
         """Run one check; whatever the backend answers, a result (never an exception)."""
         probe = self._probe(model, budget)
         begun = time.perf_counter()
@@ -299,23 +333,39 @@ class ContractRun:
         return result
 
     def execute(self, progress: Callable[[Result, int, int], None] | None = None) -> Results:
-        """Run every selected check; ``progress(result, done, total)`` after each."""
+        """Run every selected check; ``progress(result, done, total)`` after each.
+
+        Whatever the backend does, the answer is a result per check: a backend that gives no
+        HTTP answer at all gets every check skipped with the reason (and
+        :attr:`Results.unreachable` set), and once ``run_timeout`` has passed the checks not
+        yet done are skipped."""
         started = time.perf_counter()
-        model = self.pick_model()
+        deadline = None if self.run_timeout is None else time.monotonic() + self.run_timeout
         results = Results(
             self.base_url,
-            model,
+            self.model or "",
             self.profile,
             started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             spec_version=spec_version(),
             waivers=self.waivers_name,
         )
-        budget = Budget(self.budget)
         total = len(self.checks)
         done: list[Result] = []
+        try:
+            model = results.model = self.pick_model()
+        except BackendUnreachable as error:
+            results.unreachable = str(error)
+            results.results = [Result(c, "skipped", f"not run: {error}") for c in self.checks]
+            results.seconds = time.perf_counter() - started
+            return results
+        shares = FairShares(Budget(self.budget), total, deadline)
 
         def one(check: Check) -> Result:
-            result = self.run_one(check, model, budget, results.notes)
+            allowance = shares.next()
+            if deadline is not None and time.monotonic() > deadline:
+                result = Result(check, "skipped", "the run's time limit passed")
+            else:
+                result = self.run_one(check, model, allowance, results.notes)
             done.append(result)
             if progress is not None:
                 progress(result, len(done), total)

@@ -31,7 +31,7 @@ from oai_mock.mockserver import limits
 from oai_mock.mockserver.body_reading import BodyDeadline, BodyTooLarge, read_body
 from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.errors import APIError
-from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, StreamItem
+from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, WireItem
 from oai_mock.mockserver.offload import Offload
 from oai_mock.mockserver.origins import OriginGuard
 
@@ -206,7 +206,7 @@ def plain_request(scope: Scope, body: bytes) -> MockRequest:
 async def _send_answer(
     answer: MockResponse, scope: Scope, receive: Receive, send: Send, endpoint: MockEndpoint
 ) -> None:
-    if not answer.dropped and answer.stream is None:
+    if not answer.dropped and answer.events is None:
         await send(
             {"type": "http.response.start", "status": answer.status, "headers": raw_head(answer)}
         )
@@ -245,9 +245,9 @@ def raw_head(answer: MockResponse) -> list[tuple[bytes, bytes]]:
     return raw
 
 
-def _next_items(items: Iterator[StreamItem]) -> list[StreamItem]:
+def _next_items(items: Iterator[WireItem]) -> list[WireItem]:
     """The stream's next items, up to ``STREAM_BATCH``, ending after a pause or a drop."""
-    batch: list[StreamItem] = []
+    batch: list[WireItem] = []
     for item in items:
         batch.append(item)
         if not isinstance(item, bytes) or len(batch) >= STREAM_BATCH:
@@ -256,7 +256,7 @@ def _next_items(items: Iterator[StreamItem]) -> list[StreamItem]:
 
 
 async def _chunks(
-    items: Iterator[StreamItem], workers: anyio.CapacityLimiter
+    items: Iterator[WireItem], workers: anyio.CapacityLimiter
 ) -> AsyncIterator[bytes]:
     while True:
         batch = await anyio.to_thread.run_sync(_next_items, items, limiter=workers)

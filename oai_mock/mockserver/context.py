@@ -41,10 +41,9 @@ class BehaviourContext(Protocol):
     keys: Keys
     """The configured keys (image URLs are signed with them)."""
 
-    def handle(
-        self, request: MockRequest, *, record: bool = True, authenticate: bool = True
-    ) -> MockResponse:
-        """Answer another request (a batch answers its lines through it)."""
+    def dispatch(self, method: str, url: str, body: Any) -> MockResponse:
+        """Answer a call with a JSON body given as a value, as a request would be answered (a
+        batch answers its lines through it)."""
         ...
 
 

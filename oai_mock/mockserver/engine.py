@@ -38,7 +38,7 @@ from oai_mock.mockserver.journal import Journal
 from oai_mock.mockserver.keys import Keys
 from oai_mock.mockserver.lifecycle import Lifecycles, Policy
 from oai_mock.mockserver.messages import MockRequest, MockResponse
-from oai_mock.mockserver.requests import Call, parse_call
+from oai_mock.mockserver.requests import UNPARSED, Call, parse_call
 from oai_mock.mockserver.routing import Router
 from oai_mock.mockserver.scenario import Fault, Reply, Scenario
 from oai_mock.mockserver.scripting import RuleBuilder, on
@@ -80,6 +80,12 @@ def _shared_parts(bundle: Bundle) -> tuple[Router, SchemaChecker]:
             found = (bundle, Router(bundle.operations), SchemaChecker(bundle))
             _shared[key] = found
     return found[1], found[2]
+
+
+def _as_response(answer: Any, call: Call) -> MockResponse:
+    if isinstance(answer, MockResponse):
+        return answer
+    return json_response(answer, call.operation.success_status)
 
 
 class OpenAIMock:
@@ -182,7 +188,19 @@ class OpenAIMock:
     ) -> MockResponse:
         """Answer one request. Never raises: every failure is an answer in OpenAI's shape.
         ``record=False`` keeps the request out of the journal and ``authenticate=False`` skips
-        the key check (both for the mock's own batch lines)."""
+        the key check."""
+        return self._respond(request, record, authenticate, UNPARSED)
+
+    def dispatch(self, method: str, url: str, body: Any) -> MockResponse:
+        """Answer a call the fake makes itself (a batch's line): routed, validated and answered
+        as a request with this JSON body would be, the body taken as the value it is; neither
+        authenticated nor journaled."""
+        request = MockRequest.from_url(method, url, {"content-type": "application/json"})
+        return self._respond(request, False, False, body)
+
+    def _respond(
+        self, request: MockRequest, record: bool, authenticate: bool, json_body: Any
+    ) -> MockResponse:
         call: Call | None = None
         request_id = self._next_request_id()
         head = request.method == "HEAD"
@@ -199,7 +217,12 @@ class OpenAIMock:
             if authenticate:
                 self.keys.check(request.headers, admin=match.operation.auth == "admin_key")
             call = parse_call(
-                match, request, self.checker, self.max_body_bytes, self.accept_unknown_arguments
+                match,
+                request,
+                self.checker,
+                self.max_body_bytes,
+                self.accept_unknown_arguments,
+                json_body,
             )
             unknown_ids_module.refuse_malformed_ids(call)
             if self.quirks:
@@ -255,9 +278,9 @@ class OpenAIMock:
         if (
             isinstance(rule.action, Reply)
             and rule.action.chunk_delay
-            and response.stream is not None
+            and response.events is not None
         ):
-            response.stream = paced(response.stream, rule.action.chunk_delay)
+            response.events = paced(response.events, rule.action.chunk_delay)
         return response
 
     def _answer(self, call: Call) -> MockResponse:
@@ -277,12 +300,13 @@ class OpenAIMock:
             return generic_answer(call, self)
         if getattr(behaviour, "__module__", None) in STATELESS_BEHAVIOURS:
             answer = behaviour(call, self)
-        else:
-            with self.state.lock:  # one read-modify-write step (see the state module)
-                answer = behaviour(call, self)
-        if isinstance(answer, MockResponse):
-            return answer
-        return json_response(answer, call.operation.success_status)
+            return _as_response(answer, call)
+        with self.state.lock:  # one read-modify-write step (see the state module)
+            response = _as_response(behaviour(call, self), call)
+            # The value may share parts with stored records that later requests change: its
+            # bytes are taken while the lock holds them still.
+            response.freeze()
+        return response
 
     def _next_request_id(self) -> str:
         with self._counter_lock:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
-
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 
 logger = logging.getLogger("oai_mock")
@@ -61,7 +59,7 @@ class APIError(Exception):
         return MockResponse(
             status=self.status,
             headers=[("content-type", "application/json"), *self.headers],
-            body=orjson.dumps(self.body()),
+            value=self.body(),
         )
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import orjson
-
-from oai_mock.mockserver.messages import Disconnect, MockResponse, Pause, StreamItem
+from oai_mock.mockserver.messages import Disconnect, MockResponse, Pause, StreamItem, is_event
 from oai_mock.mockserver.scenario import Fault
 
 # What OpenAI says for each status when the script does not say otherwise.
@@ -46,7 +44,7 @@ def apply_fault(fault: Fault, answer: Callable[[], MockResponse]) -> MockRespons
         response = _error_response(fault, fault.status)
     else:
         response = answer()
-        if fault.malformed_json and response.stream is None:
+        if fault.malformed_json and response.events is None:
             response.body = response.body[: max(1, len(response.body) // 2)]
     for name, value in fault.headers.items():
         response.set_header(name, value)
@@ -57,16 +55,16 @@ def apply_fault(fault: Fault, answer: Callable[[], MockResponse]) -> MockRespons
     if fault.drop:
         response.delivered = "dropped"
     if fault.truncate_at is not None or (
-        fault.cut_stream_after is not None and response.stream is not None
+        fault.cut_stream_after is not None and response.events is not None
     ):
         response.delivered = "truncated"
     if fault.truncate_at is not None:
         body = response.body or b""
         response.body = b""
         parts: list[StreamItem] = [body[: fault.truncate_at], Disconnect()]
-        response.stream = iter(parts)
-    if fault.cut_stream_after is not None and response.stream is not None:
-        response.stream = cut_after(response.stream, fault.cut_stream_after)
+        response.events = iter(parts)
+    if fault.cut_stream_after is not None and response.events is not None:
+        response.events = cut_after(response.events, fault.cut_stream_after)
     return response
 
 
@@ -87,9 +85,7 @@ def _error_response(fault: Fault, status: int) -> MockResponse:
         "param": fault.param,
         "code": fault.code if fault.code is not None else code,
     }
-    return MockResponse(
-        status, [("content-type", "application/json")], body=orjson.dumps({"error": error})
-    )
+    return MockResponse(status, [("content-type", "application/json")], value={"error": error})
 
 
 def cut_after(items: Iterator[StreamItem], events: int) -> Iterator[StreamItem]:
@@ -99,7 +95,7 @@ def cut_after(items: Iterator[StreamItem], events: int) -> Iterator[StreamItem]:
         if sent >= events:
             break
         yield item
-        if isinstance(item, bytes):
+        if is_event(item):
             sent += 1
     yield Disconnect()
 
@@ -108,7 +104,7 @@ def paced(items: Iterator[StreamItem], seconds: float) -> Iterator[StreamItem]:
     """Wait ``seconds`` before each stream event after the first."""
     first = True
     for item in items:
-        if isinstance(item, bytes) and not first:
+        if is_event(item) and not first:
             yield Pause(seconds)
         first = False
         yield item

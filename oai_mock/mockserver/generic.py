@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from oai_mock.mockserver import media, streams
-from oai_mock.mockserver.messages import MockResponse
+from oai_mock.mockserver.messages import Event, MockResponse
 from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.response_stream import response_events
 from oai_mock.mockserver.synthesis import Context, subject_id
 
 if TYPE_CHECKING:
@@ -73,18 +74,19 @@ def synthesize(schema: Mapping[str, Any], call: Call, mock: BehaviourContext) ->
 
 
 def json_response(value: Any, status: int = 200) -> MockResponse:
-    return MockResponse(status, [("content-type", "application/json")], body=orjson.dumps(value))
+    """A JSON answer, kept as its value (an adapter encodes it)."""
+    return MockResponse(status, [("content-type", "application/json")], value=value)
 
 
-def stream_response(frames: Iterator[bytes]) -> MockResponse:
+def stream_response(events: Iterator[Event]) -> MockResponse:
     return MockResponse(
         200,
         [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")],
-        stream=iter(frames),
+        stream=iter(events),
     )
 
 
-def generic_events(call: Call, mock: BehaviourContext) -> Iterator[bytes]:
+def generic_events(call: Call, mock: BehaviourContext) -> Iterator[Event]:
     op = call.operation
     streaming = op.streaming
     assert streaming is not None
@@ -92,31 +94,17 @@ def generic_events(call: Call, mock: BehaviourContext) -> Iterator[bytes]:
         schema = op.success_schema or streaming.event_schema
         answer = synthesize(schema, call, mock)
         if answer.get("object") == "text_completion":
-            return streams.chat_frames(streams.completion_chunks(answer))
+            return streams.chat_stream(streams.completion_chunks(answer))
         options = call.json.get("stream_options") or {}
         include_usage = bool(options.get("include_usage"))
-        return streams.chat_frames(streams.chat_chunks_from_completion(answer, include_usage))
+        return streams.chat_stream(streams.chat_chunks_from_completion(answer, include_usage))
     if streaming.kind == "responses":
         response = synthesize({"$ref": "#/$defs/Response"}, call, mock)
-        return streams.responses_frames(response_lifecycle_events(response))
+        response["status"] = "completed"  # the answer of a stream that ran to its end
+        return streams.responses_stream(response_events(response))
     if streaming.kind == "assistants":
-        return streams.assistants_frames(run_lifecycle_events(call, mock))
-    return streams.typed_frames(typed_events(call, mock), streaming.event_lines)
-
-
-def response_lifecycle_events(response: JSON) -> list[JSON]:
-    started = copy.deepcopy(response)
-    started["status"] = "in_progress"
-    for key in ("completed_at",):
-        if key in started:
-            started[key] = None
-    done = copy.deepcopy(response)
-    done["status"] = "completed"
-    return [
-        {"type": "response.created", "response": started},
-        {"type": "response.in_progress", "response": copy.deepcopy(started)},
-        {"type": "response.completed", "response": done},
-    ]
+        return streams.assistants_stream(run_lifecycle_events(call, mock))
+    return streams.typed_stream(typed_events(call, mock), streaming.event_lines)
 
 
 def run_lifecycle_events(call: Call, mock: BehaviourContext) -> list[tuple[str, JSON]]:

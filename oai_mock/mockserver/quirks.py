@@ -10,7 +10,6 @@ run against the mock with one quirk on must report that quirk and only that.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +17,9 @@ from typing import Any
 import orjson
 
 from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError
-from oai_mock.mockserver.messages import MockResponse, StreamItem
+from oai_mock.mockserver.messages import Event, Framing, MockResponse, StreamItem
 from oai_mock.mockserver.requests import Call
+from oai_mock.sse import DONE
 
 JSON = dict[str, Any]
 
@@ -147,6 +147,21 @@ CATALOGUE: tuple[Quirk, ...] = (
         "LiteLLM's proxy (measured)",
     ),
     Quirk(
+        "refusal-omitted",
+        "messages lack refusal (the spec requires it, null when there is none)",
+        "mockllm 0.0.8 and ai-mock 0.3.1 (measured, see their provider profiles)",
+    ),
+    Quirk(
+        "logprobs-omitted",
+        "choices lack logprobs (the spec requires it, null when not asked for)",
+        "mockllm 0.0.8 (measured)",
+    ),
+    Quirk(
+        "delta-role-null",
+        'stream deltas after the first carry "role": null instead of leaving role out',
+        "mockllm 0.0.8 (measured)",
+    ),
+    Quirk(
         "unknown-model-400",
         'an unknown model gets a 400 whose code is the string "400", not a 404 model_not_found',
         "LiteLLM's proxy (measured)",
@@ -211,6 +226,14 @@ def _choice_edits(quirks: frozenset[str], choice: JSON) -> None:
         and choice.get("finish_reason", "") is None
     ):
         del choice["finish_reason"]
+    message = choice.get("message")
+    if "refusal-omitted" in quirks and isinstance(message, dict):
+        message.pop("refusal", None)
+    if "logprobs-omitted" in quirks and "message" in choice and choice.get("logprobs") is None:
+        choice.pop("logprobs", None)
+    delta = choice.get("delta")
+    if "delta-role-null" in quirks and isinstance(delta, dict) and "role" not in delta:
+        delta["role"] = None
     carrier = choice.get("message") or choice.get("delta") or {}
     for call in carrier.get("tool_calls") or []:
         if "tool-arguments-object" in quirks and isinstance(
@@ -247,28 +270,48 @@ def edit_object(quirks: frozenset[str], value: JSON, chunk_number: int = 0) -> J
     return value
 
 
-DATA_LINE = re.compile(rb"^data: (\{.*\})$", re.M)
+QUIRKY_FRAMING = {
+    "data-no-space": Framing(data_prefix="data:"),
+    "crlf-lines": Framing(line_end="\r\n"),
+    "data-no-space+crlf-lines": Framing(data_prefix="data:", line_end="\r\n"),
+}
 
 
-def _edit_frames(quirks: frozenset[str], items: Iterator[StreamItem]) -> Iterator[StreamItem]:
+def _framing(quirks: frozenset[str]) -> Framing | None:
+    chosen = "+".join(name for name in ("data-no-space", "crlf-lines") if name in quirks)
+    return QUIRKY_FRAMING.get(chosen)
+
+
+def _edit_events(quirks: frozenset[str], items: Iterator[StreamItem]) -> Iterator[StreamItem]:
     number = 0
     for item in items:
-        if not isinstance(item, bytes):
+        event = _as_event(item) if isinstance(item, bytes) else item
+        if not isinstance(event, Event) or event.name is not None:
             yield item
             continue
-        if item == b"data: [DONE]\n\n" and "no-done" in quirks:
+        if event.data == DONE:
+            if "no-done" not in quirks:
+                yield item
             continue
-        frame = item
-        match = DATA_LINE.search(frame)
-        if match and frame.startswith(b"data: {"):
-            value = orjson.loads(match.group(1))
-            frame = b"data: " + orjson.dumps(edit_object(quirks, value, number)) + b"\n\n"
+        if isinstance(event.data, dict):
+            edit_object(quirks, event.data, number)
             number += 1
-        if "data-no-space" in quirks:
-            frame = frame.replace(b"data: ", b"data:")
-        if "crlf-lines" in quirks:
-            frame = frame.replace(b"\n", b"\r\n")
-        yield frame
+            yield event
+        else:
+            yield item
+
+
+def _as_event(frame: bytes) -> Event | None:
+    """A frame that came as bytes (a recorded answer), read as the chat event it carries, so that
+    a quirk edits it as it edits the fake's own events."""
+    if frame == b"data: [DONE]\n\n":
+        return Event(DONE)
+    if not (frame.startswith(b"data: {") and frame.endswith(b"}\n\n")) or b"\n" in frame[:-2]:
+        return None
+    try:
+        return Event(orjson.loads(frame[6:-2]))
+    except orjson.JSONDecodeError:
+        return None
 
 
 def adjust_error(quirks: frozenset[str], error: APIError) -> None:
@@ -282,20 +325,22 @@ def adjust_response(
 ) -> MockResponse:
     if response.status >= 400:
         return _error(quirks, response, call)
-    if response.stream is not None:
+    if response.events is not None:
         if (
             call is not None
             and call.operation.streaming is not None
             and call.operation.streaming.kind == "chat"
         ):
-            response.stream = _edit_frames(quirks, response.stream)
+            response.events = _edit_events(quirks, response.events)
+            response.framing = _framing(quirks) or response.framing
         if "stream-content-type" in quirks:
             response.set_header("content-type", "application/json")
         return response
     media = response.header("content-type") or ""
-    if media.startswith("application/json") and response.body.startswith(b"{"):
-        value = orjson.loads(response.body)
-        response.body = orjson.dumps(edit_object(quirks, value))
+    if media.startswith("application/json"):
+        value = response.value
+        if isinstance(value, dict):
+            response.value = edit_object(quirks, value)
     return response
 
 
@@ -308,27 +353,32 @@ def _error(
         response.set_header("content-type", "text/plain; charset=utf-8")
         return response
     named_in_body = call is not None and isinstance(call.body, dict) and "model" in call.body
-    if (
-        "unknown-model-400" in quirks
-        and named_in_body  # measured on requests naming a model, not on GET /models/{id}
-        and response.status == 404
-        and b"model_not_found" in response.body
-    ):
-        with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
-            value = orjson.loads(response.body)
-            value["error"]["code"] = "400"
-            response.body = orjson.dumps(value)
+    if "unknown-model-400" in quirks and named_in_body and response.status == 404:
+        # measured on requests naming a model, not on GET /models/{id}
+        error = _error_object(response)
+        if error is not None and error.get("code") == "model_not_found":
+            error["code"] = "400"
+            response.value = {**response.value, "error": error}
             response.status = 400
         return response
-    if not ({"fastapi-errors", "plain-text-errors"} & quirks) or not response.body:
+    if not ({"fastapi-errors", "plain-text-errors"} & quirks):
         return response
-    try:
-        message = orjson.loads(response.body)["error"]["message"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
+    error = _error_object(response)
+    if error is None or "message" not in error:
         return response
+    message = error["message"]
     if "fastapi-errors" in quirks:
-        response.body = orjson.dumps({"detail": message})
+        response.value = {"detail": message}
     else:
-        response.body = message.encode()
+        response.body = str(message).encode()
         response.set_header("content-type", "text/plain; charset=utf-8")
     return response
+
+
+def _error_object(response: MockResponse) -> JSON | None:
+    """The ``error`` object of an answer in OpenAI's envelope (None for any other answer)."""
+    if not (response.header("content-type") or "").startswith("application/json"):
+        return None
+    value = response.value
+    error = value.get("error") if isinstance(value, dict) else None
+    return error if isinstance(error, dict) else None

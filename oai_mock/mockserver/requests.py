@@ -65,13 +65,20 @@ class Call:
         return self.json.get("stream") is True
 
 
+UNPARSED: Any = object()
+"""``parse_call``'s ``json_body`` when the body is still the request's bytes."""
+
+
 def parse_call(
     match: RouteMatch,
     request: MockRequest,
     checker: SchemaChecker,
     max_body_bytes: int,
     accept_unknown_arguments: bool = False,
+    json_body: Any = UNPARSED,
 ) -> Call:
+    """``json_body``: the JSON body as a value (a call the fake makes itself, such as a batch's
+    line), validated as the request's bytes would be but not decoded again."""
     op = match.operation
     call = Call(op, request, match.path_params, deployment=match.deployment)
     for param in op.params_in("path"):
@@ -82,7 +89,15 @@ def parse_call(
         raw = request.header(param.name)
         if raw is None and param.required:
             raise invalid_request(f"Missing required header: '{param.name}'.", param.name)
-    if op.body is not None:
+    if op.body is not None and json_body is not UNPARSED:
+        if "application/json" not in op.body.content_types:
+            raise invalid_request(
+                f"This endpoint expects {' or '.join(op.body.content_types)}; "
+                "the call gave a JSON body.",
+                code="unsupported_content_type",
+            )
+        _accept_json(call, json_body, checker, accept_unknown_arguments, may_hold_floats=True)
+    elif op.body is not None:
         allowed = limits.body_limit(op.id, max_body_bytes)
         if len(request.body) > allowed:
             raise limits.too_large(len(request.body), allowed)
@@ -219,6 +234,16 @@ def _parse_json(call: Call, checker: SchemaChecker, accept_unknown: bool) -> Non
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise invalid_request(INVALID_JSON_MESSAGE) from None
+    _accept_json(call, value, checker, accept_unknown, bool(_MAY_HOLD_FLOATS.search(raw)))
+
+
+def _accept_json(
+    call: Call, value: Any, checker: SchemaChecker, accept_unknown: bool, may_hold_floats: bool
+) -> None:
+    """Validate a JSON body and keep it as the call's body (integral floats where the schema
+    wants integers made ints)."""
+    body = call.operation.body
+    assert body is not None
     schema = body.schemas["application/json"]
     if accept_unknown and isinstance(value, dict):
         known = known_properties(schema, checker)
@@ -228,7 +253,7 @@ def _parse_json(call: Call, checker: SchemaChecker, accept_unknown: bool) -> Non
         return
     _reject_unknown_arguments(value, schema, checker)
     _check(checker, value, schema, None)
-    if _MAY_HOLD_FLOATS.search(raw):
+    if may_hold_floats:
         value = integers_as_int(value, schema, checker)
     call.body = value
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from oai_mock.mockserver.errors import APIError
-from oai_mock.mockserver.messages import MockResponse, StreamItem
+from oai_mock.mockserver.messages import Event, MockResponse, StreamItem
 from oai_mock.spec import Operation, SchemaChecker
-from oai_mock.sse import decode_sse
+from oai_mock.sse import DONE, decode_sse
 
 
 class SelfCheckError(AssertionError):
@@ -25,17 +23,17 @@ class SelfCheckError(AssertionError):
 def check_answer(op: Operation, response: MockResponse, checker: SchemaChecker) -> MockResponse:
     if response.status >= 400:
         return response
-    if response.stream is not None:
+    if response.events is not None:
         if op.streaming is not None:
-            response.stream = _checked_stream(op, response.stream, checker)
+            response.events = _checked_stream(op, response.events, checker)
         return response
     schema = op.success_schema
-    if schema is None or op.response_kind != "json" or not response.body:
+    if schema is None or op.response_kind != "json":
         return response
     media = response.header("content-type") or ""
-    if not media.startswith("application/json"):
+    if not media.startswith("application/json") or not (response.holds_value or response.body):
         return response
-    report = checker.check(orjson.loads(response.body), schema)
+    report = checker.check(response.value, schema)
     if report.ok:
         return response
     return APIError(
@@ -51,17 +49,26 @@ def _checked_stream(
 ) -> Iterator[StreamItem]:
     assert op.streaming is not None
     for item in items:
-        if isinstance(item, bytes):
+        if isinstance(item, Event):
+            _check_event(op, item, checker)
+        elif isinstance(item, bytes):  # a frame given as bytes: read the events it holds
             for event in decode_sse([item]):
-                if event.is_done or event.event == "done":
-                    continue
-                data: Any = event.json()
-                if op.streaming.kind == "assistants":
-                    data = {"event": event.event, "data": data}
-                report = checker.check(data, op.streaming.event_schema)
-                if not report.ok:
-                    raise SelfCheckError(
-                        f"oai-mock self-check: a {op.id} stream event ({event.event or 'data'}) "
-                        f"breaks the spec: {report.summary(3)[:600]}"
-                    )
+                _check_event(
+                    op, Event(event.json() if not event.is_done else DONE, event.event), checker
+                )
         yield item
+
+
+def _check_event(op: Operation, event: Event, checker: SchemaChecker) -> None:
+    assert op.streaming is not None
+    if event.data == DONE or event.name == "done":
+        return
+    data: Any = event.data
+    if op.streaming.kind == "assistants":
+        data = {"event": event.name, "data": data}
+    report = checker.check(data, op.streaming.event_schema)
+    if not report.ok:
+        raise SelfCheckError(
+            f"oai-mock self-check: a {op.id} stream event ({event.name or 'data'}) "
+            f"breaks the spec: {report.summary(3)[:600]}"
+        )

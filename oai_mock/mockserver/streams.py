@@ -1,7 +1,8 @@
-"""Event sequences in each streaming family's exact framing.
+"""Event sequences in each streaming family's shape.
 
-A behaviour (or the generic synthesis) decides *what* happens; these functions write it the way
-OpenAI's servers do.
+A behaviour (or the generic synthesis) decides *what* happens; these functions give it the
+events OpenAI's servers send, as values (an adapter encodes them, see
+:mod:`oai_mock.mockserver.wire`).
 """
 
 from __future__ import annotations
@@ -10,37 +11,38 @@ import copy
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from oai_mock.sse import DONE, encode_event
+from oai_mock.mockserver.wire import Event
+from oai_mock.sse import DONE
 
 JSON = dict[str, Any]
 
 
-def chat_frames(chunks: Iterable[JSON]) -> Iterator[bytes]:
+def chat_stream(chunks: Iterable[JSON]) -> Iterator[Event]:
     """``data: {chunk}`` events, then ``data: [DONE]``."""
     for chunk in chunks:
-        yield encode_event(chunk)
-    yield encode_event(DONE)
+        yield Event(chunk)
+    yield Event(DONE)
 
 
-def typed_frames(events: Iterable[JSON], event_lines: bool) -> Iterator[bytes]:
+def typed_stream(events: Iterable[JSON], event_lines: bool) -> Iterator[Event]:
     """Events whose ``type`` names them; with ``event_lines`` an ``event:`` line repeats it."""
     for event in events:
-        yield encode_event(event, event=event["type"] if event_lines else None)
+        yield Event(event, event["type"] if event_lines else None)
 
 
-def responses_frames(events: Iterable[JSON]) -> Iterator[bytes]:
+def responses_stream(events: Iterable[JSON]) -> Iterator[Event]:
     """``event: <type>`` + ``data:`` with ``sequence_number`` counting from 0."""
     for number, event in enumerate(events):
         payload = {"type": event["type"], "sequence_number": number}
         payload.update((k, v) for k, v in event.items() if k not in payload)
-        yield encode_event(payload, event=event["type"])
+        yield Event(payload, event["type"])
 
 
-def assistants_frames(events: Iterable[tuple[str, JSON]]) -> Iterator[bytes]:
+def assistants_stream(events: Iterable[tuple[str, JSON]]) -> Iterator[Event]:
     """``event: thread.*`` + ``data: {object}``, ending with ``event: done`` / ``data: [DONE]``."""
     for name, data in events:
-        yield encode_event(data, event=name)
-    yield encode_event(DONE, event="done")
+        yield Event(data, name)
+    yield Event(DONE, "done")
 
 
 def chat_chunks_from_completion(completion: JSON, include_usage: bool) -> list[JSON]:

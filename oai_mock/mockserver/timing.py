@@ -22,9 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from oai_mock.mockserver.messages import MockResponse, Pause, StreamItem
+from oai_mock.mockserver.messages import MockResponse, Pause, StreamItem, is_event
 from oai_mock.mockserver.requests import Call
 
 # Short names a command line takes, and the profile's own names.
@@ -158,11 +156,11 @@ class Timing:
         if profile is None or response.status >= 400:
             return response
         token = 1 / profile.tokens_per_second if profile.tokens_per_second else 0.0
-        if response.stream is not None:
-            response.stream = self._paced(response.stream, profile, token)
+        if response.events is not None:
+            response.events = self._paced(response.events, profile, token)
             return response
         response.delay += self._vary(
-            profile.first_token + token * _completion_tokens(response.body), profile.jitter
+            profile.first_token + token * _completion_tokens(response), profile.jitter
         )
         return response
 
@@ -171,7 +169,7 @@ class Timing:
     ) -> Iterator[StreamItem]:
         first = True
         for item in items:
-            if isinstance(item, bytes):
+            if is_event(item):
                 wait = profile.first_token if first else token
                 first = False
                 if wait:
@@ -179,13 +177,11 @@ class Timing:
             yield item
 
 
-def _completion_tokens(body: bytes) -> int:
-    if not body.startswith(b"{"):
+def _completion_tokens(response: MockResponse) -> int:
+    if not response.holds_value and not response.body.startswith(b"{"):
         return 0
-    try:
-        usage = orjson.loads(body).get("usage")
-    except (orjson.JSONDecodeError, AttributeError):
-        return 0
+    value = response.value
+    usage = value.get("usage") if isinstance(value, dict) else None
     if not isinstance(usage, dict):
         return 0
     count = usage.get("completion_tokens", usage.get("output_tokens", 0))

@@ -135,6 +135,9 @@ class Phantoms:
                 return generic_answer(call, mock)
             if subject is None:
                 return self._collection_answer(call, mock, collection)
+            if _is_content(op.path_template):
+                # The contents of a stored object have a schema of their own: never the object.
+                return _json(synthesize(op.success_schema, call, mock), op.success_status)
             return self._subject_answer(call, mock, subject, _is_action(op.path_template))
 
     def _subject_answer(self, call: Call, mock: SpecMock, path: str, action: bool) -> MockResponse:
@@ -207,6 +210,8 @@ def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
     as if the chain started here. False when the 404 is about something else."""
     body = call.json
     param = (error.param or "").split("[")[0]
+    if param == "file_id" and "file_id" not in body and "file_ids" in body:
+        param = "file_ids"  # a list of files answers for the one it could not find
     value = body.get(param)
     if param in FILE_PURPOSE:
         ids = value if isinstance(value, list) else [value]
@@ -214,6 +219,9 @@ def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
         for file_id in missing:
             _store_empty_file(mock, file_id, FILE_PURPOSE[param])
         return bool(missing)
+    if param == "assistant_id" and isinstance(value, str) and value in error.message:
+        _store_assistant(mock, value, body)
+        return True
     if param in DROPPED_REFERENCES and param in body:
         call.body = {k: v for k, v in body.items() if k != param}
         return True
@@ -238,6 +246,30 @@ def _store_empty_file(mock: SpecMock, file_id: str, purpose: str) -> None:
         mock.state.put(FILE, file_id, record)
 
 
+def _store_assistant(mock: SpecMock, assistant_id: str, body: Mapping[str, Any]) -> None:
+    """An assistant under that id, with the run's model (runs take the rest from the body)."""
+    from oai_mock.mockserver.behaviours.assistants import ASSISTANT
+
+    model = body.get("model")
+    record = {
+        "id": assistant_id,
+        "object": "assistant",
+        "created_at": mock.clock.timestamp(),
+        "name": None,
+        "description": None,
+        "model": model if isinstance(model, str) and model else "gpt-4o",
+        "instructions": None,
+        "tools": [],
+        "tool_resources": {},
+        "metadata": {},
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "response_format": "auto",
+    }
+    with mock.state.lock:
+        mock.state.put(ASSISTANT, assistant_id, record)
+
+
 def _names_a_path_id(call: Call, error: APIError) -> bool:
     if error.param in call.path_params:
         return True
@@ -247,7 +279,9 @@ def _names_a_path_id(call: Call, error: APIError) -> bool:
 def _json(value: Any, status: int) -> MockResponse:
     from oai_mock.mockserver.generic import json_response
 
-    return json_response(value, status)
+    response = json_response(value, status)
+    response.freeze()  # the value may be a stored phantom, which later requests change
+    return response
 
 
 def _segments(template: str, params: dict[str, str]) -> list[str]:
@@ -261,6 +295,10 @@ def _segments(template: str, params: dict[str, str]) -> list[str]:
 
 def _is_action(template: str) -> bool:
     return template.rstrip("/").rsplit("/", 1)[-1] in ACTIONS
+
+
+def _is_content(template: str) -> bool:
+    return template.rstrip("/").rsplit("/", 1)[-1] == "content"
 
 
 def _subject_path(template: str, params: dict[str, str]) -> str | None:

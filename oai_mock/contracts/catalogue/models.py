@@ -7,7 +7,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 
 from oai_mock.contracts.answers import answer
-from oai_mock.contracts.core import check, error_envelope, expect
+from oai_mock.contracts.core import check, error_envelope, expect, offered
 from oai_mock.contracts.probe import Probe
 from oai_mock.contracts.properties import prop
 
@@ -56,4 +56,9 @@ def _(probe: Probe, examples: int) -> None:
     MODELS,
 )
 def _(probe: Probe, examples: int) -> None:
-    error_envelope(probe.get("/models/oai-contract-no-such-model"), 404)
+    exchange = probe.get("/models/oai-contract-no-such-model")
+    body = exchange.json
+    if exchange.status == 404 and not (isinstance(body, dict) and "error" in body):
+        # A bare 404 may only say that the backend offers no models at all: ask the list.
+        offered(probe.get("/models"))
+    error_envelope(exchange, 404)

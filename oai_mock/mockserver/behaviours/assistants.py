@@ -612,7 +612,7 @@ def _answer(
     while tracked is not None and not tracked.done:
         mock.lifecycles.advance(machine.run["id"])
     events, machine.events = machine.events, None
-    return stream_response(streams.assistants_frames(events))
+    return stream_response(streams.assistants_stream(events))
 
 
 def _cancelling(mock: BehaviourContext, machine: RunMachine) -> None:

@@ -35,7 +35,7 @@ def create_speech(call: Call, mock: BehaviourContext) -> MockResponse:
             "total_tokens": tokens + len(events),
         }
         events.append({"type": "speech.audio.done", "usage": usage})
-        return stream_response(streams.typed_frames(events, event_lines=False))
+        return stream_response(streams.typed_stream(events, event_lines=False))
     return MockResponse(200, [("content-type", media_type)], body=audio)
 
 
@@ -122,7 +122,7 @@ def create_transcription(call: Call, mock: BehaviourContext) -> MockResponse | d
             "total_tokens": 40 + tokens,
         }
         events.append({"type": "transcript.text.done", "text": heard, "usage": usage})
-        return stream_response(streams.typed_frames(events, event_lines=False))
+        return stream_response(streams.typed_stream(events, event_lines=False))
     return _formatted(call, heard, "transcribe")
 
 

@@ -1,7 +1,8 @@
 """Batches: ``validating -> in_progress -> finalizing -> completed``. The input file is checked
 line by line when the batch is created (a malformed file fails the batch, as OpenAI does);
-entering ``finalizing`` runs every line through the mock itself, so a chat line gets the answer
-it would get live, and writes the output file (and an error file for lines that failed)."""
+entering ``finalizing`` answers every line through the mock itself (its parsed body, as a call),
+so a chat line gets the answer it would get live, and writes the output file (and an error file
+for lines that failed)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import orjson
 
 from oai_mock.mockserver.behaviours.files import file_bytes, file_record, store_file
 from oai_mock.mockserver.errors import invalid_request
-from oai_mock.mockserver.messages import MockRequest
 from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
 
@@ -192,12 +192,9 @@ def _run_lines(mock: BehaviourContext, record: dict[str, Any]) -> None:
     outputs: list[bytes] = []
     failures: list[bytes] = []
     for line in record["lines"]:
-        request = MockRequest.from_url(
-            "POST", line["url"], {"content-type": "application/json"}, orjson.dumps(line["body"])
-        )
-        response = mock.handle(request, record=False, authenticate=False)
+        response = mock.dispatch("POST", line["url"], line["body"])
         request_id = response.header("x-request-id")
-        body = orjson.loads(response.body) if response.body else None
+        body = response.value if response.events is None else None
         entry = {"id": mock.ids.next("batch_req_"), "custom_id": line["custom_id"]}
         if response.status < 400:
             entry.update(

@@ -29,7 +29,7 @@ def create_chat_completion(call: Call, mock: BehaviourContext) -> MockResponse |
     if call.wants_stream:
         options = call.json.get("stream_options") or {}
         chunks = streams.chat_chunks_from_completion(completion, bool(options.get("include_usage")))
-        return stream_response(streams.chat_frames(chunks))
+        return stream_response(streams.chat_stream(chunks))
     if call.json.get("store"):
         mock.state.put(
             "chat.completion", completion["id"], {"completion": completion, "request": call.json}
@@ -97,9 +97,10 @@ def _choice(
     elif tool_calls:
         message["tool_calls"] = tool_calls
         finish = "tool_calls"
-        tokens = sum(
-            text.count_tokens(c["function"]["arguments"]) for c in tool_calls if "function" in c
-        )
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        tokens, cut = _cut_arguments(tool_calls, limit if isinstance(limit, int) else None)
+        if cut:  # max_tokens reached inside the arguments: OpenAI stops there too
+            finish = "length"
     elif legacy_call is not None:
         message["function_call"] = legacy_call
         finish = "function_call"
@@ -242,6 +243,21 @@ def _tool_calls(
             }
         )
     return out
+
+
+def _cut_arguments(tool_calls: list[JSON], limit: int | None) -> tuple[int, bool]:
+    """The tokens the calls' arguments spend, and whether ``limit`` ran out inside them: then
+    the arguments are cut there and the calls after it dropped."""
+    spent = 0
+    for position, call in enumerate(tool_calls):
+        arguments = call["function"]["arguments"]
+        count = text.count_tokens(arguments)
+        if limit is not None and spent + count > limit:
+            call["function"]["arguments"], _ = text.truncate_tokens(arguments, limit - spent)
+            del tool_calls[position + 1 :]
+            return limit, True
+        spent += count
+    return spent, False
 
 
 def _function_call(body: Mapping[str, Any]) -> JSON | None:

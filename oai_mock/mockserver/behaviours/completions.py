@@ -84,7 +84,7 @@ def create_completion(call: Call, mock: BehaviourContext) -> MockResponse | dict
             for chunk in chunks:
                 chunk["usage"] = None
             chunks.append({**chunks[-1], "choices": [], "usage": answer["usage"]})
-        return stream_response(streams.chat_frames(chunks))
+        return stream_response(streams.chat_stream(chunks))
     return answer
 
 

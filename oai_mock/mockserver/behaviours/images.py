@@ -77,7 +77,7 @@ def create_image(call: Call, mock: BehaviourContext) -> MockResponse | dict[str,
             }
         )
     if call.wants_stream:
-        return stream_response(streams.typed_frames(_events(call, answer, png), event_lines=True))
+        return stream_response(streams.typed_stream(_events(call, answer, png), event_lines=True))
     return answer
 
 

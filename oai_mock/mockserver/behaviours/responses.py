@@ -1,6 +1,7 @@
 """The Responses API: create (stored by default), retrieve, delete, cancel, input items, token
 counts, ``previous_response_id`` chaining, conversations, background responses that move
-``queued -> in_progress -> completed`` one step per retrieve, and the real event stream."""
+``queued -> in_progress -> completed`` on the mock's lifecycles (one step per retrieve by
+default), and the real event stream."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from oai_mock.mockserver.errors import invalid_request, not_found
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.response_stream import response_events
 from oai_mock.mockserver.scenario import ToolCall
 from oai_mock.mockserver.state import paginate_query
 
@@ -277,11 +279,10 @@ def create_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     else:
         final = response
     if body.get("store", True):
-        mock.state.put(
-            RESPONSE,
-            response["id"],
-            {"response": response, "final": final, "context": context, "input": items, "step": 0},
-        )
+        stored = {"response": response, "final": final, "context": context, "input": items}
+        mock.state.put(RESPONSE, response["id"], stored)
+        if background:
+            _track_background(stored, mock)
     conversation = _conversation_id(body)
     if conversation:
         with mock.state.lock:
@@ -289,86 +290,8 @@ def create_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
             if found is not None:
                 found["items"].extend([*items, *final["output"]])
     if call.wants_stream:
-        return stream_response(streams.responses_frames(response_events(final)))
+        return stream_response(streams.responses_stream(response_events(final)))
     return response
-
-
-def response_events(response: JSON) -> list[JSON]:
-    """The event sequence OpenAI streams for a finished response."""
-    started = {
-        **copy.deepcopy(response),
-        "status": "in_progress",
-        "output": [],
-        "completed_at": None,
-    }
-    started.pop("usage", None)  # no usage until the response is done
-    events: list[JSON] = [
-        {"type": "response.created", "response": started},
-        {"type": "response.in_progress", "response": copy.deepcopy(started)},
-    ]
-    for index, item in enumerate(response["output"]):
-        if item["type"] == "message":
-            events.extend(_message_events(index, item))
-        elif item["type"] == "function_call":
-            events.extend(_function_call_events(index, item))
-    final_type = (
-        "response.incomplete" if response["status"] == "incomplete" else "response.completed"
-    )
-    events.append({"type": final_type, "response": response})
-    return events
-
-
-def _message_events(index: int, item: JSON) -> list[JSON]:
-    opened = {**item, "status": "in_progress", "content": []}
-    events: list[JSON] = [
-        {"type": "response.output_item.added", "output_index": index, "item": opened}
-    ]
-    for part_index, part in enumerate(item["content"]):
-        where = {"item_id": item["id"], "output_index": index, "content_index": part_index}
-        if part["type"] == "refusal":
-            events.append(
-                {
-                    "type": "response.content_part.added",
-                    **where,
-                    "part": {"type": "refusal", "refusal": ""},
-                }
-            )
-            for piece in streams.split_text(part["refusal"]):
-                events.append({"type": "response.refusal.delta", **where, "delta": piece})
-            events.append({"type": "response.refusal.done", **where, "refusal": part["refusal"]})
-        else:
-            empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-            events.append({"type": "response.content_part.added", **where, "part": empty})
-            for piece in streams.split_text(part["text"]):
-                events.append(
-                    {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
-                )
-            events.append(
-                {"type": "response.output_text.done", **where, "text": part["text"], "logprobs": []}
-            )
-        events.append({"type": "response.content_part.done", **where, "part": part})
-    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
-    return events
-
-
-def _function_call_events(index: int, item: JSON) -> list[JSON]:
-    opened = {**item, "arguments": "", "status": "in_progress"}
-    events: list[JSON] = [
-        {"type": "response.output_item.added", "output_index": index, "item": opened}
-    ]
-    where = {"item_id": item["id"], "output_index": index}
-    for piece in streams.split_text(item["arguments"], size=16):
-        events.append({"type": "response.function_call_arguments.delta", **where, "delta": piece})
-    events.append(
-        {
-            "type": "response.function_call_arguments.done",
-            **where,
-            "arguments": item["arguments"],
-            "name": item["name"],
-        }
-    )
-    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
-    return events
 
 
 def _stored(call: Call, mock: BehaviourContext) -> JSON:
@@ -379,27 +302,40 @@ def _stored(call: Call, mock: BehaviourContext) -> JSON:
     return found
 
 
+def _track_background(stored: JSON, mock: BehaviourContext) -> None:
+    """A background response moves ``queued -> in_progress -> completed`` through the mock's
+    lifecycles, under their policy (one step per retrieve, by the clock, or held until the test
+    moves it)."""
+    response_id = stored["response"]["id"]
+
+    def enter(status: str) -> None:
+        if status == "completed":
+            stored["response"] = {**stored["final"], "status": stored["final"]["status"]}
+        else:
+            stored["response"]["status"] = status
+
+    def on_fail(code: str, message: str) -> None:
+        stored["response"]["status"] = "failed"
+        stored["response"]["error"] = {"code": code, "message": message}
+
+    def on_cancel() -> None:
+        stored["response"]["status"] = "cancelled"
+
+    mock.lifecycles.track(
+        response_id, BACKGROUND_STEPS[0], BACKGROUND_STEPS[1:], enter, on_fail, on_cancel
+    )
+
+
 def get_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     with mock.state.lock:
         stored = _stored(call, mock)
-        response = stored["response"]
-        if response["status"] in ("queued", "in_progress"):
-            stored["step"] += 1
-            status = BACKGROUND_STEPS[min(stored["step"], len(BACKGROUND_STEPS) - 1)]
-            if status == "completed":
-                response = stored["response"] = {
-                    **stored["final"],
-                    "status": stored["final"]["status"],
-                }
-            else:
-                response["status"] = status
-        response = copy.deepcopy(response)
-    answer: JSON = response
+        mock.lifecycles.poll(stored["response"]["id"])
+        response: JSON = copy.deepcopy(stored["response"])
     if call.wants_stream:
         return stream_response(
-            streams.responses_frames(response_events(copy.deepcopy(stored["final"])))
+            streams.responses_stream(response_events(copy.deepcopy(stored["final"])))
         )
-    return answer
+    return response
 
 
 def delete_response(call: Call, mock: BehaviourContext) -> MockResponse:
@@ -417,8 +353,8 @@ def cancel_response(call: Call, mock: BehaviourContext) -> JSON:
                 "Only responses created with background=true can be cancelled.", "response_id"
             )
         if response["status"] in ("queued", "in_progress"):
-            response["status"] = "cancelled"
-        return copy.deepcopy(response)
+            mock.lifecycles.cancel(response["id"])
+        return copy.deepcopy(stored["response"])
 
 
 def list_input_items(call: Call, mock: BehaviourContext) -> JSON:

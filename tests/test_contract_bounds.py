@@ -1,0 +1,166 @@
+"""What bounds a contract run: every check's fair share of the request budget, the requests one
+failure may spend shrinking, the run's time limit, and a backend that gives no answer at all.
+Whatever the backend does, the run ends with a result per check."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from oai_mock import OpenAIMock
+from oai_mock.contracts.checks import CATALOGUE
+from oai_mock.contracts.probe import Allowance, Budget, BudgetExhausted
+from oai_mock.contracts.runner import ContractRun, FairShares, Results
+from oai_mock.mockserver.transports import MockTransport
+
+
+def run_over(transport: httpx.BaseTransport, only: list[str] | None, **options: Any) -> Results:
+    return ContractRun(
+        "http://backend.test/v1",
+        model="gpt-4o-mini",
+        only=only,
+        http_client=lambda: httpx.Client(transport=transport),
+        **options,
+    ).execute()
+
+
+class Broken(httpx.BaseTransport):
+    """Lists models; answers every other request whose body is longer than ``longest`` bytes
+    with a plain-text 500, as a crashing server does."""
+
+    def __init__(self, longest: int = -1) -> None:
+        self.inner = MockTransport(OpenAIMock())
+        self.longest = longest
+        self.sent = 0
+        self.first_failure = 0
+        """How many requests had been sent when the first one failed."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        if request.url.path.endswith("/models") or len(request.content) <= self.longest:
+            return self.inner.handle_request(request)
+        self.first_failure = self.first_failure or self.sent
+        return httpx.Response(500, text="Internal Server Error")
+
+
+def test_a_backend_failing_every_check_still_gets_every_check_run() -> None:
+    run = [c for c in CATALOGUE if not c.expensive]
+    budget = 2 * len(run)  # a shared budget the first checks' shrinking would use up
+    transport = Broken()
+    results = run_over(transport, None, max_examples=3, budget=budget)
+    assert len(results.results) == len(run)
+    unrun = [f"{r.check.id}: {r.message}" for r in results.results if "budget" in r.message]
+    assert not unrun, "\n".join(unrun)
+    assert results.count("failed") == len(run) - 3  # models.list passes; no key: 2 auth skips
+    assert results.requests <= budget and transport.sent <= budget + 1  # + GET /models
+
+
+def test_shrinking_one_failure_sends_at_most_its_share() -> None:
+    def shrink_requests(cap: int) -> int:
+        transport = Broken(longest=200)
+        results = run_over(transport, ["chat.schema"], max_examples=20, shrink_requests=cap)
+        assert results.results[0].outcome == "failed"
+        assert len(json.dumps(results.results[0].example)) > 200
+        return transport.sent - transport.first_failure
+
+    assert shrink_requests(4) <= 4
+    assert shrink_requests(1000) > 4  # the cap, not the failure, stopped it
+
+
+def test_fair_shares_keep_a_reserve_for_the_checks_after() -> None:
+    budget = Budget(100)
+    shares = FairShares(budget, 10)
+    first = shares.next()
+    assert first.limit == 100 - 9 * 10  # what is left, less 10 for each of the 9 after it
+    for _ in range(first.limit):
+        first.take()
+    try:
+        first.take()
+    except BudgetExhausted as exhausted:
+        assert "share of the request budget (10 of 100)" in str(exhausted)
+    else:
+        raise AssertionError("a check went past its share")
+    assert shares.next().limit == 10  # the next check gets its reserve, not less
+    spare = FairShares(Budget(100), 10)
+    spare.next()  # a check that sent nothing leaves its share to the later ones
+    assert spare.next().limit == 100 - 8 * 10
+
+
+def test_a_request_that_gets_no_answer_is_not_shrunk() -> None:
+    mock = OpenAIMock()
+    inner = MockTransport(mock)
+    sent = {"chat": 0}
+
+    class HangingChat(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/chat/completions"):
+                sent["chat"] += 1
+                raise httpx.ReadTimeout("timed out", request=request)
+            return inner.handle_request(request)
+
+    results = run_over(HangingChat(), ["chat.schema"], max_examples=3)
+    assert results.results[0].outcome == "failed"
+    assert "ReadTimeout" in results.results[0].message
+    assert sent["chat"] == 1  # each smaller try would only wait out the timeout again
+
+
+def test_the_run_ends_at_its_time_limit_with_a_result_per_check() -> None:
+    inner = MockTransport(OpenAIMock())
+
+    class Slow(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if not request.url.path.endswith("/models"):
+                time.sleep(0.2)
+            return inner.handle_request(request)
+
+    chat_checks = [c.id for c in CATALOGUE if c.area == "chat"]
+    begun = time.monotonic()
+    results = run_over(Slow(), ["chat"], max_examples=3, run_timeout=1.0)
+    assert time.monotonic() - begun < 30  # a bound only a hang would break
+    assert [r.check.id for r in results.results] == chat_checks
+    late = [r for r in results.results if r.message == "the run's time limit passed"]
+    assert late and all(r.outcome == "skipped" for r in late)
+    assert results.results[0].requests >= 1  # the run began before its time was up
+
+
+def closed_port_url() -> str:
+    with socket.socket() as taken:  # bound, then closed: nothing listens there any more
+        taken.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{taken.getsockname()[1]}/v1"
+
+
+def test_a_backend_that_is_down_still_gets_a_report_per_check(tmp_path: Path) -> None:
+    url = closed_port_url()
+    report = tmp_path / "down.json"
+    command = ["contract", "--base-url", url, "--timeout", "2", "--only", "chat,models"]
+    reports = ["--json", str(report), "--html", str(tmp_path / "down.html")]
+    completed = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", *command, *reports],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.startswith(f"oai-mock: cannot reach {url}: ConnectError")
+    written = json.loads(report.read_bytes())
+    assert written["unreachable"].startswith(f"cannot reach {url}")
+    assert written["skipped"] == len(written["results"]) > 10
+    assert all(r["message"].startswith("not run: cannot reach") for r in written["results"])
+    assert "cannot reach" in (tmp_path / "down.html").read_text()
+
+
+def test_an_allowance_stops_at_the_run_deadline() -> None:
+    allowance = Allowance(Budget(10), 10, deadline=time.monotonic() - 1)
+    try:
+        allowance.take()
+    except BudgetExhausted as exhausted:
+        assert str(exhausted) == "the run's time limit passed"
+    else:
+        raise AssertionError("a request was allowed after the deadline")
