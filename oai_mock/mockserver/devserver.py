@@ -9,9 +9,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -223,12 +225,28 @@ def run(
     server.shutdown = shutdown  # type: ignore[method-assign]
     if watcher is not None:
         watcher.start()
+    stopped = False
     try:
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])
+        stopped = True
     finally:
-        if watcher is not None:
-            watcher.stop()
-        sock.close()
-    print("oai-mock stopped", flush=True)
+        with _ctrl_c_ignored():  # pressed again while stopping: the stop still ends cleanly
+            if watcher is not None:
+                watcher.stop()
+            sock.close()
+            if stopped:
+                print("oai-mock stopped", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
