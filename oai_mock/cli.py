@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     add_dev_server_options(serve)
 
     commands.add_parser("quirks", help="list the deviations `serve --quirk` can reproduce")
+    commands.add_parser("profiles", help="list the provider profiles the kit ships")
     add_record_command(commands)
 
     contract = commands.add_parser(
@@ -132,6 +133,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         for quirk in CATALOGUE:
             print(f"{quirk.name:<30} {quirk.description} (seen in: {quirk.seen_in})")
         return 0
+    if args.command == "profiles":
+        from oai_mock.profiles import print_shipped
+
+        return print_shipped()
     return 2  # pragma: no cover - argparse rejects unknown commands first
 
 

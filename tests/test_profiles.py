@@ -100,3 +100,16 @@ def test_serve_reproduces_a_shipped_profile(tmp_path: Path) -> None:
 @pytest.mark.oai_mock(profile="ai-mock")
 def test_the_marker_turns_a_measured_profile_on(oai_mock: OpenAIMock) -> None:
     assert set(load_profile("ai-mock").quirks) == oai_mock.quirks
+
+
+def test_the_command_lists_the_shipped_profiles() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "oai_mock.cli", "profiles"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0
+    for name in shipped():
+        assert f"\n{name} " in f"\n{listed.stdout}", listed.stdout
+    assert "mockllm 0.0.8" in listed.stdout and "deviations, " in listed.stdout

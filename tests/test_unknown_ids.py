@@ -192,3 +192,22 @@ def test_the_contents_of_a_synthesized_object_have_their_own_schema() -> None:
     assert pages.object == "vector_store.file_content.page"  # not the file entry retrieved above
     assert all(part.type in (None, "text") for part in pages.data)
     assert client.vector_stores.files.retrieve("file-abc123", vector_store_id="vs_abc123") == entry
+
+
+def test_a_file_stored_for_one_reference_takes_the_purpose_another_needs() -> None:
+    client = sdk("synthesize")
+    client.vector_stores.create(file_ids=["file-shared"])
+    batch = client.batches.create(
+        completion_window="24h", endpoint="/v1/responses", input_file_id="file-shared"
+    )
+    assert batch.input_file_id == "file-shared"
+    assert client.files.retrieve("file-shared").purpose == "batch"
+
+
+def test_a_file_the_client_uploaded_keeps_its_purpose_in_synthesize_mode() -> None:
+    client = sdk("synthesize")
+    uploaded = client.files.create(file=("notes.txt", b"hi"), purpose="assistants")
+    with pytest.raises(openai.BadRequestError, match="purpose"):
+        client.batches.create(
+            completion_window="24h", endpoint="/v1/responses", input_file_id=uploaded.id
+        )

@@ -113,6 +113,8 @@ class Phantoms:
     def __init__(self) -> None:
         self._objects: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.files: set[str] = set()
+        """Files stored for a body's reference to an unknown id (their purpose can change)."""
 
     def count(self) -> int:
         """How many synthesized objects exist now."""
@@ -122,6 +124,7 @@ class Phantoms:
     def clear(self) -> None:
         with self._lock:
             self._objects.clear()
+            self.files.clear()
 
     def answer(self, call: Call, mock: SpecMock) -> MockResponse:
         """The synthesized answer for ``call``, from the stored phantoms where they exist."""
@@ -195,6 +198,8 @@ def answer_or_refuse(
         try:
             return answer(call)
         except APIError as error:
+            if error.status == 400 and _repurpose_file(call, mock, error):
+                continue
             if error.status != 404:
                 raise
             if _names_a_path_id(call, error):
@@ -228,6 +233,28 @@ def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
     return False
 
 
+def _repurpose_file(call: Call, mock: SpecMock, error: APIError) -> bool:
+    """A file this mode stored for one reference (``file_ids`` of a vector store) named again
+    where another purpose is needed (a batch's ``input_file_id``): it takes that purpose, as a
+    spec mock answers any id with what the request needs. Files a client uploaded keep theirs."""
+    from oai_mock.mockserver.behaviours.files import FILE
+
+    param = (error.param or "").split("[")[0]
+    value = call.json.get(param)
+    if param not in FILE_PURPOSE or "purpose" not in error.message:
+        return False
+    ids = value if isinstance(value, list) else [value]
+    changed = False
+    with mock.state.lock:
+        for file_id in ids:
+            record = mock.state.get(FILE, file_id) if isinstance(file_id, str) else None
+            wanted = FILE_PURPOSE[param]
+            if file_id in mock.phantoms.files and record and record["purpose"] != wanted:
+                mock.state.put(FILE, file_id, {**record, "purpose": wanted})
+                changed = True
+    return changed
+
+
 def _store_empty_file(mock: SpecMock, file_id: str, purpose: str) -> None:
     from oai_mock.mockserver.behaviours.files import CONTENT, FILE
 
@@ -244,6 +271,7 @@ def _store_empty_file(mock: SpecMock, file_id: str, purpose: str) -> None:
     with mock.state.lock:
         mock.state.put(CONTENT, file_id, b"")
         mock.state.put(FILE, file_id, record)
+    mock.phantoms.files.add(file_id)
 
 
 def _store_assistant(mock: SpecMock, assistant_id: str, body: Mapping[str, Any]) -> None:

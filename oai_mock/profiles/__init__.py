@@ -97,3 +97,17 @@ def load_profile(name_or_path: str) -> ProviderProfile:
     if unknown:
         raise ProfileError(f"{source} names unknown quirks {unknown}")
     return profile
+
+
+def print_shipped() -> int:
+    """``oai-mock profiles``: each shipped profile, its backend, and how many of its deviations
+    the fake reproduces."""
+    for name in shipped():
+        profile = load_profile(name)
+        reproduced = sum(d.quirk is not None for d in profile.deviations)
+        print(f"{name:<16} {profile.backend}")
+        print(
+            f"{'':<16} {len(profile.deviations)} deviations, {reproduced} reproduced by the "
+            f"fake's quirks: {', '.join(profile.quirks)}"
+        )
+    return 0
