@@ -3,24 +3,50 @@ Hypothesis's own floor (one fixed valid body with a drawn ``seed``, through the 
 loop and the same validation: about what any strategy costs at least) and against hypothesis-jsonschema's
 ``from_schema`` on the same (normalized) request schema.
 
-    .venv/bin/python benchmarks/bench_contracts.py [--examples N]
+Then the generic strategy (``operation_body``, the schema walk over any operation's request
+schema) for a few operations, in CPU time; with ``--baseline REV`` the strategies module of
+that git revision is loaded beside the current one and both are run in turns, so that the
+ratio compares two versions under the same load.
+
+    .venv/bin/python benchmarks/bench_contracts.py [--examples N] [--baseline REV]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import traceback
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oai_mock.contracts import strategies
 from oai_mock.contracts.strategies import chat_body
 from oai_mock.spec import SchemaChecker, load_bundle
 
+GENERIC_OPERATIONS = (
+    "createEmbedding",
+    "createChatCompletion",
+    "createResponse",
+    "createMessage",
+    "createEval",
+    "createFineTuningJob",
+)
 
-def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, int]:
+
+def counted(
+    strategy: st.SearchStrategy[Any], examples: int, valid: Any, clock: Any = time.perf_counter
+) -> tuple[int, int, float]:
+    """Values drawn through a ``@given`` loop: how many were valid, how many in all, and the
+    time they took on ``clock``."""
     count = {"valid": 0, "all": 0}
 
     @settings(
@@ -31,16 +57,76 @@ def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[f
         count["all"] += 1
         count["valid"] += bool(valid(value))
 
-    started = time.perf_counter()
+    started = clock()
     draw()
-    elapsed = time.perf_counter() - started
-    return count["valid"] / elapsed, count["all"]
+    return count["valid"], count["all"], clock() - started
+
+
+def rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, int]:
+    good, drawn, elapsed = counted(strategy, examples, valid)
+    return good / elapsed, drawn
+
+
+def cpu_rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tuple[float, float]:
+    """Valid values and all values drawn per CPU second (CPU time: other processes' load
+    counts less)."""
+    good, drawn, elapsed = counted(strategy, examples, valid, time.process_time)
+    return good / elapsed, drawn / elapsed
+
+
+def strategies_at(revision: str) -> ModuleType:
+    """The strategies module as it was at ``revision``, imported under another name."""
+    root = Path(__file__).resolve().parents[1]
+    source = subprocess.run(
+        ["git", "show", f"{revision}:oai_mock/contracts/strategies.py"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "baseline_strategies.py"
+    path.write_bytes(source)
+    spec = importlib.util.spec_from_file_location("baseline_strategies", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def generic_rows(examples: int, checker: SchemaChecker, baseline: str | None) -> None:
+    bundle = load_bundle()
+    versions: list[tuple[str, ModuleType]] = [("current", strategies)]
+    if baseline is not None:
+        versions.append((baseline, strategies_at(baseline)))
+    rates: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for turn in range(3):
+        for op_id in GENERIC_OPERATIONS:
+            schema = bundle.operation(op_id).body.schemas["application/json"]  # type: ignore[union-attr]
+            for label, module in versions if turn % 2 else versions[::-1]:
+                found = cpu_rate(
+                    module.operation_body(op_id),
+                    examples,
+                    lambda body, schema=schema: checker.is_valid(body, schema),
+                )
+                rates.setdefault((op_id, label), []).append(found)
+    print(f"\noperation_body: bodies per CPU second, median of 3 (valid / drawn){'':>8}", end="")
+    print(f"{'current':>13}" + (f"{baseline:>13}{'ratio':>13}" if baseline else ""))
+    for op_id in GENERIC_OPERATIONS:
+        ours = [statistics.median(r[i] for r in rates[(op_id, "current")]) for i in (0, 1)]
+        line = f"{op_id:<72}{ours[0]:>6.0f} /{ours[1]:>5.0f}"
+        if baseline is not None:
+            theirs = [statistics.median(r[i] for r in rates[(op_id, baseline)]) for i in (0, 1)]
+            line += f"{theirs[0]:>6.0f} /{theirs[1]:>5.0f}"
+            line += f"{ours[0] / theirs[0]:>6.2f} /{ours[1] / theirs[1]:>5.2f}"
+        print(line)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=300)
-    examples = parser.parse_args().examples
+    parser.add_argument("--baseline", help="a git revision whose generic strategy runs beside")
+    arguments = parser.parse_args()
+    examples = arguments.examples
     bundle = load_bundle()
     checker = SchemaChecker(bundle)
     schema = dict(bundle.operation("createChatCompletion").body.schemas["application/json"])  # type: ignore[union-attr]
@@ -70,6 +156,7 @@ def main() -> None:
             f"hypothesis-jsonschema from_schema: failed ({type(error).__name__}: {str(error)[:200]})"
         )
         traceback.print_exc(limit=1)
+    generic_rows(min(examples, 150), checker, arguments.baseline)
 
 
 if __name__ == "__main__":

@@ -186,3 +186,16 @@ def test_the_synthesized_responses_stream_streams_its_output_items() -> None:
     assert types[-2:] == ["response.output_item.done", "response.completed"]
     created = next(e.json() for e in decode_sse([raw]))
     assert created["response"]["output"] == [] and created["response"]["status"] == "in_progress"
+
+
+def test_a_quirk_edits_a_copy_of_a_value_the_behaviour_also_stored() -> None:
+    mock = OpenAIMock(quirks={"missing-id", "usage-wrong-total"})
+    body = {**CHAT, "store": True}
+    answer = mock.request("POST", "/v1/chat/completions", json=body).value
+    assert "id" not in answer
+    (stored,) = mock.state.values("chat.completion")
+    completion = stored["completion"]
+    assert completion["id"].startswith("chatcmpl-")
+    usage = completion["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert answer["usage"]["total_tokens"] == usage["total_tokens"] + 7

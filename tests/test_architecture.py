@@ -129,3 +129,28 @@ def test_the_engine_answers_without_importing_an_http_library() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_behaviours_receive_a_context_not_the_engine() -> None:
+    from typing import Any
+
+    from oai_mock import OpenAIMock
+    from oai_mock.mockserver.context import FakeContext
+    from oai_mock.mockserver.requests import Call
+
+    seen: list[Any] = []
+
+    def models(call: Call, fake: Any) -> dict[str, Any]:
+        seen.append(fake)
+        return {"object": "list", "data": []}
+
+    mock = OpenAIMock(behaviours={"listModels": models}, seed=4)
+    mock.request("GET", "/v1/models")
+    fake = seen[0]
+    assert isinstance(fake, FakeContext) and fake is mock.context
+    for engine_part in ("handle", "journal", "scenario", "on", "routes", "behaviours"):
+        assert not hasattr(fake, engine_part), engine_part
+    assert fake.state is mock.state and fake.lifecycles is mock.lifecycles
+    # Settings changed on the built mock reach the behaviours.
+    mock.seed, mock.strict_models, mock.max_file_bytes = 9, True, 10
+    assert (fake.seed, fake.strict_models, fake.max_file_bytes) == (9, True, 10)

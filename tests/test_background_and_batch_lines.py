@@ -117,15 +117,18 @@ def _run_batch(mock: OpenAIMock, lines: list[Any]) -> list[dict[str, Any]]:
 def test_batch_lines_are_answered_as_calls_with_their_parsed_bodies(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from oai_mock.mockserver import engine
+
     mock = OpenAIMock(lifecycle="manual")
     seen: list[Any] = []
-    original = mock.dispatch
+    original = engine.parse_call
 
-    def spy(method: str, url: str, body: Any) -> Any:
-        seen.append(body)
-        return original(method, url, body)
+    def spy(match: Any, request: Any, *args: Any) -> Any:
+        if match.operation.id == "createChatCompletion":
+            seen.append((request.body, args[-1]))
+        return original(match, request, *args)
 
-    monkeypatch.setattr(mock, "dispatch", spy)
+    monkeypatch.setattr(engine, "parse_call", spy)
     chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "n": 2.0}
     lines = [
         {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": chat},
@@ -133,7 +136,8 @@ def test_batch_lines_are_answered_as_calls_with_their_parsed_bodies(
     ]
     requests_before = len(mock.journal)
     entries = {e["custom_id"]: e for e in _run_batch(mock, lines)}
-    assert seen == [chat, "text"]  # the values from the file, not bytes written again
+    # The values from the file reach validation as they are, not as bytes written again.
+    assert seen == [(b"", chat), (b"", "text")]
     answer = entries["a"]["response"]
     assert answer["status_code"] == 200 and len(answer["body"]["choices"]) == 2  # 2.0 -> 2
     assert answer["request_id"].startswith("req_")

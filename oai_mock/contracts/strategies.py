@@ -13,6 +13,8 @@ comes from the caller.
 from __future__ import annotations
 
 import base64
+import functools
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +22,20 @@ import orjson
 from hypothesis import strategies as st
 
 from oai_mock.spec import load_bundle
+from oai_mock.spec.walk import (
+    ArrayFacts,
+    NumberFacts,
+    ObjectFacts,
+    Refs,
+    StringFacts,
+    branch,
+    branches,
+    kind,
+    merge,
+    merge_all_of,
+    non_null_branches,
+    shared,
+)
 
 WORD_LIST = [
     "hello",
@@ -417,58 +433,131 @@ def upload_file() -> st.SearchStrategy[tuple[str, bytes]]:
     ).map(lambda parts: (parts[0], ("\n".join(parts[1]) + "\n").encode()))
 
 
+MAX_BODY_DEPTH = 10
+"""How deep :func:`schema_value` follows required properties before it answers ``{}`` (request
+bodies nest content parts about eight levels down)."""
+
+
+@functools.cache
+def _bundle_refs() -> Refs:
+    return Refs.for_definitions(load_bundle().schemas)
+
+
 def schema_value(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
-    """Valid values for a bundle schema (required properties only, shallow)."""
-    bundle = load_bundle()
-    schema = bundle.resolve(schema)
-    if "const" in schema:
+    """Valid values for a bundle schema (required properties only, shallow), read through the
+    shared schema walk: a union draws from its first three branches (a discriminated one with
+    each branch's discriminator value), ``allOf`` from its merged parts, and numbers, strings
+    and arrays within their bounds, ``pattern`` and ``format``."""
+    refs = _bundle_refs()
+    schema = refs.resolve(schema)
+    shape = kind(schema)
+    if shape == "const":
         return st.just(schema["const"])
-    if "enum" in schema:
+    if shape == "enum":
         return st.sampled_from([v for v in schema["enum"] if v is not None] or [None])
-    if "anyOf" in schema and "properties" not in schema:
-        branches = [b for b in schema["anyOf"] if bundle.resolve(b).get("type") != "null"]
-        return (
-            st.one_of([schema_value(b, depth + 1) for b in branches[:3]]) if branches else st.none()
-        )
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object" or "properties" in schema:
-        required = list(schema.get("required", []))
-        props = schema.get("properties", {})
-        if depth > 4:
+    if shape == "union" and "properties" not in schema:
+        null = {id(b) for b in branches(schema)} - {id(b) for b in non_null_branches(schema, refs)}
+        picks = [i for i, b in enumerate(branches(schema)) if id(b) not in null][:3]
+        if not picks:
+            return st.none()
+        return st.one_of([schema_value(branch(schema, i, refs), depth + 1) for i in picks])
+    if shape == "union":  # an object whose anyOf says which properties it needs
+        return schema_value(merge([shared(schema), branches(schema)[0]], refs), depth)
+    if shape == "all_of":
+        return schema_value(merge_all_of(schema, refs), depth)
+    if shape == "object":
+        if depth > MAX_BODY_DEPTH:
             return st.just({})
+        facts = ObjectFacts.of(schema)
         return st.fixed_dictionaries(
             {
-                name: schema_value(props.get(name, {}), depth + 1)
-                for name in required
-                if name in props
+                name: schema_value(facts.properties[name], depth + 1)
+                for name in facts.required
+                if name in facts.properties
             }
         )
-    if kind == "array":
-        low = int(schema.get("minItems", 0))
-        return st.lists(
-            schema_value(schema.get("items", {}), depth + 1),
-            min_size=max(low, 1),
-            max_size=max(low, 1),
-        )
-    if kind == "integer":
-        return st.integers(
-            min_value=int(schema.get("minimum", 0)),
-            max_value=int(schema.get("maximum", max(int(schema.get("minimum", 0)), 10))),
-        )
-    if kind == "number":
-        floor = float(schema.get("minimum", 0))
-        return st.floats(
-            min_value=floor, max_value=float(schema.get("maximum", floor + 1)), allow_nan=False
-        )
-    if kind == "boolean":
+    if shape == "array":
+        return _array_value(ArrayFacts.of(schema), depth)
+    if shape == "integer":
+        return _integer_value(NumberFacts.of(schema).integral())
+    if shape == "number":
+        return _number_value(NumberFacts.of(schema))
+    if shape == "boolean":
         return st.booleans()
-    if kind == "string":
-        low = int(schema.get("minLength", 1))
-        high = int(schema.get("maxLength", max(low, 12)))
-        return st.text(alphabet="abcdefghij", min_size=low, max_size=max(low, min(high, 12)))
+    if shape == "string":
+        return _string_value(StringFacts.of(schema), "minLength" in schema)
     return st.none()
+
+
+def _array_value(facts: ArrayFacts, depth: int) -> st.SearchStrategy[list[Any]]:
+    size = max(facts.min_items, 1)
+    if facts.max_items is not None:
+        size = min(size, facts.max_items)
+    items = schema_value(facts.items, depth + 1)
+    if facts.unique:
+        return st.lists(items, min_size=size, max_size=size, unique_by=_canonical)
+    return st.lists(items, min_size=size, max_size=size)
+
+
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _integer_value(facts: NumberFacts) -> st.SearchStrategy[int]:
+    step: float = facts.step or 1
+    low, high = _multiples(facts, step)
+    if step == 1:
+        return st.integers(min_value=low, max_value=high)
+    return st.integers(min_value=low, max_value=high).map(lambda k: int(k * step))
+
+
+def _number_value(facts: NumberFacts) -> st.SearchStrategy[float]:
+    step = facts.step
+    if step is not None:
+        low, high = _multiples(facts, step)
+        return st.integers(min_value=low, max_value=high).map(lambda k: round(k * step, 9))
+    floor = 0.0 if facts.low is None else float(facts.low)
+    if facts.high is not None and floor > facts.high:
+        floor = float(facts.high) - 1
+    ceiling = floor + 1 if facts.high is None else float(facts.high)
+    return st.floats(
+        min_value=floor,
+        max_value=ceiling,
+        exclude_min=facts.low_open and floor == facts.low,
+        exclude_max=facts.high_open,
+        allow_nan=False,
+    )
+
+
+def _multiples(facts: NumberFacts, step: float) -> tuple[int, int]:
+    """The range of ``k`` for which ``k * step`` is within the bounds (0 to 10 where unsaid)."""
+    low = high = None
+    if facts.low is not None:
+        low = math.ceil(facts.low / step)
+        if facts.low_open and low * step <= facts.low:
+            low += 1
+    if facts.high is not None:
+        high = math.floor(facts.high / step)
+        if facts.high_open and high * step >= facts.high:
+            high -= 1
+    if low is None:
+        low = 0 if high is None else min(0, high)
+    if high is None:
+        high = max(low, math.floor(10 / step))
+    return low, high
+
+
+def _string_value(facts: StringFacts, says_min_length: bool) -> st.SearchStrategy[str]:
+    low = facts.min_length if says_min_length else 1
+    high = facts.max_length if facts.max_length is not None else max(low, 12)
+    fits = facts.fit
+    if facts.example is not None:
+        return st.just(fits(facts.example))
+    if facts.pattern is not None:
+        return st.from_regex(facts.pattern, fullmatch=True).filter(
+            lambda text: low <= len(text) <= high
+        )
+    return st.text(alphabet="abcdefghij", min_size=low, max_size=max(low, min(high, 12)))
 
 
 def operation_body(op_id: str, **fixed: Any) -> st.SearchStrategy[Any]:

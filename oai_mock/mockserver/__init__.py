@@ -4,13 +4,14 @@ from oai_mock.mockserver.clock import Clock
 from oai_mock.mockserver.engine import ANY_KEY, OpenAIMock
 from oai_mock.mockserver.errors import APIError
 from oai_mock.mockserver.journal import Journal, JournalEntry
-from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause
+from oai_mock.mockserver.messages import Disconnect, Event, MockRequest, MockResponse, Pause
 
 __all__ = [
     "ANY_KEY",
     "APIError",
     "Clock",
     "Disconnect",
+    "Event",
     "Journal",
     "JournalEntry",
     "MockRequest",

@@ -3,7 +3,8 @@
 A behaviour is ``behaviour(call, fake) -> answer``: ``call`` is the parsed request and ``fake``
 gives the state the answer reads and changes (stored objects, ids, the clock, lifecycles, the
 synthesizer) and nothing of the engine's machinery (routing, the journal, scripting, adapters).
-``OpenAIMock`` is one; a test can hand a behaviour any object with these attributes.
+The engine hands its behaviours a :class:`FakeContext`; a test can hand a behaviour any object
+with these attributes.
 """
 
 from __future__ import annotations
@@ -45,6 +46,64 @@ class BehaviourContext(Protocol):
         """Answer a call with a JSON body given as a value, as a request would be answered (a
         batch answers its lines through it)."""
         ...
+
+
+class FakeContext:
+    """The context the engine hands its behaviours: the fake's state and services, and a way to
+    answer a call, without the engine itself (routing, the journal, scripting, adapters).
+
+    It owns the settings a user may change on a built mock (``seed``, ``strict_models``,
+    ``max_file_bytes``): the mock's attributes of those names read and write these, so a change
+    reaches the behaviours at once.
+    """
+
+    __slots__ = (
+        "_dispatch",
+        "bundle",
+        "checker",
+        "clock",
+        "ids",
+        "keys",
+        "lifecycles",
+        "max_file_bytes",
+        "seed",
+        "state",
+        "strict_models",
+        "synthesizer",
+    )
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        bundle: Bundle,
+        checker: SchemaChecker,
+        state: Store,
+        ids: IdFactory,
+        clock: Clock,
+        lifecycles: Lifecycles,
+        synthesizer: Synthesizer,
+        max_file_bytes: int,
+        strict_models: bool,
+        keys: Keys,
+        dispatch: Callable[[str, str, Any], MockResponse],
+    ) -> None:
+        self.seed = seed
+        self.bundle = bundle
+        self.checker = checker
+        self.state = state
+        self.ids = ids
+        self.clock = clock
+        self.lifecycles = lifecycles
+        self.synthesizer = synthesizer
+        self.max_file_bytes = max_file_bytes
+        self.strict_models = strict_models
+        self.keys = keys
+        self._dispatch = dispatch
+
+    def dispatch(self, method: str, url: str, body: Any) -> MockResponse:
+        """Answer a call with a JSON body given as a value, as a request would be answered."""
+        return self._dispatch(method, url, body)
 
 
 Answer = MockResponse | Mapping[str, Any] | list[Any]

@@ -30,6 +30,7 @@ from oai_mock.mockserver.behaviours import default_behaviours, default_routes, s
 from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
+from oai_mock.mockserver.context import FakeContext
 from oai_mock.mockserver.errors import APIError, unexpected_error
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
@@ -135,7 +136,6 @@ class OpenAIMock:
     ) -> None:
         self.bundle = bundle or load_bundle()
         self.router, self.checker = _shared_parts(self.bundle)
-        self.seed = seed
         self.keys = Keys(api_key, admin_key)
         self.clock = clock if isinstance(clock, Clock) else Clock(clock)
         self.max_body_bytes = max_body_bytes
@@ -144,7 +144,6 @@ class OpenAIMock:
         self.journal = Journal(journal_limit, journal_bytes)
         self.scenario = Scenario()
         self.state = Store(max_objects, max_stored_bytes)
-        self.max_file_bytes = max_file_bytes
         self.poll_after_ms = poll_after_ms
         if self_check is None:
             self_check = os.environ.get("OAI_MOCK_SELF_CHECK", "") not in ("", "0")
@@ -152,19 +151,33 @@ class OpenAIMock:
         if profile is not None:  # a provider profile's deviations, as quirks
             quirks = {*quirks, *load_profile(profile).quirks}
         self.quirks = quirks_module.check_names(set(quirks))
-        self.strict_models = strict_models
         self.unknown_ids = unknown_ids_module.check_mode(unknown_ids)
         self.phantoms = unknown_ids_module.Phantoms()
         self.accept_unknown_arguments = (
             accept_unknown_arguments or "unknown-arguments-accepted" in self.quirks
         )
         self.lifecycles = Lifecycles(self.clock, lifecycle, step_seconds, self.state)
+        self.context = FakeContext(
+            seed=seed,
+            bundle=self.bundle,
+            checker=self.checker,
+            state=self.state,
+            ids=self.ids,
+            clock=self.clock,
+            lifecycles=self.lifecycles,
+            synthesizer=self.synthesizer,
+            max_file_bytes=max_file_bytes,
+            strict_models=strict_models,
+            keys=self.keys,
+            dispatch=self.dispatch,
+        )
+        """What behaviours receive: the fake's state and services, not the engine."""
         self.behaviours: dict[str, Behaviour] = dict(
             default_behaviours() if behaviours is None else behaviours
         )
         self.extra_models = models
         self.routes = default_routes()
-        set_up(self, models)
+        set_up(self.context, models)
         self._request_counter = 0
         self._counter_lock = threading.Lock()
         self.replay: Callable[[Call], MockResponse | None] | None = None
@@ -172,6 +185,33 @@ class OpenAIMock:
         from it lets the fake answer."""
         self.timing: Callable[[Call, MockResponse], MockResponse] | None = None
         """Paces the fake's answers like a model (:class:`~oai_mock.mockserver.timing.Timing`)."""
+
+    # The settings behaviours read live in their context; these read and write them there.
+
+    @property
+    def seed(self) -> int:
+        """The seed every generated answer derives from."""
+        return self.context.seed
+
+    @seed.setter
+    def seed(self, value: int) -> None:
+        self.context.seed = value
+
+    @property
+    def strict_models(self) -> bool:
+        return self.context.strict_models
+
+    @strict_models.setter
+    def strict_models(self, value: bool) -> None:
+        self.context.strict_models = value
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.context.max_file_bytes
+
+    @max_file_bytes.setter
+    def max_file_bytes(self, value: int) -> None:
+        self.context.max_file_bytes = value
 
     @property
     def api_key(self) -> str | None:
@@ -209,7 +249,7 @@ class OpenAIMock:
         routed: str | None = None  # the operation, known even when the request is refused
         try:
             for route in self.routes:
-                served = route(self, request)
+                served = route(self.context, request)
                 if served is not None:
                     return served
             match = self.router.match(request.method, request.path, request.query)
@@ -297,12 +337,12 @@ class OpenAIMock:
     def _behaviour_answer(self, call: Call) -> MockResponse:
         behaviour = self.behaviours.get(call.operation.id)
         if behaviour is None:
-            return generic_answer(call, self)
+            return generic_answer(call, self.context)
         if getattr(behaviour, "__module__", None) in STATELESS_BEHAVIOURS:
-            answer = behaviour(call, self)
+            answer = behaviour(call, self.context)
             return _as_response(answer, call)
         with self.state.lock:  # one read-modify-write step (see the state module)
-            response = _as_response(behaviour(call, self), call)
+            response = _as_response(behaviour(call, self.context), call)
             # The value may share parts with stored records that later requests change: its
             # bytes are taken while the lock holds them still.
             response.freeze()
@@ -428,6 +468,6 @@ class OpenAIMock:
         self.state.clear()
         self.phantoms.clear()
         self.lifecycles.clear()
-        set_up(self, self.extra_models)
+        set_up(self.context, self.extra_models)
         with self._counter_lock:
             self._request_counter = 0

@@ -10,6 +10,7 @@ run against the mock with one quirk on must report that quirk and only that.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -340,7 +341,9 @@ def adjust_response(
     if media.startswith("application/json"):
         value = response.value
         if isinstance(value, dict):
-            response.value = edit_object(quirks, value)
+            # A copy: the value may also be a record the behaviour stored (a stored chat
+            # completion), which must stay as the faithful fake made it.
+            response.value = edit_object(quirks, copy.deepcopy(value))
     return response
 
 

@@ -22,6 +22,20 @@ from oai_mock.mockserver.ids import PREFIX_BY_FIELD, PREFIX_BY_OBJECT, IdFactory
 from oai_mock.spec import Bundle
 from oai_mock.spec.patterns import string_matching
 from oai_mock.spec.validation import json_type
+from oai_mock.spec.walk import (
+    ArrayFacts,
+    NumberFacts,
+    Refs,
+    StringFacts,
+    branches,
+    first_type,
+    kind,
+    merge,
+    merge_all_of,
+    non_null_branches,
+    shared,
+    types,
+)
 
 MAX_DEPTH = 12
 WORDS = (
@@ -94,6 +108,7 @@ class Synthesizer:
         self.bundle = bundle
         self.ids = ids
         self.clock = clock
+        self.refs = Refs.for_definitions(bundle.schemas)
 
     def build(self, schema: Mapping[str, Any], context: Context) -> Any:
         value = self._value(schema, context, name=None, depth=0, owner=None, top=True)
@@ -116,67 +131,46 @@ class Synthesizer:
         owner: str | None,
         top: bool = False,
     ) -> Any:
-        ref = schema.get("$ref")
-        schema = self._resolve(schema)
-        object_name = self.bundle.object_names.get(ref[8:]) if isinstance(ref, str) else None
+        defined_as = Refs.name(schema)
+        schema = self.refs.resolve(schema)
+        object_name = self.bundle.object_names.get(defined_as) if defined_as else None
         if object_name is not None and "properties" in schema:
             props = {**schema["properties"], "object": {"const": object_name}}
             schema = {**schema, "properties": props}
-        if "const" in schema:
+        shape = kind(schema)
+        if shape == "const":
             return schema["const"]
-        if "enum" in schema:
+        if shape == "enum":
             return self._enum(schema, ctx, name)
-        if "anyOf" in schema and "properties" in schema:
+        if shape == "union" and "properties" in schema:
             # An object whose anyOf only says which properties it needs (one of two sets).
-            first = self._resolve(schema["anyOf"][0])
-            needed = [*schema.get("required", []), *first.get("required", [])]
-            plain = {k: v for k, v in schema.items() if k != "anyOf"}
-            return self._object({**plain, "required": needed}, ctx, name, depth, top)
-        if "anyOf" in schema:
+            needs = merge([shared(schema), branches(schema)[0]], self.refs)
+            return self._object(needs, ctx, name, depth, top)
+        if shape == "union":
             return self._union(schema, ctx, name, depth, owner, top)
-        if name in NULL_BY_DEFAULT and "null" in _types(schema):
+        if name in NULL_BY_DEFAULT and "null" in types(schema):
             return None
-        if "allOf" in schema:
-            parts = [self._value(b, ctx, name, depth + 1, owner, top) for b in schema["allOf"]]
-            if not all(isinstance(part, dict) for part in parts):
-                return parts[0]
-            merged: dict[str, Any] = {}
-            for part in parts:
-                merged.update(part)
-            return merged
-        kind = _first_type(schema)
-        if kind == "object":
+        if shape == "all_of":
+            return self._value(merge_all_of(schema, self.refs), ctx, name, depth + 1, owner, top)
+        if shape == "object":
             return self._object(schema, ctx, name, depth, top)
-        if kind == "array":
+        if shape == "array":
             return self._array(schema, ctx, name, depth, owner)
-        if kind == "string":
+        if shape == "string":
             return self._string(schema, ctx, name, owner, top)
-        if kind == "integer":
+        if shape == "integer":
             return self._integer(schema, name)
-        if kind == "number":
+        if shape == "number":
             if name is not None and (name == "created" or name.endswith("_at")):
                 return float(self._integer(schema, name))
             return float(self._number(schema))
-        if kind == "boolean":
+        if shape == "boolean":
             if name == "deleted":
                 return True  # only a delete answers a `deleted` flag, and it succeeded
             default = schema.get("default")
             return default if isinstance(default, bool) else False
-        if kind == "null":
-            return None
-        # No type at all: `{}` accepts anything; an object is the most useful answer.
-        if "properties" in schema:
-            return self._object(schema, ctx, name, depth, top)
-        return {}
-
-    def _resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-        ref = schema.get("$ref")
-        if ref is None:
-            return schema
-        target = self.bundle.resolve({"$ref": ref})
-        if len(schema) == 1:
-            return target
-        return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        # null, or no type at all (`{}` accepts anything: an empty object is the most useful).
+        return None if shape == "null" else {}
 
     def _enum(self, schema: Mapping[str, Any], ctx: Context, name: str | None) -> Any:
         options = [o for o in schema["enum"] if o is not None] or [None]
@@ -194,19 +188,16 @@ class Synthesizer:
         owner: str | None,
         top: bool,
     ) -> Any:
-        branches = [b for b in schema["anyOf"] if self._resolve(b).get("type") != "null"]
-        if not branches or (name in NULL_BY_DEFAULT and len(branches) < len(schema["anyOf"])):
-            return None
-        if depth >= MAX_DEPTH and any(
-            self._resolve(b).get("type") == "null" for b in schema["anyOf"]
-        ):
+        options = non_null_branches(schema, self.refs)
+        nullable = len(options) < len(branches(schema))
+        if not options or (nullable and (name in NULL_BY_DEFAULT or depth >= MAX_DEPTH)):
             return None
         if ctx.echo and name is not None and name in ctx.body and _is_scalar(ctx.body[name]):
             wanted = json_type(ctx.body[name])
-            for branch in branches:
-                if _first_type(self._resolve(branch)) == wanted:
-                    return self._value(branch, ctx, name, depth + 1, owner, top)
-        return self._value(branches[0], ctx, name, depth + 1, owner, top)
+            for option in options:
+                if first_type(self.refs.resolve(option)) == wanted:
+                    return self._value(option, ctx, name, depth + 1, owner, top)
+        return self._value(options[0], ctx, name, depth + 1, owner, top)
 
     # -- containers ----------------------------------------------------------------------------
 
@@ -222,7 +213,7 @@ class Synthesizer:
             if not wanted and depth < 3:
                 wanted = prop in USEFUL_OPTIONAL or (top and ctx.echo and prop in ctx.body)
             if not wanted and prop in ("object", "type"):
-                wanted = "const" in self._resolve(sub)  # real answers always name their kind
+                wanted = "const" in self.refs.resolve(sub)  # real answers always name their kind
             if not wanted:
                 continue
             if top and prop == "id" and ctx.subject_id is not None:
@@ -241,9 +232,8 @@ class Synthesizer:
                 )
             ):
                 echoed = ctx.body[prop]
-                if _first_type(self._resolve(sub)) == json_type(echoed) or "anyOf" in self._resolve(
-                    sub
-                ):
+                target = self.refs.resolve(sub)
+                if first_type(target) == json_type(echoed) or kind(target) == "union":
                     out[prop] = echoed
                     continue
             out[prop] = self._value(sub, ctx, prop, depth + 1, owner, top=False)
@@ -258,12 +248,11 @@ class Synthesizer:
         depth: int,
         owner: str | None,
     ) -> list[Any]:
-        low = int(schema.get("minItems", 0))
-        count = max(low, 1 if depth < 6 else 0)
-        if "maxItems" in schema:
-            count = min(count, int(schema["maxItems"]))
-        items = schema.get("items", {})
-        return [self._value(items, ctx, name, depth + 1, owner) for _ in range(count)]
+        facts = ArrayFacts.of(schema)
+        count = max(facts.min_items, 1 if depth < 6 else 0)
+        if facts.max_items is not None:
+            count = min(count, facts.max_items)
+        return [self._value(facts.item(i), ctx, name, depth + 1, owner) for i in range(count)]
 
     # -- scalars -------------------------------------------------------------------------------
 
@@ -275,19 +264,18 @@ class Synthesizer:
         owner: str | None,
         top: bool,
     ) -> str:
-        value = self._string_for(schema, ctx, name or "", owner, top)
-        low = schema.get("minLength")
-        high = schema.get("maxLength")
-        if isinstance(high, int) and len(value) > high:
-            value = value[:high]
-        if isinstance(low, int) and len(value) < low:
-            value = value + "x" * (low - len(value))
-        return value
+        facts = StringFacts.of(schema)
+        return facts.fit(self._string_for(schema, facts, ctx, name or "", owner))
 
     def _string_for(
-        self, schema: Mapping[str, Any], ctx: Context, name: str, owner: str | None, top: bool
+        self,
+        schema: Mapping[str, Any],
+        facts: StringFacts,
+        ctx: Context,
+        name: str,
+        owner: str | None,
     ) -> str:
-        pattern = schema.get("pattern")
+        pattern = facts.pattern
         if pattern == "^tunnel_[a-z0-9]{32}$":
             return "tunnel_" + hashlib.md5(ctx.key.encode()).hexdigest()
         if name == "id":
@@ -302,11 +290,11 @@ class Synthesizer:
             return self.ids.next(PREFIX_BY_FIELD[name])
         if name == "model" or name.endswith("_model"):
             return ctx.model
-        if name == "b64_json" or schema.get("contentEncoding") == "base64":
+        if name == "b64_json" or facts.content_encoding == "base64":
             return base64.b64encode(media.png(8, 8)).decode()
-        if schema.get("format") == "uri" or name.endswith("url"):
+        if facts.format == "uri" or name.endswith("url"):
             return f"{ctx.base_url}/mock/{name or 'resource'}"
-        if schema.get("format") == "date":
+        if facts.format == "date":
             return "2025-01-01"
         if name == "filename":
             return "mock.jsonl"
@@ -316,9 +304,9 @@ class Synthesizer:
             return "user@example.com"
         if isinstance(schema.get("default"), str):
             return str(schema["default"])
-        if isinstance(pattern, str):
-            low, high = schema.get("minLength", 0), schema.get("maxLength")
-            return string_matching(pattern, ctx.key, low, high) or "mock_value"
+        if pattern is not None:
+            found = string_matching(pattern, ctx.key, facts.min_length, facts.max_length)
+            return found or "mock_value"
         return self.text(ctx)
 
     def _integer(self, schema: Mapping[str, Any], name: str | None) -> int:
@@ -334,21 +322,11 @@ class Synthesizer:
         default = schema.get("default")
         if isinstance(default, int | float) and not isinstance(default, bool):
             return default
-        low = schema.get("minimum")
-        if low is None and "exclusiveMinimum" in schema:
-            low = schema["exclusiveMinimum"] + 1
-        high = schema.get("maximum")
-        value = 0 if low is None else low
-        if high is not None and value > high:
-            value = high
+        facts = NumberFacts.of(schema)
+        value = 0 if facts.low is None else facts.low + (1 if facts.low_open else 0)
+        if facts.high is not None and value > facts.high:
+            value = facts.high
         return value
-
-
-def _types(schema: Mapping[str, Any]) -> list[str]:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return [str(k) for k in kind]
-    return [kind] if isinstance(kind, str) else []
 
 
 def subject_id(path_template: str, path_params: Mapping[str, str]) -> str | None:
@@ -360,14 +338,6 @@ def subject_id(path_template: str, path_params: Mapping[str, str]) -> str | None
     if parts and parts[-1].startswith("{"):
         return path_params.get(parts[-1][1:-1])
     return None
-
-
-def _first_type(schema: Mapping[str, Any]) -> str | None:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        non_null = [k for k in kind if k != "null"]
-        return str(non_null[0]) if non_null else "null"
-    return kind if isinstance(kind, str) else None
 
 
 def _object_name(props: Mapping[str, Any]) -> str | None:

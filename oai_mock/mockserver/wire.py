@@ -31,7 +31,7 @@ class Disconnect:
 class Event:
     """One server-sent event as a value: its data (a JSON value, or a literal string such as
     ``[DONE]``) and its ``event:`` name. Quirks, the self-check and pacing work on these; an
-    adapter encodes them to bytes once (see :mod:`oai_mock.mockserver.wire`)."""
+    adapter encodes them to bytes once (:func:`encode_stream`)."""
 
     data: Any
     name: str | None = None

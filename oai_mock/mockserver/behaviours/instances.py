@@ -11,7 +11,6 @@ branches are tried.
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,21 +21,22 @@ import orjson
 from oai_mock.mockserver import limits
 from oai_mock.mockserver.behaviours.text import digest
 from oai_mock.spec.patterns import string_matching
+from oai_mock.spec.walk import (
+    ArrayFacts,
+    NumberFacts,
+    ObjectFacts,
+    RefError,
+    Refs,
+    StringFacts,
+    branch,
+    kind,
+    merge,
+    merge_all_of,
+    number_within,
+    shared,
+)
 
 MAX_DEPTH = 8
-FORMATS = {
-    "date-time": "2025-01-01T00:00:00Z",
-    "date": "2025-01-01",
-    "time": "12:00:00Z",
-    "email": "user@example.com",
-    "uri": "https://example.com/resource",
-    "url": "https://example.com/resource",
-    "uuid": "00000000-0000-4000-8000-000000000000",
-    "ipv4": "127.0.0.1",
-    "ipv6": "::1",
-    "hostname": "example.com",
-    "duration": "P1D",
-}
 _TOO_LARGE = (
     f"its instances are larger than the {limits.MAX_INSTANCE_BYTES} bytes oai-mock generates"
 )
@@ -108,24 +108,19 @@ def _validator(key: bytes) -> Any:
 
 
 class _Builder:
+    """Walks the schema through the shared reading (:mod:`oai_mock.spec.walk`) and picks, at
+    each step, the first valid value; ``choice`` shifts which union branch and enum value."""
+
     def __init__(self, root: Mapping[str, Any], salt: str) -> None:
-        self.root = root
+        self.refs = Refs(root)
         self.salt = salt
         self.budget = limits.InstanceBudget()
 
-    def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-        seen = 0
-        while isinstance(schema, Mapping) and "$ref" in schema and seen < 32:
-            ref = str(schema["$ref"])
-            if not ref.startswith("#"):
-                raise SchemaError(f"only local references are supported, not {ref!r}")
-            target: Any = self.root
-            for part in ref.lstrip("#/").split("/") if ref != "#" else []:
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            rest = {k: v for k, v in schema.items() if k != "$ref"}
-            schema = {**target, **rest} if rest else target
-            seen += 1
-        return schema
+    def resolve(self, schema: Any) -> Any:
+        try:
+            return self.refs.resolve(schema)
+        except RefError as error:
+            raise SchemaError(str(error)) from None
 
     def build(self, schema: Any, name: str, depth: int, choice: int) -> Any:
         if depth > limits.MAX_SCHEMA_DEPTH:
@@ -140,101 +135,91 @@ class _Builder:
         if not isinstance(schema, Mapping):
             raise SchemaError("a schema must be an object or a boolean")
         schema = self.resolve(schema)
-        if "const" in schema:
+        if not isinstance(schema, Mapping):
+            return self.build(schema, name, depth + 1, choice)
+        shape = kind(schema)
+        if shape == "const":
             return schema["const"]
-        if "enum" in schema:
+        if shape == "enum":
             options = list(schema["enum"])
             if not options:
                 raise SchemaError("an empty enum has no valid value")
             return options[choice % len(options)] if choice < len(options) else options[0]
-        for key in ("anyOf", "oneOf"):
-            if schema.get(key):
-                branches = list(schema[key])
-                picked = branches[choice % len(branches)]
-                base = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
-                combined = (
-                    {**base, **self.resolve(picked)}
-                    if base.get("type") or base.get("properties")
-                    else picked
-                )
-                return self.build(combined, name, depth + 1, 0)
-        if "allOf" in schema:
-            merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-            for part in schema["allOf"]:
-                part = self.resolve(part)
-                for key, value in part.items():
-                    if key == "properties":
-                        merged["properties"] = {**merged.get("properties", {}), **value}
-                    elif key == "required":
-                        merged["required"] = [*merged.get("required", []), *value]
-                    else:
-                        merged.setdefault(key, value)
-            return self.build(merged, name, depth + 1, choice)
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            non_null = [k for k in kind if k != "null"]
-            kind = non_null[0] if non_null else "null"
-        if kind is None:
-            kind = "object" if "properties" in schema else "string"
-        if kind == "object":
-            return self.object(schema, depth, choice)
-        if kind == "array":
+        if shape == "union":
+            try:
+                picked = branch(schema, choice, self.refs)
+            except RefError as error:
+                raise SchemaError(str(error)) from None
+            base = shared(schema)
+            if base.get("type") or base.get("properties"):
+                picked = merge([base, picked], self.refs)
+            return self.build(picked, name, depth + 1, 0)
+        if shape == "all_of":
+            return self.build(merge_all_of(schema, self.refs), name, depth + 1, choice)
+        if shape == "object":
+            return self.object(schema, name, depth, choice)
+        if shape == "array":
             return self.array(schema, name, depth, choice)
-        if kind == "string":
+        if shape in ("string", "any"):
             return self.string(schema, name)
-        if kind in ("integer", "number"):
-            return self.number(schema, kind == "integer")
-        if kind == "boolean":
+        if shape in ("integer", "number"):
+            return self.number(schema, shape == "integer")
+        if shape == "boolean":
             return bool(digest(self.salt, name)[0] % 2)
         return None
 
-    def object(self, schema: Mapping[str, Any], depth: int, choice: int) -> dict[str, Any]:
-        props: Mapping[str, Any] = schema.get("properties", {})
-        required = set(schema.get("required", []))
+    def object(
+        self, schema: Mapping[str, Any], name: str, depth: int, choice: int
+    ) -> dict[str, Any]:
+        facts = ObjectFacts.of(schema)
         out: dict[str, Any] = {}
-        for prop, sub in props.items():
-            if prop in required or depth < 3:
+        for prop, sub in facts.properties.items():
+            if prop in facts.required or depth < 3:
                 try:
                     out[prop] = self.build(sub, prop, depth + 1, choice)
                 except SchemaError as error:
                     raise error.within("properties", prop) from None
-        for prop in required - set(out):
-            extra = schema.get("additionalProperties")
-            out[prop] = self.build(
-                extra if isinstance(extra, Mapping) else {}, prop, depth + 1, choice
-            )
+        extra = facts.additional if isinstance(facts.additional, Mapping) else {}
+        for prop in facts.required:
+            if prop not in out:
+                out[prop] = self.build(extra, prop, depth + 1, choice)
+        if facts.max_properties is not None:
+            for prop in [p for p in out if p not in facts.required]:
+                if len(out) <= facts.max_properties:
+                    break
+                del out[prop]
+        while len(out) < facts.min_properties and facts.additional is not False:
+            prop = f"{name}_{len(out)}"
+            out[prop] = self.build(extra, prop, depth + 1, choice)
         return out
 
     def array(self, schema: Mapping[str, Any], name: str, depth: int, choice: int) -> list[Any]:
-        low = int(schema.get("minItems", 0))
-        high = schema.get("maxItems")
-        if isinstance(high, int) and high < low:
+        facts = ArrayFacts.of(schema)
+        low, high = facts.min_items, facts.max_items
+        if high is not None and high < low:
             raise SchemaError(f"'maxItems' ({high}) is below 'minItems' ({low})")
         if low > limits.MAX_GENERATED_ITEMS:
             raise SchemaError(
                 f"minItems {low} is above the {limits.MAX_GENERATED_ITEMS} items oai-mock generates"
             )
         count = max(low, 1 if depth < MAX_DEPTH else 0)
-        if isinstance(high, int):
+        if high is not None:
             count = min(count, high)
-        unique = bool(schema.get("uniqueItems"))
-        prefix = list(schema.get("prefixItems", []))
-        items = schema.get("items", {})
         out: list[Any] = []
         seen: set[bytes] = set()
         variant = 0
         while len(out) < count:
-            position = len(out)
-            sub = prefix[position] if position < len(prefix) else items
             try:
                 # Each element its own variant (the n-th enum value, a different word): unique
                 # arrays get distinct elements, and lists read less repetitive.
-                value = self.build(sub, f"{name}{variant}", depth + 1, choice + variant)
+                value = self.build(
+                    facts.item(len(out)), f"{name}{variant}", depth + 1, choice + variant
+                )
             except SchemaError as error:
                 raise error.within("items") from None
             variant += 1
             key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-            if unique and key in seen:
+            if facts.unique and key in seen:
                 if variant > count + 16:
                     raise SchemaError(
                         f"'uniqueItems' cannot hold with {count} items: the item schema allows "
@@ -246,9 +231,9 @@ class _Builder:
         return out
 
     def string(self, schema: Mapping[str, Any], name: str) -> str:
-        low = int(schema.get("minLength", 0))
-        high = schema.get("maxLength")
-        if isinstance(high, int) and high < low:
+        facts = StringFacts.of(schema)
+        low, high = facts.min_length, facts.max_length
+        if high is not None and high < low:
             raise SchemaError(f"'maxLength' ({high}) is below 'minLength' ({low})")
         if low > limits.MAX_GENERATED_STRING:
             raise SchemaError(
@@ -257,9 +242,9 @@ class _Builder:
             )
         if not self.budget.spend(low):
             raise SchemaError(_TOO_LARGE)
-        value = FORMATS.get(str(schema.get("format")), "") or self.word(name)
-        pattern = schema.get("pattern")
-        if isinstance(pattern, str):
+        value = facts.example or self.word(name)
+        if facts.pattern is not None:
+            pattern = facts.pattern
             if _fits(pattern, value, low, high):
                 return value
             found = string_matching(pattern, f"{self.salt}:{name}", low, high)
@@ -268,23 +253,16 @@ class _Builder:
             if found is None:
                 raise SchemaError(f"no string matches the 'pattern' {pattern!r}")
             return found
-        if len(value) < low:
-            value += "x" * (low - len(value))
-        if isinstance(high, int) and len(value) > high:
-            value = value[:high]
-        return value
+        return facts.fit(value)
 
     def number(self, schema: Mapping[str, Any], integer: bool) -> int | float:
-        step = schema.get("multipleOf")
-        if step is not None and (not isinstance(step, int | float) or step <= 0):
-            raise SchemaError("'multipleOf' must be a number above 0")
-        low, low_open = _bound(schema, "minimum", "exclusiveMinimum", max)
-        high, high_open = _bound(schema, "maximum", "exclusiveMaximum", min)
-        if integer:
-            step = 1 if step is None else step
-            if step != int(step):
-                step = _lcm_with_one(float(step))
-        candidate = _number_within(low, low_open, high, high_open, step, near=1)
+        try:
+            facts = NumberFacts.of(schema)
+            if integer:
+                facts = facts.integral()
+        except ValueError as error:
+            raise SchemaError(str(error)) from None
+        candidate = number_within(facts, near=1)
         if candidate is None:
             raise SchemaError(
                 "no number satisfies the bounds"
@@ -308,73 +286,3 @@ def _matches(pattern: str, value: str) -> bool:
         return re.search(pattern, value) is not None
     except re.error:
         return False
-
-
-def _bound(
-    schema: Mapping[str, Any], inclusive: str, exclusive: str, tighter: Any
-) -> tuple[float | None, bool]:
-    """The effective bound and whether it is exclusive (draft 4's boolean form too)."""
-    closed = schema.get(inclusive)
-    open_ = schema.get(exclusive)
-    if isinstance(open_, bool):  # draft 4: exclusiveMinimum: true qualifies minimum
-        return (closed, open_) if closed is not None else (None, False)
-    if closed is None and open_ is None:
-        return None, False
-    if closed is None:
-        return open_, True
-    if open_ is None:
-        return closed, False
-    chosen = tighter(closed, open_)
-    return chosen, (chosen == open_ and chosen != closed) or (closed == open_)
-
-
-def _lcm_with_one(step: float) -> float:
-    """The smallest multiple of ``step`` that is an integer (0.5 -> 1, 0.25 -> 1, 1.5 -> 3)."""
-    for factor in range(1, 1001):
-        product = round(step * factor, 9)
-        if product == int(product) and product > 0:
-            return product
-    raise SchemaError(f"no integer is a multiple of {step}")
-
-
-def _number_within(
-    low: float | None,
-    low_open: bool,
-    high: float | None,
-    high_open: bool,
-    step: float | None,
-    near: float,
-) -> float | None:
-    """The number nearest ``near`` within the bounds that is a multiple of ``step``."""
-    target = near
-    if low is not None:
-        target = max(target, low)
-    if high is not None:
-        target = min(target, high)
-    if step is None:
-        candidates = [target]
-        if low is not None and high is not None:
-            candidates.append((low + high) / 2)
-        candidates.extend(c for c in (target + 1, target - 1) if c is not None)
-    else:
-        candidates = [
-            round(k * step, 9)
-            for k in (math.ceil(round(target / step, 9)), math.floor(round(target / step, 9)))
-            for k in (k, k + 1, k - 1)
-        ]
-    for candidate in candidates:
-        if _above(candidate, low, low_open) and _below(candidate, high, high_open):
-            return candidate
-    return None
-
-
-def _above(value: float, low: float | None, open_: bool) -> bool:
-    if low is None:
-        return True
-    return value > low if open_ else value >= low
-
-
-def _below(value: float, high: float | None, open_: bool) -> bool:
-    if high is None:
-        return True
-    return value < high if open_ else value <= high
