@@ -10,6 +10,10 @@ Servers, each its own process on 127.0.0.1, all started before the first round:
 - Steady (npm ``@stdy/cli``, a native OpenAPI mock server) on the same openapi.json;
 - ``oai-mock serve --quiet``.
 
+Both with uvicorn's pure-Python h11 parser (serve's default), then again with httptools (``serve
+--http httptools``, the ``fast`` extra) when it is installed: each block with its own bare route
+under the same configuration.
+
 Load: ``wrk -t1 -c16`` (one thread, 16 keep-alive connections) POSTing the same chat completion
 request for ``--seconds``; the rounds go round the servers in turn and each server keeps its best
 round (the least disturbed one on a shared machine). A run whose answers were not all 200 is
@@ -29,6 +33,7 @@ the SDK's floor, a static transport returning fixed bytes (the setups of ``bench
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -67,7 +72,8 @@ async def chat(request):
     await request.body()
     return Response(body, media_type="application/json")
 app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-uvicorn.Server(server_config(app, "127.0.0.1", int(sys.argv[1]), DEFAULT_LIMITS)).run()
+config = server_config(app, "127.0.0.1", int(sys.argv[1]), DEFAULT_LIMITS, sys.argv[3])
+uvicorn.Server(config).run()
 """
 
 
@@ -170,7 +176,12 @@ def run_wrk(wrk: str, script: Path, url: str, seconds: float) -> tuple[float, in
 
 
 def under_load(
-    wrk: str, seconds: float, rounds: int, compare: Path | None = None, steady: bool = True
+    wrk: str,
+    seconds: float,
+    rounds: int,
+    compare: Path | None = None,
+    steady: bool = True,
+    http: str = "h11",
 ) -> list[Server]:
     """Every server measured in turn; ``compare``: another checkout of oai-mock whose ``serve``
     runs beside this one's, to compare two versions in one run."""
@@ -184,7 +195,7 @@ def under_load(
     servers.append(
         Server(
             BARE,
-            [sys.executable, "-c", BARE_STARLETTE, str(port), str(fixed)],
+            [sys.executable, "-c", BARE_STARLETTE, str(port), str(fixed), http],
             f"http://127.0.0.1:{port}/v1/chat/completions",
         )
     )
@@ -206,7 +217,7 @@ def under_load(
         )
     elif steady:
         print("Steady: not installed (scripts/bench-throughput installs it); not measured")
-    serve = ["-m", "oai_mock.cli", "serve", "--quiet", "--port"]
+    serve = ["-m", "oai_mock.cli", "serve", "--quiet", "--http", http, "--port"]
     port = free_port()
     servers.append(
         Server(
@@ -261,6 +272,13 @@ def main() -> None:
     parser.add_argument("--skip-sdk", action="store_true", help="only the wrk part")
     parser.add_argument("--skip-steady", action="store_true", help="leave Steady out")
     parser.add_argument(
+        "--http",
+        choices=["h11", "httptools", "both"],
+        default="both",
+        help="the HTTP parser of serve and of the bare route, each in its own block (httptools: "
+        "the fast extra; both: h11, then httptools when it is installed)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         help="another oai-mock checkout whose serve runs beside this one's (with its .venv if any)",
@@ -270,13 +288,20 @@ def main() -> None:
     wrk = find_tool(args.wrk, shutil.which("wrk"))
     if wrk is None:
         sys.exit("wrk is not installed: scripts/bench-throughput installs it (apt-get install wrk)")
-    load = os.getloadavg()[0]
-    servers = under_load(wrk, args.seconds, args.rounds, args.compare, not args.skip_steady)
-    report_load(servers, args.rounds, args.seconds, load)
+    parsers = ["h11", "httptools"] if args.http == "both" else [args.http]
+    if "httptools" in parsers and importlib.util.find_spec("httptools") is None:
+        print('httptools: not installed (pip install "oai-mock[fast]"); not measured')
+        parsers.remove("httptools")
+    for http in parsers:
+        load = os.getloadavg()[0]
+        servers = under_load(
+            wrk, args.seconds, args.rounds, args.compare, not args.skip_steady, http
+        )
+        report_load(servers, args.rounds, args.seconds, load, http)
+        print()
     if args.skip_sdk:
         return
     sdk = through_sdk(args.requests)
-    print()
     print(f"official SDK, {args.requests} sequential chat completions per round, best of 3")
     print(f"{'setup':<52}{'req/s':>10}{'ratio':>10}")
     print(f"{'SDK -> static transport (floor)':<52}{sdk['floor']:>10.0f}{1:>10.2f}")
@@ -303,13 +328,14 @@ def main() -> None:
     )
 
 
-def report_load(servers: list[Server], rounds: int, seconds: float, load: float) -> None:
+def report_load(servers: list[Server], rounds: int, seconds: float, load: float, http: str) -> None:
     best = {server.name: max(server.rates) for server in servers}
     by_name = {server.name: server for server in servers}
     steady = next((s for s in servers if s.name.startswith("Steady")), None)
     print(
         f"wrk -t1 -c16, chat completion POST, {rounds} rounds of {seconds:g} s each, best round "
-        f"per server; load average {load:.1f} on {os.cpu_count()} cores at the start"
+        f"per server; uvicorn with {http} for serve and the bare route; load average {load:.1f} "
+        f"on {os.cpu_count()} cores at the start"
     )
     print(
         f"{'server':<36}{'req/s':>7}{'rounds':>26}{'vs bare':>9}{'vs Steady':>10}"

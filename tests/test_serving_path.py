@@ -4,13 +4,18 @@ the answer head built without a Starlette response, and the dev server's stop.""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
+from served import ServedFake
 from starlette.responses import Response
 
+from oai_mock import OpenAIMock
 from oai_mock.mockserver.asgi import raw_head
 from oai_mock.mockserver.body_reading import BodyDeadline
 from oai_mock.mockserver.devserver import STOPPING_MESSAGE, DevServerApp
@@ -200,3 +205,43 @@ def test_stopping_the_dev_server_ends_what_is_in_flight() -> None:
         assert sent[name][0]["status"] == 503
         assert sent[name][1]["body"] == STOPPING_MESSAGE
     assert sent["streaming"][-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+def _raw(url: str, data: bytes) -> bytes:
+    """What the server sends back on a fresh connection to ``data`` until it closes it."""
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=HANG_BOUND) as sock:
+        sock.sendall(data)
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_serve_with_httptools_answers_alike_and_keeps_its_timeouts(tmp_path: Path) -> None:
+    fake = ServedFake(
+        tmp_path / "serve.log", "--http", "httptools", "--header-timeout", "1",
+        "--body-timeout", "1",
+    )  # fmt: skip
+    try:
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}]}
+        with httpx.Client(timeout=HANG_BOUND) as client:
+            answers = [client.post(fake.url + "/chat/completions", json=chat) for _ in range(3)]
+            stream = client.post(fake.url + "/chat/completions", json={**chat, "stream": True})
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        expected = OpenAIMock().request("POST", "/v1/chat/completions", json=chat)
+        created = {"created": 0}  # the only field that moves with the clock
+        assert {**answers[0].json(), **created} == {**expected.value, **created}
+        assert answers[2].headers["x-ratelimit-limit-requests"] == "10000"
+        assert stream.text.rstrip().endswith("data: [DONE]")
+        # A head that never ends: the connection is closed, nothing answered.
+        assert _raw(fake.url, b"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ") == b""
+        # A body that never comes: OpenAI's 408.
+        slow = _raw(
+            fake.url,
+            b"POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        )
+        assert slow.startswith(b"HTTP/1.1 408"), slow[:200]
+    finally:
+        assert fake.stop() == 0

@@ -33,7 +33,7 @@ from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.origins import GuardedApp, OriginGuard
 from oai_mock.mockserver.scenario import Rule
 from oai_mock.mockserver.serve_logging import ExchangeLogger
-from oai_mock.mockserver.serve_options import check_port
+from oai_mock.mockserver.serve_options import check_http, check_port
 from oai_mock.mockserver.serving import DEFAULT_LIMITS, server_config
 
 STOPPING_MESSAGE = (
@@ -160,7 +160,8 @@ def run(
     """Serve ``mock`` until Ctrl-C; the exit code."""
     import uvicorn
 
-    problem = check_port(args.port)
+    http = getattr(args, "http", "h11")
+    problem = check_port(args.port) or check_http(http)
     if problem is not None:
         print(f"oai-mock: {problem}", file=sys.stderr)
         return 2
@@ -205,7 +206,7 @@ def run(
             on_reload=reloaded,
         )
 
-    config = server_config(app, args.host, args.port, limits)
+    config = server_config(app, args.host, args.port, limits, http)
     server = uvicorn.Server(config)
     original_startup, original_shutdown = server.startup, server.shutdown
 
