@@ -33,7 +33,7 @@ from starlette.routing import Route
 from oai_mock import OpenAIMock
 from oai_mock.mockserver.live import LiveServer
 from oai_mock.mockserver.sdk import openai_client
-from oai_mock.mockserver.serving import uvicorn_options
+from oai_mock.mockserver.serving import DEFAULT_LIMITS, server_config
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 
@@ -74,7 +74,7 @@ def bare_starlette_server(body: bytes) -> tuple[uvicorn.Server, threading.Thread
         return Response(body, media_type="application/json")
 
     app = Starlette(routes=[Route("/v1/chat/completions", endpoint, methods=["POST"])])
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, **uvicorn_options())
+    config = server_config(app, "127.0.0.1", 0, DEFAULT_LIMITS)  # as LiveServer's
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

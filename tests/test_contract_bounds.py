@@ -164,3 +164,75 @@ def test_an_allowance_stops_at_the_run_deadline() -> None:
         assert str(exhausted) == "the run's time limit passed"
     else:
         raise AssertionError("a request was allowed after the deadline")
+
+
+def test_a_misbehaving_server_ends_within_its_time_with_a_report_per_check(
+    tmp_path: Path,
+) -> None:
+    """A real server on 127.0.0.1 that hangs on chat, rate-limits embeddings for good and
+    answers HTML to legacy completions: the command ends, no traceback, every check reported
+    with what happened."""
+    import asyncio
+    import threading
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.routing import Route
+
+    async def models(request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": []})
+
+    async def hang(request: Request) -> Response:
+        await asyncio.sleep(3600)
+        return Response()
+
+    async def limited(request: Request) -> Response:
+        return JSONResponse({"error": {"message": "slow down"}}, 429, {"retry-after": "0.1"})
+
+    async def garbage(request: Request) -> Response:
+        return HTMLResponse("<html><body>Welcome to nginx!</body></html>")
+
+    app = Starlette(
+        routes=[
+            Route("/v1/models", models),
+            Route("/v1/chat/completions", hang, methods=["POST"]),
+            Route("/v1/embeddings", limited, methods=["POST"]),
+            Route("/v1/completions", garbage, methods=["POST"]),
+        ]
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):  # bounded: up to 20 s to bind
+        if server.started:
+            break
+        time.sleep(0.1)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    report = tmp_path / "run.json"
+    begun = time.monotonic()
+    target = ["--base-url", f"http://127.0.0.1:{port}/v1", "--model", "gpt-4o-mini"]
+    checks = ["--only", "chat.schema,chat.fields,embeddings.schema,completions.schema"]
+    bounds = ["--timeout", "1", "--retries", "2", "--run-timeout", "30"]
+    out = ["--json", str(report), "--quiet"]
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "oai_mock.cli", "contract", *target, *checks, *bounds, *out],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert time.monotonic() - begun < 100  # a bound only a hang would break
+    assert completed.returncode == 1 and "Traceback" not in completed.stderr, completed.stderr
+    found = {r["id"]: r for r in json.loads(report.read_bytes())["results"]}
+    assert set(found) == {"chat.schema", "chat.fields", "embeddings.schema", "completions.schema"}
+    assert all(r["outcome"] == "failed" for r in found.values())
+    assert "Timeout" in found["chat.schema"]["message"]
+    assert "429" in found["embeddings.schema"]["message"]
+    assert len(found["embeddings.schema"]["retries"]) == 2  # waited out twice, then reported
+    assert "not JSON" in found["completions.schema"]["message"]
+    assert "Welcome to nginx" in (found["completions.schema"]["response"] or "")

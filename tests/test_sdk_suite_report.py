@@ -74,3 +74,14 @@ def test_an_embedding_refused_for_another_reason_stays_a_failure() -> None:
         "valid list [type=list_type, input_value=None, input_type=NoneType]"
     )
     assert script.reason_apart(text) is None
+
+
+def test_an_endpoint_the_pinned_spec_lacks_is_counted_as_a_newer_spec() -> None:
+    script = load_script()
+    for message in (
+        "Error code: 404 - Invalid URL (POST /v1/live/sessions/session_id/fork)",
+        "Error code: 405 - Invalid method for URL (POST /v1/organization/projects/p/api_keys/k)",
+    ):
+        kind, reason = script.reason_apart(message)
+        assert kind == "newer spec" and "does not have" in reason
+    assert script.reason_apart("Error code: 404 - No thread found with id 'thread_x'.") is None

@@ -175,7 +175,9 @@ class FairShares:
     """Each check's share of the run's budget: what is left, less a reserve for every check not
     yet started (an even split of the whole budget). A check may use what the checks before it
     left over, but never what the checks after it are owed, so a backend that fails every
-    check (each failure shrinking) still gets every check run and reported."""
+    check (each failure shrinking) still gets every check run and reported. A share is taken
+    when its check starts: with ``concurrency`` above 1 the checks running beside it have not
+    spent theirs yet, so the split is approximate."""
 
     def __init__(self, budget: Budget, checks: int, deadline: float | None = None) -> None:
         self.budget = budget

@@ -100,14 +100,6 @@ PROPERTY_NAMES = ["city", "unit", "days", "query", "limit", "flag", "tags", "whe
 
 
 # Strategies built once: building one inside a composite costs more than drawing from it.
-_COIN = st.booleans()
-_ONE_TO_THREE = st.integers(1, 3)
-_TOOL_CHOICE_FORM = st.sampled_from([None, "none", "auto", "required", "named", "allowed_tools"])
-_ALLOWED_TOOLS_MODE = st.sampled_from(["auto", "required"])
-_RESPONSE_FORMAT_KIND = st.sampled_from([None, "text", "json_object", "json_schema"])
-_TOKEN_LIMIT = st.integers(1, 24)
-_LOGPROBS = st.sampled_from([None, False, True])
-_TOP_LOGPROBS = st.integers(0, 5)
 _INCLUDE_USAGE = st.sampled_from([None, True, False])
 _PROPERTY_NAME_LIST = st.lists(st.sampled_from(PROPERTY_NAMES), min_size=1, max_size=3, unique=True)
 _PROPERTY_SHAPE = st.sampled_from(["leaf", "leaf", "object", "array-of-objects"])
@@ -220,83 +212,146 @@ def chat_messages() -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 PARAMETERS = _pool(_schemas())
-STOP = st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=4))
-SAMPLING: dict[str, st.SearchStrategy[Any]] = {
-    "temperature": st.sampled_from([0, 0.5, 1, 2]),
-    "top_p": st.sampled_from([0.1, 1]),
-    "seed": st.integers(min_value=0, max_value=2**31),
-    "stop": STOP,
-    "n": st.integers(min_value=1, max_value=2),
-    "presence_penalty": st.sampled_from([-2, 0, 1.5]),
-    "frequency_penalty": st.sampled_from([-1, 0, 2]),
-    "user": st.just("oai-mock-contracts"),
-    "metadata": st.just({"suite": "contracts"}),
+# The values each sampling parameter takes; a body sets any subset of them.
+SAMPLING_VALUES: dict[str, list[Any]] = {
+    "temperature": [0, 0.5, 1, 2],
+    "top_p": [0.1, 1],
+    "seed": [0, 42, 2**31],
+    "stop": ["sky", ["blue"], ["why", "sky"], "three", ["hello", "paris", "list", "colors"]],
+    "n": [1, 2],
+    "presence_penalty": [-2, 0, 1.5],
+    "frequency_penalty": [-1, 0, 2],
+    "user": ["oai-mock-contracts"],
+    "metadata": [{"suite": "contracts"}],
 }
-# Which sampling parameters a body sets: one draw (smallest subsets first), not one per name.
-SAMPLING_SETS = _pool(
-    [
-        [name for bit, name in enumerate(SAMPLING) if mask >> bit & 1]
-        for mask in range(2 ** len(SAMPLING))
-    ]
-)
+_TURNS = max(len(values) for values in SAMPLING_VALUES.values())
 
 
-def _tools(draw: Draw) -> list[dict[str, Any]]:
-    tools = []
-    for name in TOOL_NAMES[: draw(_ONE_TO_THREE)]:
-        function = {
-            "name": name,
-            "description": f"{name} something",
-            "parameters": draw(PARAMETERS),
-        }
-        tools.append({"type": "function", "function": function})
-    return tools
+def _unique(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({orjson.dumps(v, option=orjson.OPT_SORT_KEYS): v for v in values}.values())
+
+
+def _sampling() -> list[dict[str, Any]]:
+    """Every subset of the sampling parameters, with the values turned from one copy to the
+    next, so that every value of every parameter appears."""
+    names = list(SAMPLING_VALUES)
+    return _unique(
+        [
+            {
+                name: SAMPLING_VALUES[name][(mask + turn) % len(SAMPLING_VALUES[name])]
+                for bit, name in enumerate(names)
+                if mask >> bit & 1
+            }
+            for mask in range(2 ** len(names))
+            for turn in range(_TURNS)
+        ]
+    )
+
+
+def _limits() -> list[dict[str, Any]]:
+    """``max_tokens`` or ``max_completion_tokens`` of 1 to 24, with logprobs unset, off, or on
+    with 0 to 5 ``top_logprobs``."""
+    found = []
+    for limit in range(1, 25):
+        for name in ("max_tokens", "max_completion_tokens"):
+            found.append({name: limit})
+            found.append({name: limit, "logprobs": False})
+            found += [{name: limit, "logprobs": True, "top_logprobs": t} for t in range(6)]
+    return found
+
+
+def _tool_sections() -> list[dict[str, Any]]:
+    """One to three tools whose parameters take turns through the schemas, under every
+    ``tool_choice`` form (left out, none, auto, required, a named function, allowed_tools in
+    either mode) and with ``parallel_tool_calls`` left out, on or off."""
+    schemas = _schemas()
+    forms = [None, "none", "auto", "required", "named", "allowed_tools"]
+    found = []
+    for count in (1, 2, 3):
+        for first in range(len(schemas)):
+            tools = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": name,
+                        "description": f"{name} something",
+                        "parameters": schemas[(first + j) % len(schemas)],
+                    },
+                }
+                for j, name in enumerate(TOOL_NAMES[:count])
+            ]
+            for turn, form in enumerate(forms):
+                name = TOOL_NAMES[(first + turn) % count]
+                choice = _tool_choice(form, name, ("auto", "required")[(first + turn) % 2])
+                for parallel in (None, True, False):
+                    section: dict[str, Any] = {"tools": tools}
+                    if choice is not None:
+                        section["tool_choice"] = choice
+                    if parallel is not None:
+                        section["parallel_tool_calls"] = parallel
+                    found.append(section)
+    return found
+
+
+def _tool_choice(form: str | None, name: str, mode: str) -> Any:
+    function = {"type": "function", "function": {"name": name}}
+    if form == "named":
+        return function
+    if form == "allowed_tools":
+        return {"type": "allowed_tools", "allowed_tools": {"mode": mode, "tools": [function]}}
+    return form
+
+
+def _settings() -> list[dict[str, Any]]:
+    """Sampling parameters and token limits side by side: every subset of the one beside a
+    turn of the other, so that every value of both appears."""
+    sampling, limits = _sampling(), _limits()
+    return [{**sampling[i], **limits[i % len(limits)]} for i in range(len(sampling))]
+
+
+def json_schema_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """A strict ``response_format`` of type ``json_schema`` around ``schema``."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "answer", "schema": schema, "strict": True},
+    }
+
+
+def _formats() -> list[dict[str, Any]]:
+    """``response_format`` left out, text, json_object or json_schema (over the schemas), each
+    a quarter of the pool."""
+    schemas = _schemas()
+    plain: list[dict[str, Any]] = [{"type": "text"}, {"type": "json_object"}]
+    found: list[dict[str, Any]] = [{} for _ in schemas]
+    for plain_format in plain:
+        found += [{"response_format": plain_format} for _ in schemas]
+    return found + [{"response_format": json_schema_format(schema)} for schema in schemas]
+
+
+# Each part of a chat body is one draw from values built ahead (smallest first): a body costs
+# a handful of draws, not one per field, and still shrinks to the simplest request.
+SETTINGS = _pool(_settings())
+TOOL_SECTIONS = _pool(_tool_sections())
+_COIN = st.booleans()
+FORMATS = _pool(_formats())
 
 
 @st.composite
 def _chat_body(draw: Draw, model: str, stream: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"model": model, "messages": draw(CONVERSATION)}
-    for name in draw(SAMPLING_SETS):
-        body[name] = draw(SAMPLING[name])
-    limit = draw(_TOKEN_LIMIT)
-    body["max_tokens" if draw(_COIN) else "max_completion_tokens"] = limit
-    logprobs = draw(_LOGPROBS)
-    if logprobs is not None:
-        body["logprobs"] = logprobs
-        if logprobs:
-            body["top_logprobs"] = draw(_TOP_LOGPROBS)
-    if draw(_COIN):
-        body["tools"] = _tools(draw)
-        names = [t["function"]["name"] for t in body["tools"]]
-        form = draw(_TOOL_CHOICE_FORM)
-        if form is not None:
-            body["tool_choice"] = _tool_choice(draw, form, names)
-        if draw(_COIN):
-            body["parallel_tool_calls"] = draw(_COIN)
-    kind = draw(_RESPONSE_FORMAT_KIND)
-    if kind == "json_schema":
-        body["response_format"] = json_schema_format(draw(PARAMETERS))
-    elif kind is not None:
-        body["response_format"] = {"type": kind}
-        if kind == "json_object":
-            # OpenAI refuses json_object unless a message asks for JSON.
-            body["messages"] = [{"role": "system", "content": "Answer in JSON."}, *body["messages"]]
+    body.update(draw(SETTINGS))
+    if draw(_COIN):  # a coin, not empty entries in the pool: its draws lean to the front
+        body.update(draw(TOOL_SECTIONS))
+    body.update(draw(FORMATS))
+    if body.get("response_format", {}).get("type") == "json_object":
+        # OpenAI refuses json_object unless a message asks for JSON.
+        body["messages"] = [{"role": "system", "content": "Answer in JSON."}, *body["messages"]]
     if stream:
         body["stream"] = True
         include = draw(_INCLUDE_USAGE)
         if include is not None:
             body["stream_options"] = {"include_usage": include}
     return body
-
-
-def _tool_choice(draw: Draw, form: str, names: list[str]) -> Any:
-    if form == "named":
-        return {"type": "function", "function": {"name": draw(st.sampled_from(names))}}
-    if form == "allowed_tools":
-        allowed = [{"type": "function", "function": {"name": draw(st.sampled_from(names))}}]
-        mode = draw(_ALLOWED_TOOLS_MODE)
-        return {"type": "allowed_tools", "allowed_tools": {"mode": mode, "tools": allowed}}
-    return form
 
 
 def chat_body(
@@ -311,6 +366,8 @@ def chat_body(
 
     Cost stays small: at most 24 tokens and ``n`` of 2 unless ``fixed`` says otherwise.
     """
+    if not fixed:
+        return _chat_body(model, stream)
     return st.tuples(_chat_body(model, stream), fixed_fields(fixed)).map(
         lambda parts: {
             k: v for k, v in {**parts[0], **parts[1]}.items() if v is not None or k not in fixed
@@ -334,14 +391,6 @@ def _object_schema(draw: Draw, depth: int) -> dict[str, Any]:
         "properties": properties,
         "required": list(names),
         "additionalProperties": False,
-    }
-
-
-def json_schema_format(schema: dict[str, Any]) -> dict[str, Any]:
-    """A strict ``response_format`` of type ``json_schema`` around ``schema``."""
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": "answer", "schema": schema, "strict": True},
     }
 
 

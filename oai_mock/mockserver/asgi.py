@@ -1,11 +1,12 @@
 """The engine as a Starlette (ASGI) application: what ``oai-mock serve`` and the live test
 server run under uvicorn.
 
-The event loop only moves bytes: each request's engine work (validation, behaviours, synthesis)
-and each stream's next chunks run in worker threads (at most ``WORKER_THREADS`` at once, a
-limiter of the app's own), so a heavy request never holds up a light one on another connection.
-A body is read up to its operation's limit and no further: a larger one is refused with 413
-before it is held in memory.
+A request's engine work (validation, behaviours, synthesis) runs on the event loop when its
+operation is known to answer quickly, else in a worker thread (see ``offload``), and each
+stream's next chunks run in worker threads (at most ``WORKER_THREADS`` at once, a limiter of
+the app's own), so a heavy request never holds up a light one on another connection. A body is
+read up to its operation's limit and no further: a larger one is refused with 413 before it is
+held in memory.
 
 >>> from oai_mock import OpenAIMock
 >>> from oai_mock.mockserver.asgi import create_app
@@ -27,9 +28,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from oai_mock.mockserver import limits
+from oai_mock.mockserver.body_reading import BodyDeadline, BodyTooLarge, read_body
 from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.errors import APIError
 from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, WireItem
+from oai_mock.mockserver.offload import Offload
 from oai_mock.mockserver.origins import OriginGuard
 
 logger = logging.getLogger("oai_mock.serve")
@@ -37,15 +40,12 @@ WORKER_THREADS = 32
 """Requests whose engine work runs at once; more wait for a free worker (not the loop)."""
 STREAM_BATCH = 64
 """Stream items taken per worker hop (a pause or a drop ends a batch early)."""
+OPERATION_CACHE = 4096
+"""Request paths whose operation is remembered (for the body limit and ``offload``)."""
 
 
 class ConnectionDropped(Exception):
     """Raised inside a response to make the server close the connection mid-answer."""
-
-
-class _BodyTooLarge(Exception):
-    def __init__(self, size: int, limit: int) -> None:
-        self.size, self.limit = size, limit
 
 
 def create_app(
@@ -59,11 +59,30 @@ def create_app(
     """``host``: the address the server binds; when given, requests naming another Host, and
     browser requests from origins not in ``allowed_origins``, get a 403 (see ``origins``).
     ``body_timeout``: seconds a request body may take to arrive (then a 408)."""
-    guard = None if host is None else OriginGuard(host, allowed_origins)
-    endpoint = MockEndpoint(mock, log_requests, guard, body_timeout)
+    endpoint = create_endpoint(
+        mock,
+        log_requests=log_requests,
+        host=host,
+        allowed_origins=allowed_origins,
+        body_timeout=body_timeout,
+    )
     # methods=None: an ASGI app mounted this way gets every method, so TRACE or an unknown
     # method is answered by the engine in OpenAI's envelope, not by Starlette in plain text.
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=None)])
+
+
+def create_endpoint(
+    mock: OpenAIMock,
+    *,
+    log_requests: bool = False,
+    host: str | None = None,
+    allowed_origins: Iterable[str] = (),
+    body_timeout: float | None = None,
+) -> MockEndpoint:
+    """The same fake as :func:`create_app`, as a bare ASGI app (no Starlette router and
+    middleware around it): what ``oai-mock serve`` runs, where every request goes to it."""
+    guard = None if host is None else OriginGuard(host, allowed_origins)
+    return MockEndpoint(mock, log_requests, guard, body_timeout)
 
 
 class MockEndpoint:
@@ -84,10 +103,16 @@ class MockEndpoint:
         self.log_requests = log_requests
         self.guard = guard
         self.body_timeout = body_timeout
+        self.deadline = None if body_timeout is None else BodyDeadline(body_timeout)
         self.workers = anyio.CapacityLimiter(WORKER_THREADS)
+        self.offload = Offload(self.workers)
+        self._operations: dict[tuple[str, str], str | None] = {}
         _quiet_expected_events()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await _not_http(scope, receive, send)
+            return
         started = time.perf_counter()
         plain = plain_request(scope, b"")
         cors: list[tuple[str, str]] = []
@@ -117,10 +142,14 @@ class MockEndpoint:
         await _send_answer(answer, scope, receive, send, self)
 
     async def _answer(self, plain: MockRequest, receive: Receive) -> MockResponse | None:
-        limit = self.mock.body_limit(plain.method, plain.path)
+        operation = self._operation(plain.method, plain.path)
+        limit = limits.body_limit(operation, self.mock.max_body_bytes)
+        declared = plain.headers.get("content-length", "")
         try:
-            with anyio.fail_after(self.body_timeout):
-                body = await _read_body(receive, plain.headers.get("content-length", ""), limit)
+            if self.deadline is None:
+                body = await read_body(receive, declared, limit)
+            else:
+                body = await self.deadline.read(receive, declared, limit)
         except TimeoutError:
             error = APIError(
                 408,
@@ -128,13 +157,29 @@ class MockEndpoint:
                 code="timeout",
             )
             return _closing(self.mock.refuse(plain, error))
-        except _BodyTooLarge as refused:
+        except BodyTooLarge as refused:
             return _closing(self.mock.refuse(plain, limits.too_large(refused.size, refused.limit)))
         if body is None:
             logger.info("%s %s: the client left before sending its body", plain.method, plain.path)
             return None
         plain = MockRequest(plain.method, plain.path, plain.query, plain.headers, body)
-        return await anyio.to_thread.run_sync(self.mock.handle, plain, limiter=self.workers)
+        return await self.offload.run(self.mock.handle, plain, operation)
+
+    def _operation(self, method: str, path: str) -> str | None:
+        """The operation at ``method path`` (None for none), remembered for the paths seen."""
+        key = (method, path)
+        try:
+            return self._operations[key]
+        except KeyError:
+            pass
+        try:
+            operation: str | None = self.mock.router.match(method, path).operation.id
+        except APIError:
+            operation = None
+        if len(self._operations) >= OPERATION_CACHE:  # paths with ids are endless
+            self._operations.clear()
+        self._operations[key] = operation
+        return operation
 
 
 def _closing(answer: MockResponse) -> MockResponse:
@@ -158,28 +203,15 @@ def plain_request(scope: Scope, body: bytes) -> MockRequest:
     return MockRequest(method=scope["method"], path=path, query=query, headers=headers, body=body)
 
 
-async def _read_body(receive: Receive, declared: str, limit: int) -> bytes | None:
-    """The body, read no further than ``limit`` bytes (None when the client left)."""
-    if declared.isdigit() and int(declared) > limit:
-        raise _BodyTooLarge(int(declared), limit)
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge(size, limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 async def _send_answer(
     answer: MockResponse, scope: Scope, receive: Receive, send: Send, endpoint: MockEndpoint
 ) -> None:
+    if not answer.dropped and answer.events is None:
+        await send(
+            {"type": "http.response.start", "status": answer.status, "headers": raw_head(answer)}
+        )
+        await send({"type": "http.response.body", "body": answer.body})
+        return
     headers = dict(answer.headers)
     media_type = headers.pop("content-type", None)
     if answer.dropped:
@@ -193,18 +225,24 @@ async def _send_answer(
             media_type=media_type,
         )
         await streamed(scope, receive, send)
-    else:
-        plain = Response(
-            answer.body, status_code=answer.status, headers=headers, media_type=media_type
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": plain.status_code,
-                "headers": plain.raw_headers,
-            }
-        )
-        await send({"type": "http.response.body", "body": plain.body})
+
+
+def raw_head(answer: MockResponse) -> list[tuple[bytes, bytes]]:
+    """The head of a plain (not streamed) answer as ASGI sends it: what Starlette's
+    ``Response(body, status, headers, media_type)`` makes of it, without building one per
+    request (the content type and length last, a text type given its charset)."""
+    headers = dict(answer.headers)
+    media_type = headers.pop("content-type", None)
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    names = {name for name, _ in raw}
+    status = answer.status
+    if b"content-length" not in names and not (status < 200 or status in (204, 304)):
+        raw.append((b"content-length", str(len(answer.body)).encode("latin-1")))
+    if media_type is not None and b"content-type" not in names:
+        if media_type.startswith("text/") and "charset=" not in media_type.lower():
+            media_type += "; charset=utf-8"
+        raw.append((b"content-type", media_type.encode("latin-1")))
+    return raw
 
 
 def _next_items(items: Iterator[WireItem]) -> list[WireItem]:
@@ -238,6 +276,21 @@ async def _dropped() -> AsyncIterator[bytes]:
     logger.info("oai-mock dropped the connection, as scripted")
     raise ConnectionDropped("oai-mock dropped the connection as scripted")
     yield b""  # pragma: no cover - makes this an async generator
+
+
+async def _not_http(scope: Scope, receive: Receive, send: Send) -> None:
+    """What Starlette's router does with what is not an HTTP request when mounted bare: a
+    websocket is refused (closed), a lifespan is answered as supported."""
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1000})
+    elif scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 class _ExpectedEvents(logging.Filter):

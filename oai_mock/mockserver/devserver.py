@@ -6,17 +6,19 @@ does not wait for streams nor print tracebacks.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import anyio
+from typing import Any
 
 from oai_mock import __version__
-from oai_mock.mockserver.asgi import create_app
+from oai_mock.mockserver.asgi import create_endpoint
 from oai_mock.mockserver.control import PREFIX, ControlContext, control_app, is_control_path
 from oai_mock.mockserver.control.exchanges import (
     ASGIApp,
@@ -31,7 +33,7 @@ from oai_mock.mockserver.engine import OpenAIMock
 from oai_mock.mockserver.origins import GuardedApp, OriginGuard
 from oai_mock.mockserver.scenario import Rule
 from oai_mock.mockserver.serve_logging import ExchangeLogger
-from oai_mock.mockserver.serve_options import check_port
+from oai_mock.mockserver.serve_options import check_http, check_port
 from oai_mock.mockserver.serving import DEFAULT_LIMITS, server_config
 
 STOPPING_MESSAGE = (
@@ -58,60 +60,57 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-class Dispatch:
-    """The control prefix to the control app, everything else to the (recorded) fake."""
+class DevServerApp:
+    """The dev server's one ASGI app: requests under the control prefix go to the control API,
+    the rest to the (recorded) fake; and when the server stops, every in-flight exchange ends:
+    a stream is closed where it is (the client sees it end), a request not yet answered gets a
+    503. Without that the server would wait for the slowest stream before exiting.
+
+    In-flight exchanges are the tasks running them, cancelled by ``stop``: a set of tasks costs
+    a request less than a cancel scope of its own."""
 
     def __init__(self, control: ASGIApp, api: ASGIApp) -> None:
         self.control = control
         self.api = api
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_control_path(scope["path"]):
-            await self.control(scope, receive, send)
-        else:
-            await self.api(scope, receive, send)
-
-
-class StopOnShutdown:
-    """Ends every in-flight exchange when the server stops: a stream is closed where it is
-    (the client sees it end), a request not yet answered gets a 503. Without it the server
-    would wait for the slowest stream before exiting."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._scopes: set[anyio.CancelScope] = set()
         self.stopping = False
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stopped: set[asyncio.Task[Any]] = set()
 
     def stop(self) -> None:
         self.stopping = True
-        for scope in list(self._scopes):
-            scope.cancel()
+        for task in list(self._running):
+            self._stopped.add(task)
+            task.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.api(scope, receive, send)
             return
-        progress = {"started": False, "ended": False}
-
-        async def watched_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                progress["started"] = True
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                progress["ended"] = True
-            await send(message)
-
-        with anyio.CancelScope() as cancel:
-            self._scopes.add(cancel)
-            try:
-                if self.stopping:
-                    cancel.cancel()
-                await self.app(scope, receive, watched_send)
-            finally:
-                self._scopes.discard(cancel)
-        if not cancel.cancel_called or progress["ended"]:
+        app = self.control if is_control_path(scope["path"]) else self.api
+        task = asyncio.current_task()
+        assert task is not None
+        watched = _Progress(send)
+        self._running.add(task)
+        if self.stopping:  # arrived as the server stops: answered at its first wait
+            self._stopped.add(task)
+            task.cancel()
+        try:
+            await app(scope, receive, watched.send)
+        except asyncio.CancelledError:
+            if task not in self._stopped:
+                raise
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+            if uncancel is not None:
+                uncancel()
+        else:
+            return
+        finally:
+            self._running.discard(task)
+            self._stopped.discard(task)
+        if watched.ended:
             return
         with contextlib.suppress(OSError):
-            if progress["started"]:
+            if watched.started:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             else:
                 await send(
@@ -122,6 +121,25 @@ class StopOnShutdown:
                     }
                 )
                 await send({"type": "http.response.body", "body": STOPPING_MESSAGE})
+
+
+class _Progress:
+    """How far an exchange's answer got: its head sent, its last body part sent."""
+
+    __slots__ = ("_send", "ended", "started")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+        self.ended = False
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.started = True
+        elif kind == "http.response.body" and not message.get("more_body"):
+            self.ended = True
+        await self._send(message)
 
 
 class _HideScriptedDrops(logging.Filter):
@@ -142,7 +160,8 @@ def run(
     """Serve ``mock`` until Ctrl-C; the exit code."""
     import uvicorn
 
-    problem = check_port(args.port)
+    http = getattr(args, "http", "h11")
+    problem = check_port(args.port) or check_http(http)
     if problem is not None:
         print(f"oai-mock: {problem}", file=sys.stderr)
         return 2
@@ -159,7 +178,7 @@ def run(
     on_end = None if args.quiet else ExchangeLogger(args.log_format, args.log_bodies)
     limits = getattr(args, "serve_limits", DEFAULT_LIMITS)
     allowed = getattr(args, "allow_origin", ())
-    api = create_app(
+    api = create_endpoint(
         mock,
         host=args.host,
         allowed_origins=allowed,
@@ -168,7 +187,7 @@ def run(
     fake = ExchangeRecorder(api, exchanges, on_end=on_end)
     # The control API is guarded like the fake (Host and Origin: no DNS rebinding).
     control = GuardedApp(control_app(context), OriginGuard(args.host, allowed))
-    app = StopOnShutdown(Dispatch(control, fake))
+    app = DevServerApp(control, fake)
 
     watcher = None
     if args.watch and args.scenario:
@@ -187,7 +206,7 @@ def run(
             on_reload=reloaded,
         )
 
-    config = server_config(app, args.host, args.port, limits)
+    config = server_config(app, args.host, args.port, limits, http)
     server = uvicorn.Server(config)
     original_startup, original_shutdown = server.startup, server.shutdown
 
@@ -207,12 +226,28 @@ def run(
     server.shutdown = shutdown  # type: ignore[method-assign]
     if watcher is not None:
         watcher.start()
+    stopped = False
     try:
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])
+        stopped = True
     finally:
-        if watcher is not None:
-            watcher.stop()
-        sock.close()
-    print("oai-mock stopped", flush=True)
+        with _ctrl_c_ignored():  # pressed again while stopping: the stop still ends cleanly
+            if watcher is not None:
+                watcher.stop()
+            sock.close()
+            if stopped:
+                print("oai-mock stopped", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

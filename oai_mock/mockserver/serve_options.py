@@ -4,6 +4,7 @@ the command line loads fast and works without the ``server`` extra."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 
 
 def add_dev_server_options(serve: argparse.ArgumentParser) -> None:
@@ -20,10 +21,26 @@ def add_dev_server_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--log-bodies", action="store_true", help="log request and response bodies (secrets masked)"
     )
+    serve.add_argument(
+        "--http",
+        choices=["h11", "httptools"],
+        default="h11",
+        help="HTTP/1.1 parser: h11 (default) or httptools, about twice as fast (with uvloop when "
+        'installed; pip install "oai-mock[fast]")',
+    )
 
 
 def check_port(port: int) -> str | None:
     """Why the port cannot be used, or None."""
     if not 0 <= port <= 65535:
         return f"--port must be between 0 and 65535, not {port}"
+    return None
+
+
+def check_http(http: str) -> str | None:
+    """Why the HTTP parser asked for cannot be used, or None."""
+    if http == "httptools" and importlib.util.find_spec("httptools") is None:
+        return (
+            '--http httptools needs httptools, which is not installed: pip install "oai-mock[fast]"'
+        )
     return None

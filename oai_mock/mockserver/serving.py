@@ -9,6 +9,11 @@ ones, and the timeouts and limits that keep idle, slow or numerous clients from 
   OpenAI's 408;
 - ``keep_alive`` (5 s): an idle keep-alive connection is closed after this long;
 - ``max_connections`` (1,000): connections beyond it get a 503 at once.
+
+HTTP/1.1 is parsed by h11 (pure Python, the default) or, with ``http="httptools"``
+(``oai-mock serve --http httptools``, after ``pip install "oai-mock[fast]"``), by httptools'
+C parser on uvloop's event loop when it is installed: the same answers, about twice the
+requests per second, with the same timeouts and limits.
 """
 
 from __future__ import annotations
@@ -36,11 +41,13 @@ DEFAULT_LIMITS = ServeLimits()
 
 
 def server_config(
-    app: Any, host: str, port: int, limits: ServeLimits, **options: Any
+    app: Any, host: str, port: int, limits: ServeLimits, http: str = "h11", **options: Any
 ) -> uvicorn.Config:
-    """A uvicorn configuration for ``app`` that applies ``limits``."""
+    """A uvicorn configuration for ``app`` that applies ``limits``; ``http``: the HTTP/1.1
+    parser, ``h11`` or ``httptools`` (see the module's note)."""
+    base = _httptools_head_timeout() if http == "httptools" else _HeadTimeout
 
-    class Protocol(_HeadTimeout):
+    class Protocol(base):  # type: ignore[valid-type,misc]
         header_timeout = limits.header_timeout
 
     # Ctrl-C ends open streams after a second instead of waiting for them to finish.
@@ -53,14 +60,17 @@ def server_config(
         http=Protocol,
         timeout_keep_alive=max(1, round(limits.keep_alive)),
         limit_concurrency=limits.max_connections,
-        **uvicorn_options(),
+        **uvicorn_options(http),
         **options,
     )
 
 
-def uvicorn_options() -> dict[str, Any]:
-    """Keyword arguments for ``uvicorn.Config`` besides the app, host, port and limits."""
-    return {"log_level": "warning", "access_log": False, "lifespan": "off"}
+def uvicorn_options(http: str = "h11") -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.Config`` besides the app, host, port, protocol and
+    limits. The event loop is asyncio's with h11, whatever else is installed (so installing
+    uvloop changes nothing unasked), and uvloop's with httptools when it is installed."""
+    loop = "auto" if http == "httptools" else "asyncio"
+    return {"log_level": "warning", "access_log": False, "lifespan": "off", "loop": loop}
 
 
 def run_until_interrupted(
@@ -126,3 +136,50 @@ class _HeadTimeout(H11Protocol):
         self._head_timer = None
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.transport.close()
+
+
+def _httptools_head_timeout() -> type:
+    """uvicorn's httptools protocol with the same head timeout as :class:`_HeadTimeout`
+    (imported only when asked for: httptools is an optional dependency)."""
+    from oai_mock.extras import require
+
+    require("httptools", "fast", "--http httptools")
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class HttpToolsHeadTimeout(HttpToolsProtocol):
+        header_timeout = 10.0
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            waiting = bool(self.pipeline)  # a pipelined request whose head has arrived
+            super().on_response_complete()
+            if not waiting:
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(self.header_timeout, self._expire)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _expire(self) -> None:
+            self._head_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return HttpToolsHeadTimeout

@@ -41,20 +41,25 @@ class StreamEvent:
     data: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Exchange:
+    """One exchange as it happened. What the recorder sees is kept as it came (the raw headers,
+    references to the body chunks): decoding and masking happen when the exchange is shown, so
+    recording costs the server next to nothing per request."""
+
     id: str
     started: float
     """Wall-clock time (seconds since the epoch) the request arrived."""
     method: str
     path: str
-    query: str
-    request_headers: dict[str, str]
-    request_body: bytearray = field(default_factory=bytearray)
+    raw_query: bytes
+    raw_request_headers: list[tuple[bytes, bytes]]
+    request_chunks: list[bytes] = field(default_factory=list)
+    """The start of the request body (up to ``BODY_LIMIT`` bytes), as received."""
     request_bytes: int = 0
     status: int | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
-    response_body: bytearray = field(default_factory=bytearray)
+    raw_response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    response_chunks: list[bytes] = field(default_factory=list)
     response_bytes: int = 0
     events: list[StreamEvent] = field(default_factory=list)
     streamed: bool = False
@@ -65,6 +70,26 @@ class Exchange:
     """``answered``, ``dropped`` (a scripted fault), ``client disconnected``, ``server
     stopped`` or ``in progress``."""
     _clock: float = field(default_factory=time.perf_counter, repr=False)
+
+    @property
+    def query(self) -> str:
+        return mask_query_string(self.raw_query.decode("latin-1"))
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        return _shown_headers(self.raw_request_headers)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        return _shown_headers(self.raw_response_headers)
+
+    @property
+    def request_body(self) -> bytes:
+        return b"".join(self.request_chunks)
+
+    @property
+    def response_body(self) -> bytes:
+        return b"".join(self.response_chunks)
 
     @property
     def done(self) -> bool:
@@ -92,7 +117,7 @@ class Exchange:
             message = body["error"].get("message")
             if isinstance(message, str):
                 return message
-        text = bytes(self.response_body).decode("utf-8", "replace").strip()
+        text = self.response_body.decode("utf-8", "replace").strip()
         return " ".join(text.split())[:300] or None
 
     def summary(self) -> dict[str, Any]:
@@ -130,7 +155,7 @@ class Exchange:
         }
 
 
-def _json_or_none(raw: bytes | bytearray) -> Any:
+def _json_or_none(raw: bytes) -> Any:
     if not raw:
         return None
     try:
@@ -139,14 +164,18 @@ def _json_or_none(raw: bytes | bytearray) -> Any:
         return None
 
 
-def _shown(raw: bytearray, total: int) -> Any:
+def _shown_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return mask_headers({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw})
+
+
+def _shown(raw: bytes, total: int) -> Any:
     """A body as the inspector shows it: parsed JSON, else text; a note when cut."""
     if not raw:
         return None
     parsed = _json_or_none(raw)
     if parsed is not None and total <= len(raw):
         return parsed
-    text = bytes(raw).decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace")
     if total > len(raw):
         text += f"\n... ({total - len(raw)} more bytes not kept)"
     return text
@@ -207,16 +236,13 @@ class ExchangeRecorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {
-            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
-        }
         exchange = Exchange(
             id=self.log.new_id(),
             started=time.time(),
             method=scope["method"],
             path=scope["path"],
-            query=mask_query_string(scope.get("query_string", b"").decode("latin-1")),
-            request_headers=mask_headers(headers),
+            raw_query=scope.get("query_string", b""),
+            raw_request_headers=scope.get("headers", []),
         )
         state = scope.setdefault("state", {})
         self.log.add(exchange)
@@ -224,33 +250,36 @@ class ExchangeRecorder:
         async def recording_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                _keep(exchange.request_body, message.get("body", b""))
-                exchange.request_bytes += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                _keep(exchange.request_chunks, exchange.request_bytes, chunk)
+                exchange.request_bytes += len(chunk)
             return message
 
         async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.body":
+                chunk = message.get("body", b"")
+                if exchange.streamed and chunk and len(exchange.events) < EVENT_LIMIT:
+                    text = chunk.decode("utf-8", "replace")
+                    exchange.events.append(StreamEvent(exchange.elapsed_ms(), text))
+                else:
+                    _keep(exchange.response_chunks, exchange.response_bytes, chunk)
+                exchange.response_bytes += len(chunk)
+                await send(message)
+                if not message.get("more_body", False):
+                    self._finish(exchange, "answered")
+                return
+            if kind == "http.response.start":
                 exchange.status = message["status"]
-                exchange.response_headers = mask_headers(
-                    {k.decode("latin-1"): v.decode("latin-1") for k, v in message["headers"]}
-                )
-                exchange.streamed = exchange.response_headers.get("content-type", "").startswith(
-                    "text/event-stream"
+                exchange.raw_response_headers = message["headers"]
+                exchange.streamed = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/event-stream")
+                    for name, value in message["headers"]
                 )
                 answer = state.get(ANSWER_STATE_KEY)
                 exchange.operation = getattr(answer, "operation_id", None)
                 exchange.rule_id = getattr(answer, "rule_id", None)
-            elif message["type"] == "http.response.body":
-                chunk = message.get("body", b"")
-                exchange.response_bytes += len(chunk)
-                if exchange.streamed and chunk and len(exchange.events) < EVENT_LIMIT:
-                    text = chunk.decode("utf-8", "replace")
-                    exchange.events.append(StreamEvent(exchange.elapsed_ms(), text))
-                elif chunk:
-                    _keep(exchange.response_body, chunk)
             await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                self._finish(exchange, "answered")
 
         try:
             await self.app(scope, recording_receive, recording_send)
@@ -278,7 +307,10 @@ class ExchangeRecorder:
             self.on_end(exchange)
 
 
-def _keep(into: bytearray, chunk: bytes) -> None:
-    room = BODY_LIMIT - len(into)
-    if room > 0:
-        into.extend(chunk[:room])
+def _keep(chunks: list[bytes], kept: int, chunk: bytes) -> None:
+    """Keep ``chunk`` (a reference, no copy) while the body's first ``BODY_LIMIT`` bytes last;
+    ``kept``: the bytes of the body seen before it."""
+    room = BODY_LIMIT - kept
+    if room <= 0 or not chunk:
+        return
+    chunks.append(chunk if len(chunk) <= room else chunk[:room])

@@ -1,0 +1,110 @@
+"""Where a served request's engine work runs: on the event loop when it is known to be quick,
+else in a worker thread.
+
+A hop to a worker thread costs more than the engine needs for most answers (a chat completion,
+a model list), but running a slow answer (a thousand embeddings, a large upload) on the event
+loop would hold up every other connection while it runs. So each operation is learnt:
+
+- its first request runs in a worker thread, and its CPU time is measured (as every later one);
+- a request runs on the loop only when its operation has answered within ``budget`` CPU seconds,
+  its body is no larger than twice the largest such body (plus 1 KiB, at most ``max_body``),
+  and no request that is not known to be quick is running in a worker thread (so it never
+  waits on the loop for a lock such a request holds);
+- an operation whose answers exceed the budget ``strikes`` times at sizes it would have run on
+  the loop runs in worker threads from then on.
+
+A slow request can thus hold up the loop at most ``strikes`` times per operation, each time for
+the time of one answer that a smaller request of its kind answered quickly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+import anyio.to_thread
+
+from oai_mock.mockserver.messages import MockRequest, MockResponse
+
+BUDGET = 0.002
+"""CPU seconds an answer may take and still run on the event loop next time."""
+MAX_INLINE_BODY = 64 * 1024
+STRIKES = 3
+Handle = Callable[[MockRequest], MockResponse]
+
+
+@dataclass
+class _Learnt:
+    fits: int = -1
+    """The largest body (bytes) that may run on the loop; -1: none."""
+    strikes: int = 0
+
+
+class Offload:
+    def __init__(
+        self,
+        workers: anyio.CapacityLimiter,
+        budget: float = BUDGET,
+        max_body: int = MAX_INLINE_BODY,
+        strikes: int = STRIKES,
+        timed: Callable[[Handle, MockRequest], tuple[MockResponse, float]] | None = None,
+    ) -> None:
+        """``timed``: runs a handler and measures its CPU seconds (a test can stand in)."""
+        self.workers = workers
+        self.timed = timed or _timed
+        self.budget = budget
+        self.max_body = max_body
+        self.strikes = strikes
+        self._learnt: dict[str | None, _Learnt] = {}
+        self._unknown = 0
+        """Requests in worker threads not known to be quick (they may hold a lock long)."""
+
+    def fits(self, operation: str | None, size: int) -> bool:
+        """Whether a request of ``operation`` with a body of ``size`` bytes is known to be
+        quick to answer."""
+        learnt = self._learnt.get(operation)
+        return learnt is not None and size <= learnt.fits
+
+    async def run(
+        self,
+        handle: Handle,
+        request: MockRequest,
+        operation: str | None,
+    ) -> MockResponse:
+        """``handle(request)``, on the loop or in a worker thread (see the module's rules)."""
+        size = len(request.body)
+        if not self.fits(operation, size):
+            self._unknown += 1
+            try:
+                answer, cpu = await anyio.to_thread.run_sync(
+                    self.timed, handle, request, limiter=self.workers
+                )
+            finally:
+                self._unknown -= 1
+        elif self._unknown:  # it could wait on the loop for a lock that work holds
+            answer, cpu = await anyio.to_thread.run_sync(
+                self.timed, handle, request, limiter=self.workers
+            )
+        else:
+            answer, cpu = self.timed(handle, request)
+        self.learn(operation, size, cpu)
+        return answer
+
+    def learn(self, operation: str | None, size: int, cpu: float) -> None:
+        learnt = self._learnt.setdefault(operation, _Learnt())
+        if learnt.strikes >= self.strikes:
+            return
+        if cpu <= self.budget:
+            learnt.fits = max(learnt.fits, min(self.max_body, 2 * size + 1024))
+        elif size <= learnt.fits:
+            learnt.strikes += 1
+            if learnt.strikes >= self.strikes:
+                learnt.fits = -1
+
+
+def _timed(handle: Handle, request: MockRequest) -> tuple[MockResponse, float]:
+    started = time.thread_time()
+    answer = handle(request)
+    return answer, time.thread_time() - started
