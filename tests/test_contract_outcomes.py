@@ -454,3 +454,44 @@ def test_a_backend_without_models_has_the_unknown_model_check_unsupported() -> N
         http_client=lambda: httpx.Client(transport=transport),
     ).execute()
     assert outcomes(results) == {"models.unknown": "failed"}
+
+
+def test_flows_report_what_they_could_not_delete() -> None:
+    def refuses_store_deletes(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method == "DELETE" and "/vector_stores/" in request.url.path:
+            return httpx.Response(500, text="Internal Server Error")
+        return response
+
+    (result,) = run_with(refuses_store_deletes, ["flows.vector-store"]).results
+    assert result.outcome == "failed", result.message
+    assert result.message.startswith("left behind: vs_") and "(DELETE /vector_stores/" in (
+        result.message
+    )
+    assert ": 500)" in result.message
+
+    inner = MockTransport(OpenAIMock(strict_models=True))
+
+    class PretendsToDeleteFiles(httpx.BaseTransport):
+        """Says a file is deleted and keeps it (the request never reaches the fake)."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            path = request.url.path
+            if request.method == "DELETE" and path.startswith("/v1/files/"):
+                file_id = path.rsplit("/", 1)[-1]
+                return httpx.Response(200, json={"id": file_id, "object": "file", "deleted": True})
+            return inner.handle_request(request)
+
+    transport = PretendsToDeleteFiles()
+    (result,) = (
+        ContractRun(
+            "http://backend.test/v1",
+            model="gpt-4o-mini",
+            only=["flows.vector-store"],
+            max_examples=1,
+            http_client=lambda: httpx.Client(transport=transport),
+        )
+        .execute()
+        .results
+    )
+    assert result.outcome == "failed"
+    assert "still listed by GET /files after its delete" in result.message, result.message
