@@ -367,3 +367,23 @@ def test_a_journal_limit_keeps_the_most_recent_requests() -> None:
     assert len(OpenAIMock().journal) == 0  # no limit by default: every request is kept
     with pytest.raises(ValueError, match="journal limit"):
         OpenAIMock(journal_limit=-1)
+
+
+def test_generic_answer_is_built_once_even_when_an_echo_would_not_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``quality="auto"`` is a valid request but not a valid answer (the answer's enum has three
+    values): the synthesizer leaves that field to the schema and echoes the rest, in one build."""
+    mock = OpenAIMock(behaviours={})
+    builds = []
+    build = mock.synthesizer.build
+    monkeypatch.setattr(mock.synthesizer, "build", lambda *a: builds.append(1) or build(*a))
+    body = {"prompt": "a cat", "quality": "auto", "size": "auto", "output_format": "webp"}
+    answer = mock.request("POST", "/v1/images/generations", json=body)
+    assert answer.status == 200
+    value = orjson.loads(answer.body)
+    assert len(builds) == 1
+    assert mock.checker.is_valid(value, mock.bundle.operation("createImage").success_schema or {})
+    assert value["quality"] in ("low", "medium", "high")
+    assert value["size"] in ("1024x1024", "1024x1536", "1536x1024")
+    assert value["output_format"] == "webp"  # the fields that fit are still echoed

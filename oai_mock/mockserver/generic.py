@@ -62,15 +62,12 @@ def generic_answer(call: Call, mock: BehaviourContext) -> MockResponse:
 
 
 def synthesize(schema: Mapping[str, Any], call: Call, mock: BehaviourContext) -> Any:
-    """A value for ``schema`` built for this call. If echoing the request's fields made the
-    value invalid (a request field can be wider than the response's), build it again without
-    echoes."""
+    """A value for ``schema`` built for this call, in one pass: a request field is echoed only
+    where the response schema admits its value (a request field can be wider than the
+    response's), so the answer is valid without a second build."""
     context = synthesis_context(call, mock)
-    value = mock.synthesizer.build(schema, context)
-    if context.body and not mock.checker.is_valid(value, schema):
-        context.echo = False
-        value = mock.synthesizer.build(schema, context)
-    return value
+    context.admits = mock.checker.is_valid
+    return mock.synthesizer.build(schema, context)
 
 
 def json_response(value: Any, status: int = 200) -> MockResponse:

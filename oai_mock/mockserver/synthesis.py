@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +101,10 @@ class Context:
     key: str = ""
     """Distinguishes requests: text derives from it."""
     echo: bool = True
+    admits: Callable[[Any, Mapping[str, Any]], bool] | None = None
+    """Whether a request value may be echoed where a response schema is expected (a request
+    field can be wider than the response's: ``quality="auto"`` against an enum of three); a
+    value it refuses is built from the schema instead. None echoes on type alone."""
 
 
 class Synthesizer:
@@ -233,7 +237,9 @@ class Synthesizer:
             ):
                 echoed = ctx.body[prop]
                 target = self.refs.resolve(sub)
-                if first_type(target) == json_type(echoed) or kind(target) == "union":
+                if (first_type(target) == json_type(echoed) or kind(target) == "union") and (
+                    ctx.admits is None or ctx.admits(echoed, sub)
+                ):
                     out[prop] = echoed
                     continue
             out[prop] = self._value(sub, ctx, prop, depth + 1, owner, top=False)
