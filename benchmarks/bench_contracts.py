@@ -14,19 +14,15 @@ ratio compares two versions under the same load.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import traceback
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from revision import module_at
 
 from oai_mock.contracts import strategies
 from oai_mock.contracts.strategies import chat_body
@@ -74,30 +70,11 @@ def cpu_rate(strategy: st.SearchStrategy[Any], examples: int, valid: Any) -> tup
     return good / elapsed, drawn / elapsed
 
 
-def strategies_at(revision: str) -> ModuleType:
-    """The strategies module as it was at ``revision``, imported under another name."""
-    root = Path(__file__).resolve().parents[1]
-    source = subprocess.run(
-        ["git", "show", f"{revision}:oai_mock/contracts/strategies.py"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "baseline_strategies.py"
-    path.write_bytes(source)
-    spec = importlib.util.spec_from_file_location("baseline_strategies", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def generic_rows(examples: int, checker: SchemaChecker, baseline: str | None) -> None:
     bundle = load_bundle()
     versions: list[tuple[str, ModuleType]] = [("current", strategies)]
     if baseline is not None:
-        versions.append((baseline, strategies_at(baseline)))
+        versions.append((baseline, module_at(baseline, "oai_mock/contracts/strategies.py")))
     rates: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for turn in range(3):
         for op_id in GENERIC_OPERATIONS:

@@ -134,6 +134,15 @@ def test_a_reference_loop_still_gets_an_instance(schema: dict[str, Any]) -> None
     assert jsonschema_rs.validator_for(schema).is_valid(value), value
 
 
+def test_a_resolved_reference_is_the_same_object_each_time() -> None:
+    target = {"type": "string"}
+    refs = Refs({"$defs": {"A": {"$ref": "#/$defs/B"}, "B": target}})
+    assert refs.resolve({"$ref": "#/$defs/A"}) is target
+    assert refs.resolve({"$ref": "#/$defs/A"}) is target  # from the cache, the same answer
+    assert refs.named({"$ref": "#/$defs/A"}) == ("A", target)
+    assert refs.named(target) == (None, target)
+
+
 def test_a_bundle_reference_names_its_definition() -> None:
     assert Refs.name({"$ref": "#/$defs/ChatCompletionRequestMessage"}) == (
         "ChatCompletionRequestMessage"

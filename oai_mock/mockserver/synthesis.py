@@ -131,12 +131,12 @@ class Synthesizer:
         owner: str | None,
         top: bool = False,
     ) -> Any:
-        defined_as = Refs.name(schema)
-        schema = self.refs.resolve(schema)
-        object_name = self.bundle.object_names.get(defined_as) if defined_as else None
-        if object_name is not None and "properties" in schema:
-            props = {**schema["properties"], "object": {"const": object_name}}
-            schema = {**schema, "properties": props}
+        defined_as, schema = self.refs.named(schema)
+        if defined_as is not None:
+            object_name = self.bundle.object_names.get(defined_as)
+            if object_name is not None and "properties" in schema:
+                props = {**schema["properties"], "object": {"const": object_name}}
+                schema = {**schema, "properties": props}
         shape = kind(schema)
         if shape == "const":
             return schema["const"]

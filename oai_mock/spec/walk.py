@@ -72,11 +72,13 @@ class Refs:
     """Resolves ``$ref`` against one document: the bundle (``#/$defs/Name``) or a user's schema
     (any local JSON pointer, ``#`` for the root itself)."""
 
-    __slots__ = ("_root", "_targets")
+    __slots__ = ("_chains", "_root", "_targets")
 
     def __init__(self, root: Any) -> None:
         self._root = root
         self._targets: dict[str, Any] = {}
+        self._chains: dict[str, Any] = {}
+        """A bare ``{"$ref": ...}`` -> where its whole chain ends (documents do not change)."""
 
     @classmethod
     def for_definitions(cls, definitions: Mapping[str, Any]) -> Refs:
@@ -111,8 +113,23 @@ class Refs:
         schema (``{}`` for a bare loop, which any value satisfies, as validators read it). A
         schema that refers to itself through a property is not a chain: it resolves one step at
         a time, and producers bound their depth."""
-        if not isinstance(schema, Mapping) or "$ref" not in schema:
+        # The answer path resolves every node: a plain dict without a reference leaves at once
+        # (the Mapping check is an ABC call, several times slower).
+        if type(schema) is dict:
+            if "$ref" not in schema:
+                return schema
+        elif not isinstance(schema, Mapping) or "$ref" not in schema:
             return schema
+        if len(schema) == 1:
+            ref = schema["$ref"]
+            if type(ref) is str:
+                found = self._chains.get(ref)
+                if found is None:
+                    found = self._chains[ref] = self._follow(schema)
+                return found
+        return self._follow(schema)
+
+    def _follow(self, schema: Any) -> Any:
         seen: list[str] = []
         while isinstance(schema, Mapping) and "$ref" in schema:
             ref = schema["$ref"]
@@ -130,11 +147,17 @@ class Refs:
                 schema = {k: v for k, v in schema.items() if k != "$ref"}
         return schema
 
+    def named(self, schema: Any) -> tuple[str | None, Any]:
+        """The definition ``schema`` names (see :meth:`name`) and ``schema`` resolved."""
+        if type(schema) is dict and "$ref" not in schema:
+            return None, schema
+        return self.name(schema), self.resolve(schema)
+
     @staticmethod
     def name(schema: Any) -> str | None:
         """The definition a schema refers to by name (``#/$defs/Name`` -> ``Name``), if any."""
-        ref = schema.get("$ref") if isinstance(schema, Mapping) else None
-        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+        ref = schema.get("$ref") if type(schema) is dict or isinstance(schema, Mapping) else None
+        if type(ref) is str and ref.startswith(("#/$defs/", "#/definitions/")):
             return ref.rsplit("/", 1)[1]
         return None
 
@@ -159,6 +182,9 @@ def types(schema: Mapping[str, Any]) -> tuple[str, ...]:
 
 def first_type(schema: Mapping[str, Any]) -> str | None:
     """The first type other than null; ``null`` when that is the only one; None when untyped."""
+    declared = schema.get("type")
+    if type(declared) is str:  # the common case, without building the tuple
+        return declared
     named = types(schema)
     for name in named:
         if name != "null":
@@ -194,7 +220,8 @@ def kind(schema: Mapping[str, Any]) -> Kind:
         return "union"
     if "allOf" in schema:
         return "all_of"
-    named = first_type(schema)
+    declared = schema.get("type")
+    named = declared if type(declared) is str else first_type(schema)
     if named in _TYPE_KINDS:
         return named  # type: ignore[return-value]
     return "object" if "properties" in schema else "any"
@@ -218,7 +245,7 @@ def non_null_branches(schema: Mapping[str, Any], refs: Refs) -> list[Any]:
 
 
 def _is_null(schema: Any) -> bool:
-    return isinstance(schema, Mapping) and schema.get("type") == "null"
+    return (type(schema) is dict or isinstance(schema, Mapping)) and schema.get("type") == "null"
 
 
 def shared(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -324,6 +351,8 @@ class NumberFacts:
 
     @classmethod
     def of(cls, schema: Mapping[str, Any]) -> NumberFacts:
+        if _NUMBER_KEYWORDS.isdisjoint(schema):
+            return _FREE_NUMBER
         low, low_open = _bound(schema, "minimum", "exclusiveMinimum", max)
         high, high_open = _bound(schema, "maximum", "exclusiveMaximum", min)
         step = schema.get("multipleOf")
@@ -347,6 +376,12 @@ class NumberFacts:
         if step != int(step):
             step = lcm_with_one(step)
         return NumberFacts(self.low, self.low_open, self.high, self.high_open, step)
+
+
+_NUMBER_KEYWORDS = frozenset(
+    ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+)
+_FREE_NUMBER = NumberFacts()
 
 
 def _bound(
@@ -407,6 +442,8 @@ class StringFacts:
 
     @classmethod
     def of(cls, schema: Mapping[str, Any]) -> StringFacts:
+        if _STRING_KEYWORDS.isdisjoint(schema):
+            return _PLAIN_STRING
         return cls(
             _count(schema, "minLength") or 0,
             _count(schema, "maxLength"),
@@ -425,6 +462,10 @@ class StringFacts:
         if len(value) < self.min_length:
             value += "x" * (self.min_length - len(value))
         return value
+
+
+_STRING_KEYWORDS = frozenset(("minLength", "maxLength", "pattern", "format", "contentEncoding"))
+_PLAIN_STRING = StringFacts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +518,8 @@ class ObjectFacts:
 def _count(schema: Mapping[str, Any], key: str) -> int | None:
     """A length or count keyword, when it is a whole number (``3`` or ``3.0``)."""
     value = schema.get(key)
+    if value is None or type(value) is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
         return None
     return int(value)
