@@ -111,6 +111,38 @@ def test_an_operation_over_budget_too_often_stays_in_worker_threads() -> None:
     asyncio.run(main())
 
 
+def test_a_rare_slow_answer_of_a_quick_operation_is_forgiven() -> None:
+    engine = Engine()
+    offload = Offload(
+        anyio.CapacityLimiter(4),
+        budget=0.002,
+        strikes=2,
+        forgive=3,
+        timed=lambda handle, request: (handle(request), engine.cpu),
+    )
+
+    async def main() -> None:
+        loop_thread = threading.get_ident()
+        await offload.run(engine.handle, request(), "createChatCompletion")  # learnt: quick
+        for _ in range(5):  # one slow answer in four: each strike is taken back before the next
+            engine.cpu = 0.5
+            await offload.run(engine.handle, request(), "createChatCompletion")
+            engine.cpu = 0.0001
+            for _ in range(3):
+                await offload.run(engine.handle, request(), "createChatCompletion")
+        assert all(on_loop(engine, i, loop_thread) for i in range(1, 21))
+        engine.cpu = 0.5  # now slow twice in a row: threads for good
+        for _ in range(2):
+            await offload.run(engine.handle, request(), "createChatCompletion")
+        engine.cpu = 0.0001
+        for _ in range(4):
+            await offload.run(engine.handle, request(), "createChatCompletion")
+        placed = [on_loop(engine, i, loop_thread) for i in range(21, 27)]
+        assert placed == [True, True, False, False, False, False]
+
+    asyncio.run(main())
+
+
 def test_quick_requests_leave_the_loop_while_unknown_work_runs_in_a_thread() -> None:
     engine = Engine()
     offload = offload_with(engine)

@@ -11,10 +11,14 @@ loop would hold up every other connection while it runs. So each operation is le
   and no request that is not known to be quick is running in a worker thread (so it never
   waits on the loop for a lock such a request holds);
 - an operation whose answers exceed the budget ``strikes`` times at sizes it would have run on
-  the loop runs in worker threads from then on.
+  the loop runs in worker threads from then on; every ``forgive`` quick answers after a strike
+  take one strike back, so that a rare slow answer of a quick operation (a garbage collection,
+  the machine busy with other work) does not send it to threads for good, while an operation
+  slow more often than that still gets there.
 
-A slow request can thus hold up the loop at most ``strikes`` times per operation, each time for
-the time of one answer that a smaller request of its kind answered quickly.
+A slow request can thus hold up the loop at most ``strikes`` times per operation in a row, and
+at most once per ``forgive`` quick answers after that, each time for the time of one answer that
+a smaller request of its kind answered quickly.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ BUDGET = 0.002
 """CPU seconds an answer may take and still run on the event loop next time."""
 MAX_INLINE_BODY = 64 * 1024
 STRIKES = 3
+FORGIVE = 32
+"""Quick answers after a strike that take it back."""
 Handle = Callable[[MockRequest], MockResponse]
 
 
@@ -40,6 +46,8 @@ class _Learnt:
     fits: int = -1
     """The largest body (bytes) that may run on the loop; -1: none."""
     strikes: int = 0
+    quick: int = 0
+    """Quick answers since the last strike was given or taken back."""
 
 
 class Offload:
@@ -49,6 +57,7 @@ class Offload:
         budget: float = BUDGET,
         max_body: int = MAX_INLINE_BODY,
         strikes: int = STRIKES,
+        forgive: int = FORGIVE,
         timed: Callable[[Handle, MockRequest], tuple[MockResponse, float]] | None = None,
     ) -> None:
         """``timed``: runs a handler and measures its CPU seconds (a test can stand in)."""
@@ -57,6 +66,7 @@ class Offload:
         self.budget = budget
         self.max_body = max_body
         self.strikes = strikes
+        self.forgive = forgive
         self._learnt: dict[str | None, _Learnt] = {}
         self._unknown = 0
         """Requests in worker threads not known to be quick (they may hold a lock long)."""
@@ -98,8 +108,14 @@ class Offload:
             return
         if cpu <= self.budget:
             learnt.fits = max(learnt.fits, min(self.max_body, 2 * size + 1024))
+            if learnt.strikes:
+                learnt.quick += 1
+                if learnt.quick >= self.forgive:
+                    learnt.strikes -= 1
+                    learnt.quick = 0
         elif size <= learnt.fits:
             learnt.strikes += 1
+            learnt.quick = 0
             if learnt.strikes >= self.strikes:
                 learnt.fits = -1
 
