@@ -154,3 +154,27 @@ def test_behaviours_receive_a_context_not_the_engine() -> None:
     # Settings changed on the built mock reach the behaviours.
     mock.seed, mock.strict_models, mock.max_file_bytes = 9, True, 10
     assert (fake.seed, fake.strict_models, fake.max_file_bytes) == (9, True, 10)
+
+
+def test_the_spec_mock_mode_receives_the_context_not_the_engine() -> None:
+    from typing import Any
+
+    from oai_mock import OpenAIMock
+    from oai_mock.mockserver.context import FakeContext
+    from oai_mock.mockserver.messages import MockResponse
+    from oai_mock.mockserver.requests import Call
+
+    mock = OpenAIMock(unknown_ids="synthesize")
+    given: list[Any] = []
+    answer = mock.phantoms.answer
+
+    def recording(call: Call, fake: Any) -> MockResponse:
+        given.append(fake)
+        return answer(call, fake)
+
+    mock.phantoms.answer = recording  # type: ignore[method-assign]
+    assert mock.request("GET", "/v1/threads/thread_unknown").status == 200  # a behaviour's 404
+    assert mock.request("GET", "/v1/evals/eval_unknown").status == 200  # no behaviour at all
+    assert "getThread" in mock.behaviours and "getEval" not in mock.behaviours
+    assert len(given) == 2 and all(fake is mock.context for fake in given)
+    assert all(isinstance(fake, FakeContext) for fake in given)

@@ -24,6 +24,15 @@ PRODUCERS = [
     PACKAGE / "mockserver" / "behaviours" / "instances.py",
     PACKAGE / "contracts" / "strategies.py",
 ]
+# Modules that read bundle schemas for their own purposes (binary fields, form coercion, event
+# unions, image answers, scripted answers): they resolve through the bundle's walk.Refs too.
+READERS = [
+    PACKAGE / "contracts" / "examples.py",
+    PACKAGE / "mockserver" / "requests.py",
+    PACKAGE / "mockserver" / "generic.py",
+    PACKAGE / "mockserver" / "scripting.py",
+    PACKAGE / "mockserver" / "behaviours" / "images.py",
+]
 
 PETS: dict[str, Any] = {
     "$defs": {
@@ -389,14 +398,10 @@ def _schema_keys_read(tree: ast.AST) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("module", PRODUCERS, ids=lambda p: p.name)
-def test_producers_leave_references_to_the_shared_walk(module: Path) -> None:
-    tree = ast.parse(module.read_text())
-    read = _schema_keys_read(tree)
-    assert "$ref" not in read, f"{module.name} reads '$ref' itself"
-    assert not read & {"anyOf", "oneOf", "allOf", "discriminator", "nullable"}, module.name
-    # A bundle's own resolver is the old second way in; refs go through a walk.Refs.
-    bundle_calls = {
+def _resolves_outside_the_walk(tree: ast.AST) -> set[str]:
+    """Calls of a ``resolve`` that is not a walk.Refs' (a bundle's own resolver was the old
+    second way in)."""
+    return {
         ast.unparse(node.func)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
@@ -405,6 +410,28 @@ def test_producers_leave_references_to_the_shared_walk(module: Path) -> None:
         and "refs" not in ast.unparse(node.func.value)
         and ast.unparse(node.func.value) != "self"
     }
+
+
+@pytest.mark.parametrize("module", READERS, ids=lambda p: p.name)
+def test_schema_readers_resolve_through_the_walk(module: Path) -> None:
+    calls = _resolves_outside_the_walk(ast.parse(module.read_text()))
+    assert not calls, f"{module.name} resolves references without walk.Refs: {calls}"
+
+
+def test_the_bundle_resolves_through_the_walk() -> None:
+    bundle = load_bundle()
+    ref = {"$ref": "#/$defs/ChatCompletionRequestMessage"}
+    assert bundle.resolve(ref) is bundle.refs.resolve(ref)
+    assert bundle.refs.resolve(ref) is bundle.schemas["ChatCompletionRequestMessage"]
+
+
+@pytest.mark.parametrize("module", PRODUCERS, ids=lambda p: p.name)
+def test_producers_leave_references_to_the_shared_walk(module: Path) -> None:
+    tree = ast.parse(module.read_text())
+    read = _schema_keys_read(tree)
+    assert "$ref" not in read, f"{module.name} reads '$ref' itself"
+    assert not read & {"anyOf", "oneOf", "allOf", "discriminator", "nullable"}, module.name
+    bundle_calls = _resolves_outside_the_walk(tree)
     assert not bundle_calls, f"{module.name} resolves references without walk.Refs: {bundle_calls}"
     imported = {
         alias.name

@@ -70,7 +70,7 @@ def example_request(op: Operation, overrides: Mapping[str, Any] | None = None) -
     if isinstance(body_value, dict) and overrides:
         body_value.update(overrides)
     if media == "multipart/form-data":
-        schema = bundle.resolve(op.body.schemas[media])
+        schema = bundle.refs.resolve(op.body.schemas[media])
         headers["content-type"] = f"multipart/form-data; boundary={BOUNDARY}"
         return ExampleRequest(op.method, url, headers, multipart(body_value, schema), body_value)
     headers["content-type"] = "application/json"
@@ -84,8 +84,8 @@ def multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> bytes:
     props: Mapping[str, Any] = schema.get("properties", {})
     parts: list[bytes] = []
     for name, value in fields.items():
-        prop = bundle.resolve(props.get(name, {}))
-        is_file = _is_binary(prop) or _is_binary(bundle.resolve(prop.get("items", {})))
+        prop = bundle.refs.resolve(props.get(name, {}))
+        is_file = _is_binary(prop) or _is_binary(bundle.refs.resolve(prop.get("items", {})))
         values = value if isinstance(value, list) else [value]
         field_name = f"{name}[]" if isinstance(value, list) and not is_file else name
         for item in values:
@@ -105,4 +105,4 @@ def multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> bytes:
 def _is_binary(schema: Mapping[str, Any]) -> bool:
     if schema.get("format") == "binary":
         return True
-    return any(_is_binary(load_bundle().resolve(b)) for b in schema.get("anyOf", []))
+    return any(_is_binary(load_bundle().refs.resolve(b)) for b in schema.get("anyOf", []))

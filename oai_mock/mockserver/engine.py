@@ -325,7 +325,10 @@ class OpenAIMock:
 
     def _answer(self, call: Call) -> MockResponse:
         if self.unknown_ids == "synthesize":
-            response = unknown_ids_module.answer_or_refuse(call, self, self._behaviour_answer)
+            behaviour = self._behaviour_answer if call.operation.id in self.behaviours else None
+            response = unknown_ids_module.answer_or_refuse(
+                call, self.context, self.phantoms, behaviour
+            )
         else:
             response = self._behaviour_answer(call)
         if self.self_check:

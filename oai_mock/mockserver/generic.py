@@ -124,7 +124,7 @@ def typed_events(call: Call, mock: BehaviourContext) -> list[JSON]:
     """One terminal event (``*.completed`` / ``*.done``) of the operation's event union."""
     streaming = call.operation.streaming
     assert streaming is not None
-    union = mock.bundle.resolve(streaming.event_schema)
+    union = mock.bundle.refs.resolve(streaming.event_schema)
     mapping: Mapping[str, str] = (union.get("discriminator") or {}).get("mapping", {})
     terminal = [t for t in mapping if t.endswith((".completed", ".done"))] or list(mapping)
     if not terminal:

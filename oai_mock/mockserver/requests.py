@@ -148,12 +148,12 @@ def _coerce(values: Any, schema: Mapping[str, Any], checker: SchemaChecker) -> A
     """Turn query strings into the JSON value the schema describes."""
     if isinstance(values, dict):
         return values
-    schema = checker.bundle.resolve(schema)
+    schema = checker.bundle.refs.resolve(schema)
     types = _types(schema, checker)
     if "array" in types:
         items = schema.get("items", {})
         flat = [part for value in values for part in value.split(",")] if values else []
-        return [_scalar(v, _types(checker.bundle.resolve(items), checker)) for v in flat]
+        return [_scalar(v, _types(checker.bundle.refs.resolve(items), checker)) for v in flat]
     return _scalar(values[-1], types)
 
 
@@ -165,7 +165,7 @@ def _types(schema: Mapping[str, Any], checker: SchemaChecker) -> list[str]:
         return [str(k) for k in kind]
     out: list[str] = []
     for branch in schema.get("anyOf", []):
-        out.extend(_types(checker.bundle.resolve(branch), checker))
+        out.extend(_types(checker.bundle.refs.resolve(branch), checker))
     return out
 
 
@@ -293,7 +293,7 @@ def _integers(value: Any, schema: Mapping[str, Any], checker: SchemaChecker, dep
 def _branches(
     schema: Mapping[str, Any], checker: SchemaChecker, depth: int
 ) -> list[Mapping[str, Any]]:
-    schema = checker.bundle.resolve(schema)
+    schema = checker.bundle.refs.resolve(schema)
     found = [schema]
     if depth < 8:
         for key in ("anyOf", "oneOf", "allOf"):
@@ -309,7 +309,7 @@ def _parse_form(call: Call, checker: SchemaChecker, accept_unknown: bool) -> Non
         form = parse_multipart(call.request.body, call.request.header("content-type") or "")
     except MultipartError as error:
         raise invalid_request(f"Could not parse the multipart/form-data body: {error}.") from None
-    schema = checker.bundle.resolve(body.schemas["multipart/form-data"])
+    schema = checker.bundle.refs.resolve(body.schemas["multipart/form-data"])
     pairs: list[tuple[str, Any]] = list(form.fields)
     for raw_name, upload in form.files:
         name = raw_name[:-2] if raw_name.endswith("[]") else raw_name
@@ -361,7 +361,7 @@ def known_properties(schema: Mapping[str, Any], checker: SchemaChecker) -> set[s
 
 
 def _known_properties(schema: Mapping[str, Any], checker: SchemaChecker) -> set[str] | None:
-    schema = checker.bundle.resolve(schema)
+    schema = checker.bundle.refs.resolve(schema)
     names: set[str] = set()
     props = schema.get("properties")
     if isinstance(props, dict):
@@ -394,7 +394,7 @@ def _numeric_kind(
     checker: SchemaChecker, schema: Mapping[str, Any], parts: tuple[str | int, ...]
 ) -> str | None:
     """Whether the schema at ``parts`` is an integer or a decimal, as error messages say."""
-    node: Mapping[str, Any] | None = checker.bundle.resolve(schema)
+    node: Mapping[str, Any] | None = checker.bundle.refs.resolve(schema)
     for part in parts:
         if node is None:
             return None
@@ -402,11 +402,11 @@ def _numeric_kind(
         found: Any = node.get("items") if key else node.get("properties", {}).get(part)
         if found is None:
             for branch in node.get("anyOf", []):
-                branch = checker.bundle.resolve(branch)
+                branch = checker.bundle.refs.resolve(branch)
                 found = branch.get("items") if key else branch.get("properties", {}).get(part)
                 if found is not None:
                     break
-        node = checker.bundle.resolve(found) if isinstance(found, Mapping) else None
+        node = checker.bundle.refs.resolve(found) if isinstance(found, Mapping) else None
     if node is None:
         return None
     types = set(_types(node, checker))

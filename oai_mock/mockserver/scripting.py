@@ -196,7 +196,7 @@ def body_fields(bundle: Bundle, operation_id: str) -> set[str]:
     for _ in range(200):  # bounded: combinators nest, refs may loop
         if not pending:
             break
-        schema = bundle.resolve(pending.pop())
+        schema = bundle.refs.resolve(pending.pop())
         fields.update(schema.get("properties") or {})
         for key in ("allOf", "anyOf", "oneOf"):
             pending.extend(s for s in schema.get(key) or () if isinstance(s, dict))

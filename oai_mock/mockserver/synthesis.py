@@ -25,7 +25,6 @@ from oai_mock.spec.validation import json_type
 from oai_mock.spec.walk import (
     ArrayFacts,
     NumberFacts,
-    Refs,
     StringFacts,
     branches,
     first_type,
@@ -112,7 +111,7 @@ class Synthesizer:
         self.bundle = bundle
         self.ids = ids
         self.clock = clock
-        self.refs = Refs.for_definitions(bundle.schemas)
+        self.refs = bundle.refs
 
     def build(self, schema: Mapping[str, Any], context: Context) -> Any:
         value = self._value(schema, context, name=None, depth=0, owner=None, top=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from oai_mock.mockserver.errors import APIError, invalid_request
 from oai_mock.mockserver.generic import generic_answer, synthesize
@@ -29,16 +29,7 @@ from oai_mock.mockserver.synthesis import ACTIONS
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from oai_mock.mockserver.context import Behaviour, BehaviourContext
-
-    class SpecMock(BehaviourContext, Protocol):
-        """The parts of the fake the spec-mock mode reads: a behaviour's context, the
-        behaviours (to know which operations have one) and the phantoms it keeps."""
-
-        @property
-        def behaviours(self) -> Mapping[str, Behaviour]: ...
-        @property
-        def phantoms(self) -> Phantoms: ...
+    from oai_mock.mockserver.context import BehaviourContext
 
 
 UnknownIds = Literal["404", "synthesize"]
@@ -126,7 +117,7 @@ class Phantoms:
             self._objects.clear()
             self.files.clear()
 
-    def answer(self, call: Call, mock: SpecMock) -> MockResponse:
+    def answer(self, call: Call, mock: BehaviourContext) -> MockResponse:
         """The synthesized answer for ``call``, from the stored phantoms where they exist."""
         op = call.operation
         subject = _subject_path(op.path_template, call.path_params)
@@ -143,7 +134,9 @@ class Phantoms:
                 return _json(synthesize(op.success_schema, call, mock), op.success_status)
             return self._subject_answer(call, mock, subject, _is_action(op.path_template))
 
-    def _subject_answer(self, call: Call, mock: SpecMock, path: str, action: bool) -> MockResponse:
+    def _subject_answer(
+        self, call: Call, mock: BehaviourContext, path: str, action: bool
+    ) -> MockResponse:
         op = call.operation
         schema = op.success_schema
         assert schema is not None
@@ -162,7 +155,9 @@ class Phantoms:
             self._objects[path] = fresh
         return _json(fresh, op.success_status)
 
-    def _collection_answer(self, call: Call, mock: SpecMock, path: str | None) -> MockResponse:
+    def _collection_answer(
+        self, call: Call, mock: BehaviourContext, path: str | None
+    ) -> MockResponse:
         op = call.operation
         schema = op.success_schema
         assert schema is not None
@@ -187,29 +182,34 @@ class Phantoms:
 
 
 def answer_or_refuse(
-    call: Call, mock: SpecMock, answer: Callable[[Call], MockResponse]
+    call: Call,
+    mock: BehaviourContext,
+    phantoms: Phantoms,
+    behaviour: Callable[[Call], MockResponse] | None,
 ) -> MockResponse:
     """In synthesize mode: the behaviour's answer, or for its 404 on a path id a phantom; an
-    operation without a behaviour answers from the phantoms, so that what it synthesized stays
-    the same across retrieve, update, list and delete."""
-    if call.operation.id not in mock.behaviours:
-        return mock.phantoms.answer(call, mock)
+    operation without a behaviour (``behaviour`` None) answers from the phantoms, so that what
+    it synthesized stays the same across retrieve, update, list and delete."""
+    if behaviour is None:
+        return phantoms.answer(call, mock)
     for _ in range(MAX_REFERENCES):
         try:
-            return answer(call)
+            return behaviour(call)
         except APIError as error:
-            if error.status == 400 and _repurpose_file(call, mock, error):
+            if error.status == 400 and _repurpose_file(call, mock, phantoms, error):
                 continue
             if error.status != 404:
                 raise
             if _names_a_path_id(call, error):
-                return mock.phantoms.answer(call, mock)
-            if not _make_reference_exist(call, mock, error):
+                return phantoms.answer(call, mock)
+            if not _make_reference_exist(call, mock, phantoms, error):
                 raise
-    return answer(call)
+    return behaviour(call)
 
 
-def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
+def _make_reference_exist(
+    call: Call, mock: BehaviourContext, phantoms: Phantoms, error: APIError
+) -> bool:
     """An unknown id the request body refers to: a file is stored under that id (empty, with
     the purpose the field needs); a previous response or conversation to build on is left out,
     as if the chain started here. False when the 404 is about something else."""
@@ -222,7 +222,7 @@ def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
         ids = value if isinstance(value, list) else [value]
         missing = [i for i in ids if isinstance(i, str) and i and i in error.message]
         for file_id in missing:
-            _store_empty_file(mock, file_id, FILE_PURPOSE[param])
+            _store_empty_file(mock, phantoms, file_id, FILE_PURPOSE[param])
         return bool(missing)
     if param == "assistant_id" and isinstance(value, str) and value in error.message:
         _store_assistant(mock, value, body)
@@ -233,7 +233,9 @@ def _make_reference_exist(call: Call, mock: SpecMock, error: APIError) -> bool:
     return False
 
 
-def _repurpose_file(call: Call, mock: SpecMock, error: APIError) -> bool:
+def _repurpose_file(
+    call: Call, mock: BehaviourContext, phantoms: Phantoms, error: APIError
+) -> bool:
     """A file this mode stored for one reference (``file_ids`` of a vector store) named again
     where another purpose is needed (a batch's ``input_file_id``): it takes that purpose, as a
     spec mock answers any id with what the request needs. Files a client uploaded keep theirs."""
@@ -249,13 +251,15 @@ def _repurpose_file(call: Call, mock: SpecMock, error: APIError) -> bool:
         for file_id in ids:
             record = mock.state.get(FILE, file_id) if isinstance(file_id, str) else None
             wanted = FILE_PURPOSE[param]
-            if file_id in mock.phantoms.files and record and record["purpose"] != wanted:
+            if file_id in phantoms.files and record and record["purpose"] != wanted:
                 mock.state.put(FILE, file_id, {**record, "purpose": wanted})
                 changed = True
     return changed
 
 
-def _store_empty_file(mock: SpecMock, file_id: str, purpose: str) -> None:
+def _store_empty_file(
+    mock: BehaviourContext, phantoms: Phantoms, file_id: str, purpose: str
+) -> None:
     from oai_mock.mockserver.behaviours.files import CONTENT, FILE
 
     record = {
@@ -271,10 +275,10 @@ def _store_empty_file(mock: SpecMock, file_id: str, purpose: str) -> None:
     with mock.state.lock:
         mock.state.put(CONTENT, file_id, b"")
         mock.state.put(FILE, file_id, record)
-    mock.phantoms.files.add(file_id)
+    phantoms.files.add(file_id)
 
 
-def _store_assistant(mock: SpecMock, assistant_id: str, body: Mapping[str, Any]) -> None:
+def _store_assistant(mock: BehaviourContext, assistant_id: str, body: Mapping[str, Any]) -> None:
     """An assistant under that id, with the run's model (runs take the rest from the body)."""
     from oai_mock.mockserver.behaviours.assistants import ASSISTANT
 

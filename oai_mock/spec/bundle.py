@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from oai_mock.spec.model import Operation, Schema
+from oai_mock.spec.walk import Refs
 
 DEF_PREFIX = "#/$defs/"
 
@@ -35,6 +36,12 @@ class Bundle:
     object_names: Mapping[str, str]
     """Schema name -> the ``object`` value OpenAI sends where the spec leaves it free."""
     _by_id: Mapping[str, Operation]
+    refs: Refs = field(init=False, repr=False, compare=False)
+    """The one resolution of ``#/$defs/Name`` references into :attr:`schemas` (the schema walk's;
+    chains are cached, so share it rather than build another)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "refs", Refs.for_definitions(self.schemas))
 
     def operation(self, op_id: str) -> Operation:
         """The operation with this operationId (as the spec spells it) or snake_case name."""
@@ -48,13 +55,9 @@ class Bundle:
         return self.schemas[name]
 
     def resolve(self, schema: Schema) -> Schema:
-        """Follow ``$ref`` chains to the schema they name."""
-        for _ in range(32):
-            ref = schema.get("$ref")
-            if ref is None or len(schema) != 1:
-                return schema
-            schema = self.schemas[ref[len(DEF_PREFIX) :]]
-        return schema
+        """``schema`` with its ``$ref`` chain followed (``self.refs.resolve``)."""
+        resolved: Schema = self.refs.resolve(schema)
+        return resolved
 
 
 def bundle_from_bytes(data: bytes) -> Bundle:

@@ -29,7 +29,7 @@ def _size(value: Any) -> tuple[int, int]:
 
 
 def _answer_sizes(mock: BehaviourContext) -> list[str]:
-    schema = mock.bundle.resolve({"$ref": "#/$defs/ImagesResponse"})
+    schema = mock.bundle.refs.resolve({"$ref": "#/$defs/ImagesResponse"})
     sizes: list[str] = schema["properties"]["size"]["enum"]
     return sizes
 
