@@ -113,3 +113,25 @@ def test_the_command_lists_the_shipped_profiles() -> None:
     for name in shipped():
         assert f"\n{name} " in f"\n{listed.stdout}", listed.stdout
     assert "mockllm 0.0.8" in listed.stdout and "deviations, " in listed.stdout
+
+
+def test_a_documented_profile_says_so_and_links_its_source() -> None:
+    profile = load_profile("groq")
+    assert "documented, not measured" in profile.backend
+    assert {d.link for d in profile.deviations} == {"https://console.groq.com/docs/openai"}
+
+
+def test_serve_reproduces_a_documented_profile(tmp_path: Path) -> None:
+    served = ServedFake(tmp_path / "serve.log", "--profile", "groq")
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    try:
+        two = httpx.post(f"{served.url}/chat/completions", json={**chat, "n": 2}, timeout=30)
+        bias = httpx.post(
+            f"{served.url}/chat/completions", json={**chat, "logit_bias": {"1": 5}}, timeout=30
+        )
+        plain = httpx.post(f"{served.url}/chat/completions", json=chat, timeout=30)
+    finally:
+        served.stop()
+    assert (two.status_code, two.json()["error"]["param"]) == (400, "n")
+    assert (bias.status_code, bias.json()["error"]["param"]) == (400, "logit_bias")
+    assert plain.status_code == 200

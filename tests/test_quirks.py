@@ -227,3 +227,22 @@ def test_serve_lists_and_rejects_quirks() -> None:
 @pytest.mark.oai_mock(quirks=["no-done"])
 def test_the_fixture_turns_quirks_on(oai_mock: OpenAIMock) -> None:
     assert oai_mock.quirks == {"no-done"}
+
+
+@pytest.mark.parametrize(
+    ("quirk", "body", "param"),
+    [
+        ("n-above-one-400", {"n": 2}, "n"),
+        ("logprobs-400", {"logprobs": False}, "logprobs"),  # refused when present at all
+        ("logprobs-400", {"logit_bias": {"50256": -100}}, "logit_bias"),
+    ],
+)
+def test_refused_chat_fields(quirk: str, body: dict[str, Any], param: str) -> None:
+    response, raw = chat(quirk, **body)
+    assert response.status == 400
+    error = json.loads(raw)["error"]
+    assert error["param"] == param and error["type"] == "invalid_request_error"
+    accepted, _ = chat(quirk, n=1)  # n of 1 and requests without the fields still pass
+    assert accepted.status == 200
+    faithful, _ = chat(None, **body)
+    assert faithful.status == 200

@@ -46,4 +46,6 @@ DETECTED_BY: dict[str, tuple[str, ...]] = {
     "refusal-omitted": ("chat.schema", "chat.fields"),
     "logprobs-omitted": ("chat.schema",),
     "delta-role-null": ("stream.chunk-schema",),
+    "n-above-one-400": ("chat.n", "stream.n-indexes"),
+    "logprobs-400": ("chat.logprobs",),
 }

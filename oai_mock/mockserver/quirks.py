@@ -167,6 +167,16 @@ CATALOGUE: tuple[Quirk, ...] = (
         'an unknown model gets a 400 whose code is the string "400", not a 404 model_not_found',
         "LiteLLM's proxy (measured)",
     ),
+    Quirk(
+        "n-above-one-400",
+        "a chat request whose n is not 1 gets a 400",
+        "Groq (documented, see its provider profile)",
+    ),
+    Quirk(
+        "logprobs-400",
+        "a chat request carrying logprobs, top_logprobs or logit_bias gets a 400",
+        "Groq (documented)",
+    ),
 )
 NAMES = frozenset(q.name for q in CATALOGUE)
 
@@ -193,9 +203,25 @@ IGNORED_PARAMETERS = {
 }
 
 
+# Chat fields a quirky server refuses with a 400 when they are present at all (whatever their
+# value), as its documentation states; the message is ours, only the status is documented.
+REFUSED_CHAT_FIELDS = {"logprobs-400": ("logprobs", "top_logprobs", "logit_bias")}
+
+
+def _refuse_chat_fields(quirks: frozenset[str], body: JSON) -> None:
+    if "n-above-one-400" in quirks and body.get("n", 1) != 1:
+        raise APIError(400, "n must be 1", param="n")
+    for quirk, names in REFUSED_CHAT_FIELDS.items():
+        present = [name for name in names if name in body] if quirk in quirks else []
+        if present:
+            raise APIError(400, f"'{present[0]}' is not supported", param=present[0])
+
+
 def adjust_request(quirks: frozenset[str], call: Call) -> None:
     if not isinstance(call.body, dict):
         return
+    if call.operation.id == "createChatCompletion":
+        _refuse_chat_fields(quirks, call.body)
     for quirk, names in IGNORED_PARAMETERS.items():
         if quirk in quirks:
             for name in names:
