@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -73,6 +74,7 @@ def build_completion(call: Call, mock: BehaviourContext) -> JSON:
     }
 
 
+@lru_cache(maxsize=256)
 def fingerprint(model: str) -> str:
     return "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10]
 

@@ -17,6 +17,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+$")
@@ -42,6 +43,18 @@ def _exact(text: str, tokens: list[str]) -> list[str]:
 
 
 def count_tokens(text: str) -> int:
+    if len(text) <= CACHED_TEXT:
+        return _count_cached(text)
+    return len(tokenize(text))
+
+
+CACHED_TEXT = 2048
+"""Texts up to this length have their token counts remembered: the same prompt and reply come
+back in every request a test or a load generator repeats."""
+
+
+@lru_cache(maxsize=4096)
+def _count_cached(text: str) -> int:
     return len(tokenize(text))
 
 
