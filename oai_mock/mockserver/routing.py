@@ -19,6 +19,10 @@ _PREFIXES = (
 )
 
 
+STATIC_CACHE = 1024
+_StaticMatch = tuple[Operation, "str | None"]
+
+
 @dataclass(frozen=True, slots=True)
 class RouteMatch:
     operation: Operation
@@ -55,8 +59,23 @@ class Router:
             self._buckets.setdefault((len(parts), segments[0]), []).append(route)
         for routes in self._buckets.values():
             routes.sort(key=lambda r: (-r.static_count, -len(r.operation.literal_query)))
+        self._static: dict[tuple[str, str, tuple[tuple[str, str], ...]], _StaticMatch] = {}
+        """Requests already routed to an operation without path parameters (most requests:
+        a chat completion, an embedding, a model list), each with a fresh ``path_params``."""
 
     def match(self, method: str, path: str, query: Sequence[tuple[str, str]] = ()) -> RouteMatch:
+        key = (method, path, tuple(query))
+        known = self._static.get(key)
+        if known is not None:
+            return RouteMatch(known[0], {}, known[1])
+        found = self._match(method, path, query)
+        if not found.path_params:
+            if len(self._static) >= STATIC_CACHE:  # queries are endless
+                self._static.clear()
+            self._static[key] = (found.operation, found.deployment)
+        return found
+
+    def _match(self, method: str, path: str, query: Sequence[tuple[str, str]]) -> RouteMatch:
         api_path, deployment = strip_prefix(path)
         parts = api_path.strip("/").split("/")
         allowed: list[str] = []
