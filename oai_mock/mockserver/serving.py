@@ -99,12 +99,36 @@ def run_until_interrupted(
         server.run()
 
 
-class _HeadTimeout(H11Protocol):
-    """uvicorn's h11 protocol, closing connections whose request head does not arrive in
-    ``header_timeout`` seconds."""
+class _HeadTimer:
+    """The head timeout both HTTP protocols share: a connection whose request head does not
+    arrive in ``header_timeout`` seconds is closed. The protocol arms and disarms the timer."""
 
     header_timeout = 10.0
     _head_timer: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _waiting_for_head(self) -> bool:
+        return True
+
+    def _expire(self) -> None:
+        self._head_timer = None
+        if self._waiting_for_head() and not self.transport.is_closing():
+            self.transport.close()
+
+
+class _HeadTimeout(_HeadTimer, H11Protocol):
+    """uvicorn's h11 protocol, closing connections whose request head does not arrive in
+    ``header_timeout`` seconds."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -123,19 +147,8 @@ class _HeadTimeout(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._head_timer = self.loop.call_later(self.header_timeout, self._expire)
-
-    def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _expire(self) -> None:
-        self._head_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()
+    def _waiting_for_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE
 
 
 def _httptools_head_timeout() -> type:
@@ -146,10 +159,7 @@ def _httptools_head_timeout() -> type:
     require("httptools", "fast", "--http httptools")
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    class HttpToolsHeadTimeout(HttpToolsProtocol):
-        header_timeout = 10.0
-        _head_timer: asyncio.TimerHandle | None = None
-
+    class HttpToolsHeadTimeout(_HeadTimer, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
@@ -167,19 +177,5 @@ def _httptools_head_timeout() -> type:
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._head_timer = self.loop.call_later(self.header_timeout, self._expire)
-
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _expire(self) -> None:
-            self._head_timer = None
-            if not self.transport.is_closing():
-                self.transport.close()
 
     return HttpToolsHeadTimeout
