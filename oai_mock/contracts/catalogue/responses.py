@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -29,6 +31,16 @@ def create(probe: Probe, body: JSON) -> tuple[Exchange, JSON]:
 
 def delete_response(probe: Probe, response_id: str) -> None:
     probe.delete(f"/responses/{response_id}")
+
+
+@contextmanager
+def stored(probe: Probe, body: JSON) -> Iterator[JSON]:
+    """A response created for the check and deleted when it ends, however it ends."""
+    _, created = create(probe, body)
+    try:
+        yield created
+    finally:
+        delete_response(probe, created["id"])
 
 
 def output_text(value: JSON) -> str:
@@ -104,8 +116,7 @@ def _(probe: Probe, examples: int) -> None:
 )
 def _(probe: Probe, examples: int) -> None:
     def test(body: JSON) -> None:
-        _, created = create(probe, body)
-        try:
+        with stored(probe, body) as created:
             exchange = probe.get(f"/responses/{created['id']}")
             retrieved = answer(probe, "getResponse", exchange)
             for key in ("id", "created_at", "output", "usage", "status"):
@@ -114,8 +125,6 @@ def _(probe: Probe, examples: int) -> None:
                     f"{key} differs between create and retrieve",
                     exchange,
                 )
-        finally:
-            delete_response(probe, created["id"])
 
     prop(probe, examples, _bodies(probe, store=True), test)
 
@@ -128,8 +137,7 @@ def _(probe: Probe, examples: int) -> None:
 )
 def _(probe: Probe, examples: int) -> None:
     def test(body: JSON) -> None:
-        _, created = create(probe, body)
-        try:
+        with stored(probe, body) as created:
             exchange = probe.get(f"/responses/{created['id']}/input_items")
             items = answer(probe, "listInputItems", exchange)
             wanted = 1 if isinstance(body["input"], str) else len(body["input"])
@@ -138,8 +146,6 @@ def _(probe: Probe, examples: int) -> None:
                 f"{len(items.get('data') or [])} input items for {wanted} inputs",
                 exchange,
             )
-        finally:
-            delete_response(probe, created["id"])
 
     prop(probe, examples, _bodies(probe, store=True), test)
 
