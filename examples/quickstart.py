@@ -14,11 +14,17 @@ from oai_mock import OpenAIMock
 from oai_mock.client import OpenAIClient
 
 
+def show(line: str) -> None:
+    # One write per line: under `scripts/serve` the server logs to the same terminal, and
+    # print() writes the text and its newline apart, so a log line could land in between.
+    sys.stdout.write(line + "\n")
+
+
 def with_the_official_sdk(client: openai.OpenAI) -> None:
     reply = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}]
     )
-    print("chat:", reply.choices[0].message.content)
+    show(f"chat: {reply.choices[0].message.content}")
 
     stream = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}], stream=True
@@ -26,20 +32,20 @@ def with_the_official_sdk(client: openai.OpenAI) -> None:
     pieces = [
         c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content
     ]
-    print(f"stream ({len(pieces)} pieces):", "".join(pieces))
+    show(f"stream ({len(pieces)} pieces): {''.join(pieces)}")
 
-    print("models:", [m.id for m in client.models.list().data][:5])
+    show(f"models: {[m.id for m in client.models.list().data][:5]}")
     embedding = client.embeddings.create(model="text-embedding-3-small", input="hello")
-    print("embedding dimensions:", len(embedding.data[0].embedding))
+    show(f"embedding dimensions: {len(embedding.data[0].embedding)}")
 
 
 def with_the_reference_client(client: OpenAIClient) -> None:
     reply = client.chat.create_chat_completion(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}]
     )
-    print("reference client, chat:", reply.choices[0].message.content)
+    show(f"reference client, chat: {reply.choices[0].message.content}")
     response = client.responses.create_response(model="gpt-4o-mini", input="Say hello")
-    print("reference client, responses:", response.output_text)
+    show(f"reference client, responses: {response.output_text}")
 
 
 if __name__ == "__main__":
