@@ -31,10 +31,12 @@ DROPPED = "peer closed connection without sending complete message body (oai-moc
 def to_mock_request(request: Any, body: bytes) -> MockRequest:
     """An httpx or httpx2 request as the engine's plain request."""
     url = request.url
+    # Most API calls have no query string; parsing an empty one still builds QueryParams.
+    query = tuple(url.params.multi_items()) if url.query else ()
     return MockRequest(
         method=request.method,
         path=url.path,
-        query=tuple((k, v) for k, v in url.params.multi_items()),
+        query=query,
         headers={k.lower(): v for k, v in request.headers.items()},
         body=body,
     )
