@@ -7,6 +7,10 @@
   fixed bytes (the SDK's own floor).
 - loopback: the SDK -> ``oai-mock serve`` (uvicorn, in a thread) over 127.0.0.1; baseline: the
   same SDK -> a bare Starlette route returning the same bytes, under the same uvicorn.
+
+Each setup and its baseline run in alternating short rounds (``paired_rates``), and the ratio is
+the median of the rounds' ratios: measured one after the other, best of three long rounds each,
+the same ratio moved by two times between runs on a shared machine.
 - engine construction: a fresh ``OpenAIMock()`` once the bundle is loaded, and a cold import +
   bundle load in a new interpreter.
 """
@@ -20,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -38,17 +43,53 @@ from oai_mock.mockserver.serving import DEFAULT_LIMITS, server_config
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
-def rate(call: Callable[[], Any], requests: int, rounds: int = 3) -> float:
-    """Best-of-rounds requests per second (the least disturbed round on a shared machine)."""
-    for _ in range(min(50, requests)):
-        call()
-    best = 0.0
-    for _ in range(rounds):
+@dataclass
+class Paired:
+    """A setup measured against its baseline in alternating short rounds."""
+
+    baseline: float
+    """Requests per second of the baseline (median over its rounds)."""
+    subject: float
+    """Requests per second of the setup measured (median over its rounds)."""
+    ratio: float
+    """The median of the rounds' ratios (subject over the baseline of the same pair)."""
+    low: float
+    high: float
+    """The first and third quartiles of those ratios."""
+    rounds: int
+
+
+def paired_rates(
+    baseline: Callable[[], Any], subject: Callable[[], Any], requests: int, rounds: int = 30
+) -> Paired:
+    """``requests`` calls of each, in ``rounds`` alternating rounds (the baseline first, then
+    the subject): each pair of rounds runs a second or less apart, so a slow spell of a shared
+    machine falls on both, and the median of the pairs' ratios ignores the pairs it split."""
+    per_round = max(20, requests // rounds)
+    for _ in range(min(50, per_round)):
+        baseline()
+        subject()
+
+    def one_round(call: Callable[[], Any]) -> float:
         started = time.perf_counter()
-        for _ in range(requests):
+        for _ in range(per_round):
             call()
-        best = max(best, requests / (time.perf_counter() - started))
-    return best
+        return per_round / (time.perf_counter() - started)
+
+    base_rates, subject_rates, ratios = [], [], []
+    for _ in range(rounds):
+        base_rates.append(one_round(baseline))
+        subject_rates.append(one_round(subject))
+        ratios.append(subject_rates[-1] / base_rates[-1])
+    quartiles = statistics.quantiles(ratios, n=4)
+    return Paired(
+        statistics.median(base_rates),
+        statistics.median(subject_rates),
+        statistics.median(ratios),
+        quartiles[0],
+        quartiles[2],
+        rounds,
+    )
 
 
 def static_answer() -> tuple[bytes, list[tuple[str, str]]]:
@@ -84,9 +125,10 @@ def bare_starlette_server(body: bytes) -> tuple[uvicorn.Server, threading.Thread
     return server, thread, f"http://127.0.0.1:{port}/v1"
 
 
-def sdk_rates(n: int) -> dict[str, float]:
-    """Chat completions per second through the official SDK: the static-transport floor, the
-    in-process fake, a bare Starlette route over loopback and the fake served over loopback."""
+def sdk_rates(n: int) -> dict[str, Paired]:
+    """Chat completions per second through the official SDK, in pairs: the in-process fake
+    against the static-transport floor, and the fake served over loopback against a bare
+    Starlette route over loopback (both servers up at once, in threads of this process)."""
     body, headers = static_answer()
 
     def chat(client: Any) -> Callable[[], Any]:
@@ -98,16 +140,42 @@ def sdk_rates(n: int) -> dict[str, float]:
         http_client=httpx2.Client(transport=StaticTransport(body, headers)),
     )
     mock_client = openai_client(OpenAIMock())
-    floor = rate(chat(static_client), n)
-    in_process = rate(chat(mock_client), n)
+    in_process = paired_rates(chat(static_client), chat(mock_client), n)
 
     server, thread, bare_url = bare_starlette_server(body)
-    bare = rate(chat(openai.OpenAI(api_key="sk-x", base_url=bare_url)), n // 2)
-    server.should_exit = True
-    thread.join()
-    with LiveServer(OpenAIMock()) as live:
-        loopback = rate(chat(openai.OpenAI(api_key="sk-x", base_url=live.url)), n // 2)
-    return {"floor": floor, "in_process": in_process, "bare": bare, "loopback": loopback}
+    try:
+        with LiveServer(OpenAIMock()) as live:
+            loopback = paired_rates(
+                chat(openai.OpenAI(api_key="sk-x", base_url=bare_url)),
+                chat(openai.OpenAI(api_key="sk-x", base_url=live.url)),
+                n // 2,
+            )
+    finally:
+        server.should_exit = True
+        thread.join()
+    return {"in_process": in_process, "loopback": loopback}
+
+
+def print_sdk_rates(n: int, rates: dict[str, Paired]) -> None:
+    in_process, loopback = rates["in_process"], rates["loopback"]
+    print(
+        f"openai {openai.__version__}, sequential chat completions in {in_process.rounds} "
+        f"alternating pairs of rounds ({n} in-process, {n // 2} over loopback, per setup): "
+        "median rates, and the median of the pairs' ratios with its quartiles"
+    )
+    print(f"{'setup':<46}{'req/s':>8}{'ratio':>8}{'quartiles':>14}")
+    rows = [
+        ("SDK -> static transport (floor)", in_process.baseline, None),
+        ("SDK -> oai-mock in-process", in_process.subject, in_process),
+        ("SDK -> bare Starlette route over loopback", loopback.baseline, None),
+        ("SDK -> oai-mock serve over loopback", loopback.subject, loopback),
+    ]
+    for label, rate, pair in rows:
+        if pair is None:
+            print(f"{label:<46}{rate:>8.0f}{1:>8.2f}")
+        else:
+            spread = f"{pair.low:.2f}-{pair.high:.2f}"
+            print(f"{label:<46}{rate:>8.0f}{pair.ratio:>8.2f}{spread:>14}")
 
 
 def main() -> None:
@@ -116,8 +184,6 @@ def main() -> None:
     args = parser.parse_args()
     n = args.requests
     rates = sdk_rates(n)
-    floor, in_process = rates["floor"], rates["in_process"]
-    bare, loopback = rates["bare"], rates["loopback"]
 
     OpenAIMock()
     builds = []
@@ -138,12 +204,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         baseline_python.append(time.perf_counter() - started)
 
-    print(f"openai {openai.__version__}, {n} sequential chat completions per round, best of 3")
-    print(f"{'setup':<52}{'req/s':>10}{'ratio':>10}")
-    print(f"{'SDK -> static transport (floor)':<52}{floor:>10.0f}{1:>10.2f}")
-    print(f"{'SDK -> oai-mock in-process':<52}{in_process:>10.0f}{in_process / floor:>10.2f}")
-    print(f"{'SDK -> bare Starlette route over loopback':<52}{bare:>10.0f}{1:>10.2f}")
-    print(f"{'SDK -> oai-mock serve over loopback':<52}{loopback:>10.0f}{loopback / bare:>10.2f}")
+    print_sdk_rates(n, rates)
     print(f"fresh OpenAIMock() (bundle loaded): median {statistics.median(builds) * 1e6:.0f} us")
     print(
         f"new interpreter importing oai_mock and building a mock: median "

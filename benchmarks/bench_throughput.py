@@ -25,9 +25,12 @@ shares, this moves far less than requests per second, so it is the figure to com
 versions of the server by. Its ratio (the bare route's CPU per request over the server's) is
 the rate the server would reach if CPU were all that limited it.
 
-Then through the official SDK (openai 3.x), sequential chat completions, best of 3 rounds:
-over loopback to ``oai-mock serve`` against the same SDK to the bare route, and in-process against
-the SDK's floor, a static transport returning fixed bytes (the setups of ``bench_engine.py``).
+Then through the official SDK (openai 3.x), sequential chat completions in alternating pairs of
+short rounds (``bench_engine.paired_rates``): over loopback to ``oai-mock serve`` against the same
+SDK to the bare route, and in-process against the SDK's floor, a static transport returning fixed
+bytes (the setups of ``bench_engine.py``). Each ratio is the median of the pairs' ratios: a slow
+spell of the machine falls on both rounds of a pair, where best-of-rounds taken one setup after
+the other moved by two times between runs.
 """
 
 from __future__ import annotations
@@ -43,11 +46,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
 
 from oai_mock import OpenAIMock
+
+if TYPE_CHECKING:
+    from bench_engine import Paired
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT.parent / "shared" / "openapi" / "openapi.json"
@@ -256,18 +263,17 @@ def under_load(
     return servers
 
 
-def through_sdk(requests: int) -> dict[str, float]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    import bench_engine
+def through_sdk(requests: int) -> dict[str, Paired]:
+    from bench_engine import sdk_rates  # imports the SDK: only when the SDK part runs
 
-    return bench_engine.sdk_rates(requests)
+    return sdk_rates(requests)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one wrk round")
     parser.add_argument("--rounds", type=int, default=5, help="wrk rounds per server")
-    parser.add_argument("--requests", type=int, default=1500, help="SDK requests per round")
+    parser.add_argument("--requests", type=int, default=1500, help="SDK requests per setup")
     parser.add_argument("--wrk", help="path to wrk (default: on PATH)")
     parser.add_argument("--skip-sdk", action="store_true", help="only the wrk part")
     parser.add_argument("--skip-steady", action="store_true", help="leave Steady out")
@@ -301,30 +307,19 @@ def main() -> None:
         print()
     if args.skip_sdk:
         return
+    from bench_engine import print_sdk_rates
+
     sdk = through_sdk(args.requests)
-    print(f"official SDK, {args.requests} sequential chat completions per round, best of 3")
-    print(f"{'setup':<52}{'req/s':>10}{'ratio':>10}")
-    print(f"{'SDK -> static transport (floor)':<52}{sdk['floor']:>10.0f}{1:>10.2f}")
-    print(
-        f"{'SDK -> oai-mock in-process':<52}{sdk['in_process']:>10.0f}"
-        f"{sdk['in_process'] / sdk['floor']:>10.2f}"
-    )
-    print(f"{'SDK -> bare Starlette route over loopback':<52}{sdk['bare']:>10.0f}{1:>10.2f}")
-    print(
-        f"{'SDK -> oai-mock serve over loopback':<52}{sdk['loopback']:>10.0f}"
-        f"{sdk['loopback'] / sdk['bare']:>10.2f}"
-    )
+    print_sdk_rates(args.requests, sdk)
     print()
-    print("targets (SDK):")
+    print("targets (SDK; the median of the pairs' ratios):")
     print_target(
-        "loopback/bare",
-        "SDK -> serve over loopback / SDK -> bare route",
-        sdk["loopback"] / sdk["bare"],
+        "loopback/bare", "SDK -> serve over loopback / SDK -> bare route", sdk["loopback"].ratio
     )
     print_target(
         "in-process/floor",
         "SDK -> in-process / SDK -> static transport",
-        sdk["in_process"] / sdk["floor"],
+        sdk["in_process"].ratio,
     )
 
 
