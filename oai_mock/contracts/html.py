@@ -29,6 +29,7 @@ th, td { text-align:left; padding: 6px 8px; border-bottom: 1px solid var(--line)
   overflow-wrap: anywhere; }
 th { font-size: 12px; text-transform: uppercase; color:#57606a; }
 col.id { width: 24%; } col.sev { width: 11%; } col.res { width: 9%; }
+table.causes col.num { width: 8%; } table.causes col.checks { width: 36%; } th.num, td.num { text-align: right; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
 pre { background: var(--soft); border:1px solid var(--line); border-radius:6px; padding: 8px 10px;
   white-space: pre-wrap; overflow-wrap:anywhere; margin: 4px 0 8px; max-height: 280px; overflow:auto; }
@@ -122,6 +123,20 @@ def html_report(results: Results) -> str:
                 f"<td>{detail}{extra}</td></tr>"
             )
     notes = "".join(f"<li>{escape(n)}</li>" for n in results.notes)
+    causes = "".join(
+        f"<tr><td class='num'>{len(c.checks)}</td><td>{escape(c.problem)}</td>"
+        f"<td>{', '.join(f'<code>{escape(name)}</code>' for name in c.checks)}</td></tr>"
+        for c in results.causes()
+    )
+    by_problem = (
+        "<h2>Failures by problem</h2><table class='causes'>"
+        "<colgroup><col class='num'><col><col class='checks'></colgroup>"
+        "<tr><th class='num'>checks</th><th>problem</th><th>failed checks</th></tr>"
+        + causes
+        + "</table>"
+        if causes
+        else ""
+    )
     body = (
         f"<header><h1>Conformance of {escape(results.base_url)}</h1><div class='meta'>"
         + "".join(f"<span>{escape(k)}: <b>{escape(v)}</b></span>" for k, v in meta)
@@ -133,6 +148,7 @@ def html_report(results: Results) -> str:
         "<tr><th>check</th><th>severity</th><th>result</th><th>detail</th></tr>"
         + "".join(rows)
         + "</table>"
+        + by_problem
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + "</main>"
     )

@@ -51,6 +51,7 @@ def terminal(results: Results, width: int = 110) -> str:
             lines.append(
                 f"  {r.check.id:<{id_width}}{r.check.severity:<13}{MARKS[r.outcome]:<8}{detail}"
             )
+    lines += cause_lines(results, width)
     failures = [r for r in results.results if r.outcome in ("failed", "waived")]
     if failures:
         lines.append("")
@@ -74,6 +75,28 @@ def terminal(results: Results, width: int = 110) -> str:
         lines.append(f"note: {note}")
     lines += ["", results.summary()]
     return "\n".join(lines)
+
+
+def cause_lines(results: Results, width: int = 110) -> list[str]:
+    """The failed checks grouped by the problem behind them (see :mod:`causes`)."""
+    found = results.causes()
+    if not found:
+        return []
+    failed = results.count("failed")
+    lines = [
+        "",
+        f"{failed} failed {'check' if failed == 1 else 'checks'} on "
+        f"{len(found)} {'problem' if len(found) == 1 else 'problems'}, the most widespread first:",
+    ]
+    for cause in found:
+        count = f"{len(cause.checks)} {'check' if len(cause.checks) == 1 else 'checks'}"
+        room = max(40, width - 14)
+        problem = textwrap.shorten(cause.problem, room, placeholder=" …", break_on_hyphens=False)
+        lines.append(f"  {count:<10}  {problem}")
+        names = ", ".join(cause.checks)
+        names = textwrap.shorten(names, room, placeholder=" …", break_on_hyphens=False)
+        lines.append(f"{'':14}{names}")
+    return lines
 
 
 def junit(results: Results) -> bytes:
@@ -136,6 +159,20 @@ def markdown(results: Results) -> str:
         for r in items:
             detail = _cell(r.message or r.check.description)[:200]
             lines.append(f"| `{r.check.id}` | {r.check.severity} | {MARKS[r.outcome]} | {detail} |")
+    found = results.causes()
+    if found:
+        lines += [
+            "",
+            "## Failures by problem",
+            "",
+            "One deviation of a backend can fail every check whose answer shows it.",
+            "",
+            "| checks | problem | failed checks |",
+            "| ---: | --- | --- |",
+        ]
+        for cause in found:
+            names = ", ".join(f"`{name}`" for name in cause.checks)
+            lines.append(f"| {len(cause.checks)} | {_cell(cause.problem)[:300]} | {names} |")
     failures = [r for r in results.results if r.outcome in ("failed", "waived")]
     if failures:
         lines += ["", "## Failures"]

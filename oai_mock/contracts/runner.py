@@ -22,6 +22,7 @@ import httpx
 import orjson
 
 from oai_mock import __version__
+from oai_mock.contracts.causes import Cause, causes
 from oai_mock.contracts.checks import (
     SEVERITIES,
     Check,
@@ -118,6 +119,11 @@ class Results:
         unsupported operations and skipped checks never fail the run."""
         return 1 if self.failures_at(fail_on) else 0
 
+    def causes(self) -> list[Cause]:
+        """The problems behind the failed checks (waived ones apart), the most widespread
+        first: one deviation of the backend often fails many checks."""
+        return causes((r.check.id, r.message) for r in self.results if r.outcome == "failed")
+
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(o)} {o}" for o in OUTCOMES)
         waited = f", {self.retries} answers waited out (429/503)" if self.retries else ""
@@ -138,6 +144,7 @@ class Results:
             **{o: self.count(o) for o in OUTCOMES},
             "retries": self.retries,
             "notes": self.notes,
+            "causes": [cause.to_dict() for cause in self.causes()],
             "results": [r.to_dict() for r in self.results],
         }
 
