@@ -13,7 +13,6 @@ comes from the caller.
 from __future__ import annotations
 
 import base64
-import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +25,6 @@ from oai_mock.spec.walk import (
     ArrayFacts,
     NumberFacts,
     ObjectFacts,
-    Refs,
     StringFacts,
     branch,
     branches,
@@ -487,17 +485,12 @@ MAX_BODY_DEPTH = 10
 bodies nest content parts about eight levels down)."""
 
 
-@functools.cache
-def _bundle_refs() -> Refs:
-    return Refs.for_definitions(load_bundle().schemas)
-
-
 def schema_value(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
     """Valid values for a bundle schema (required properties only, shallow), read through the
     shared schema walk: a union draws from its first three branches (a discriminated one with
     each branch's discriminator value), ``allOf`` from its merged parts, and numbers, strings
     and arrays within their bounds, ``pattern`` and ``format``."""
-    refs = _bundle_refs()
+    refs = load_bundle().refs
     schema = refs.resolve(schema)
     shape = kind(schema)
     if shape == "const":
@@ -505,8 +498,8 @@ def schema_value(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy
     if shape == "enum":
         return st.sampled_from([v for v in schema["enum"] if v is not None] or [None])
     if shape == "union" and "properties" not in schema:
-        null = {id(b) for b in branches(schema)} - {id(b) for b in non_null_branches(schema, refs)}
-        picks = [i for i, b in enumerate(branches(schema)) if id(b) not in null][:3]
+        kept = non_null_branches(schema, refs)
+        picks = [i for i, b in enumerate(branches(schema)) if any(b is k for k in kept)][:3]
         if not picks:
             return st.none()
         return st.one_of([schema_value(branch(schema, i, refs), depth + 1) for i in picks])

@@ -14,8 +14,6 @@ import orjson
 from oai_mock.spec.model import Operation, Schema
 from oai_mock.spec.walk import Refs
 
-DEF_PREFIX = "#/$defs/"
-
 
 @dataclass(frozen=True, slots=True)
 class Bundle:

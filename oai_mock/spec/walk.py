@@ -46,8 +46,6 @@ Kind = Literal[
     "null",
     "any",
 ]
-MAX_REF_CHAIN = 64
-"""References that lead to references: more than this many in a row is taken for a loop."""
 FORMAT_EXAMPLES: Mapping[str, str] = {
     "date-time": "2025-01-01T00:00:00Z",
     "date": "2025-01-01",
@@ -93,8 +91,8 @@ class Refs:
         return found
 
     def _lookup(self, ref: str) -> Any:
-        if not ref.startswith("#"):
-            raise RefError(f"only local references are supported, not {ref!r}")
+        if ref not in ("#", "#/") and not ref.startswith("#/"):
+            raise RefError(f"only local JSON-pointer references are supported, not {ref!r}")
         target = self._root
         for part in ref[2:].split("/") if ref not in ("#", "#/") else []:
             key = part.replace("~1", "/").replace("~0", "~")
@@ -130,14 +128,16 @@ class Refs:
         return self._follow(schema)
 
     def _follow(self, schema: Any) -> Any:
-        seen: list[str] = []
+        # A document holds finitely many references, so a chain either ends or comes back to
+        # one it has seen: no length cap is needed (one would cut a long chain short).
+        seen: set[str] = set()
         while isinstance(schema, Mapping) and "$ref" in schema:
             ref = schema["$ref"]
             if not isinstance(ref, str):
                 raise RefError(f"'$ref' must be a string, not {ref!r}")
-            if ref in seen or len(seen) >= MAX_REF_CHAIN:
+            if ref in seen:
                 return {k: v for k, v in schema.items() if k != "$ref"}
-            seen.append(ref)
+            seen.add(ref)
             target = self.target(ref)
             if len(schema) == 1:
                 schema = target
@@ -190,22 +190,6 @@ def first_type(schema: Mapping[str, Any]) -> str | None:
         if name != "null":
             return name
     return "null" if named else None
-
-
-def allows_null(schema: Mapping[str, Any], refs: Refs, depth: int = 0) -> bool:
-    """Whether null is valid: by its type, its enum or const, or one of its union's branches."""
-    if "const" in schema:
-        return schema["const"] is None
-    if "enum" in schema:
-        return None in schema["enum"]
-    if "null" in types(schema):
-        return True
-    if depth > 8:  # a union that contains itself
-        return False
-    return any(
-        isinstance(option, Mapping) and allows_null(option, refs, depth + 1)
-        for option in map(refs.resolve, branches(schema))
-    )
 
 
 def kind(schema: Mapping[str, Any]) -> Kind:
@@ -310,30 +294,23 @@ def branch(schema: Mapping[str, Any], index: int, refs: Refs) -> Any:
     properties = resolved.get("properties")
     if value is None or not isinstance(properties, Mapping):
         return resolved
-    current = refs.resolve(properties.get(prop, {}))
-    if isinstance(current, Mapping) and ("const" in current or "enum" in current):
+    if _fixes_value(properties.get(prop, {}), refs):
         return resolved
     return {**resolved, "properties": {**properties, prop: {"type": "string", "const": value}}}
 
 
-def branch_for(schema: Mapping[str, Any], value: Any, refs: Refs) -> Any | None:
-    """The branch of a discriminated union that a value's discriminator names, resolved, or
-    None (no discriminator, or a value it does not name)."""
-    found = discriminator(schema)
-    if found is None or not isinstance(value, Mapping):
-        return None
-    prop, mapping = found
-    wanted = value.get(prop)
-    if isinstance(wanted, str) and wanted in mapping:
-        return refs.resolve({"$ref": mapping[wanted]})
-    for index, option in enumerate(branches(schema)):
-        chosen = branch(schema, index, refs)
-        facts = refs.resolve(chosen.get("properties", {}).get(prop, {}))
-        if facts.get("const") == wanted or wanted in facts.get("enum", ()):
-            return chosen
-        if Refs.name(option) == wanted:
-            return chosen
-    return None
+def _fixes_value(schema: Any, refs: Refs, depth: int = 0) -> bool:
+    """Whether a property already fixes its value: a ``const`` or ``enum``, or a union whose
+    every non-null branch does (a nullable const)."""
+    resolved = refs.resolve(schema)
+    if not isinstance(resolved, Mapping):
+        return False
+    if "const" in resolved or "enum" in resolved:
+        return True
+    options = non_null_branches(resolved, refs)
+    if not options or depth > 8:  # depth: a union that contains itself
+        return False
+    return all(_fixes_value(option, refs, depth + 1) for option in options)
 
 
 # -- keyword facts -----------------------------------------------------------------------------

@@ -63,14 +63,17 @@ class SchemaError(ValueError):
 def instance_for(schema: Mapping[str, Any], salt: str = "") -> Any:
     """A value valid against ``schema``; ``salt`` varies the strings deterministically."""
     builder = _Builder(schema, salt)
-    value = builder.build(schema, name="value", depth=0, choice=0)
-    validator = _validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
-    if validator is None or validator.is_valid(value):
-        return value
-    for choice in range(1, 4):
-        retry = builder.build(schema, name="value", depth=0, choice=choice)
-        if validator.is_valid(retry):
-            return retry
+    try:
+        value = builder.build(schema, name="value", depth=0, choice=0)
+        validator = _validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+        if validator is None or validator.is_valid(value):
+            return value
+        for choice in range(1, 4):
+            retry = builder.build(schema, name="value", depth=0, choice=choice)
+            if validator.is_valid(retry):
+                return retry
+    except RefError as bad_ref:  # wherever the walk met it: a branch, an allOf part, a property
+        raise SchemaError(str(bad_ref)) from None
     error = next(iter(validator.iter_errors(value)))
     path = tuple(str(p) for p in error.schema_path)
     keyword = path[-1] if path else "schema"
@@ -116,12 +119,6 @@ class _Builder:
         self.salt = salt
         self.budget = limits.InstanceBudget()
 
-    def resolve(self, schema: Any) -> Any:
-        try:
-            return self.refs.resolve(schema)
-        except RefError as error:
-            raise SchemaError(str(error)) from None
-
     def build(self, schema: Any, name: str, depth: int, choice: int) -> Any:
         if depth > limits.MAX_SCHEMA_DEPTH:
             raise SchemaError(
@@ -134,7 +131,7 @@ class _Builder:
             return self.word(name)
         if not isinstance(schema, Mapping):
             raise SchemaError("a schema must be an object or a boolean")
-        schema = self.resolve(schema)
+        schema = self.refs.resolve(schema)
         if not isinstance(schema, Mapping):
             return self.build(schema, name, depth + 1, choice)
         shape = kind(schema)
@@ -146,10 +143,7 @@ class _Builder:
                 raise SchemaError("an empty enum has no valid value")
             return options[choice % len(options)] if choice < len(options) else options[0]
         if shape == "union":
-            try:
-                picked = branch(schema, choice, self.refs)
-            except RefError as error:
-                raise SchemaError(str(error)) from None
+            picked = branch(schema, choice, self.refs)
             base = shared(schema)
             if base.get("type") or base.get("properties"):
                 picked = merge([base, picked], self.refs)
