@@ -246,3 +246,34 @@ def test_refused_chat_fields(quirk: str, body: dict[str, Any], param: str) -> No
     assert accepted.status == 200
     faithful, _ = chat(None, **body)
     assert faithful.status == 200
+
+
+def _answers_edit_object_may_change() -> list[dict[str, Any]]:
+    """One of each JSON shape the object quirks look at: a finished chat completion, one that
+    called a tool, a content chunk, a tool-call chunk and a usage chunk."""
+    tool_call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    base = {"id": "chatcmpl-1", "object": "chat.completion", "created": 5}
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    message = {"role": "assistant", "content": "hi", "refusal": None}
+    return [
+        {**base, "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}], "usage": usage},
+        {**base, "choices": [{"index": 0, "message": {**message, "tool_calls": [tool_call]}, "logprobs": None, "finish_reason": "tool_calls"}]},
+        {**base, "choices": [{"index": 0, "delta": {"content": "h"}, "finish_reason": None}]},
+        {**base, "choices": [{"index": 0, "delta": {"tool_calls": [{**tool_call, "index": 0}]}, "finish_reason": None}]},
+        {**base, "choices": [], "usage": usage},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("quirk", sorted(NAMES))
+def test_the_object_quirks_are_the_ones_that_edit_json_answers(quirk: str) -> None:
+    # adjust_response leaves JSON answers alone (no copy, no walk) unless one of OBJECT_QUIRKS
+    # is on: a quirk that edits objects but is missing from that list would silently do nothing.
+    import copy
+
+    from oai_mock.mockserver.quirks import OBJECT_QUIRKS, edit_object
+
+    changed = False
+    for answer in _answers_edit_object_may_change():
+        edited = edit_object(frozenset({quirk}), copy.deepcopy(answer), chunk_number=1)
+        changed = changed or edited != answer
+    assert changed is (quirk in OBJECT_QUIRKS)

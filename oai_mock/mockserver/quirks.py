@@ -273,6 +273,31 @@ def _choice_edits(quirks: frozenset[str], choice: JSON) -> None:
             call.pop("index", None)
 
 
+OBJECT_QUIRKS = frozenset(
+    {
+        "finish-reason-eos",
+        "finish-reason-stop-for-tools",
+        "finish-reason-missing",
+        "chunk-finish-reason-omitted",
+        "refusal-omitted",
+        "logprobs-omitted",
+        "delta-role-null",
+        "tool-arguments-object",
+        "tool-delta-no-index",
+        "missing-object",
+        "missing-id",
+        "missing-created",
+        "created-zero",
+        "usage-wrong-total",
+        "choices-null-usage-chunk",
+        "usage-chunk-with-choice",
+        "changing-chunk-id",
+    }
+)
+"""The quirks :func:`edit_object` acts on: with none of them, a JSON answer is left alone
+(tests/test_quirks.py checks the list against what ``edit_object`` changes)."""
+
+
 def edit_object(quirks: frozenset[str], value: JSON, chunk_number: int = 0) -> JSON:
     for choice in value.get("choices") or []:
         if isinstance(choice, dict):
@@ -363,13 +388,17 @@ def adjust_response(
         if "stream-content-type" in quirks:
             response.set_header("content-type", "application/json")
         return response
+    if not quirks & OBJECT_QUIRKS:
+        return response
     media = response.header("content-type") or ""
     if media.startswith("application/json"):
+        # A value the behaviour built may also be a record it stored (a stored chat
+        # completion), which must stay as the faithful fake made it: it is edited as a copy. A
+        # value decoded from the answer's bytes is the answer's own.
+        shared = response.holds_value
         value = response.value
         if isinstance(value, dict):
-            # A copy: the value may also be a record the behaviour stored (a stored chat
-            # completion), which must stay as the faithful fake made it.
-            response.value = edit_object(quirks, copy.deepcopy(value))
+            response.value = edit_object(quirks, copy.deepcopy(value) if shared else value)
     return response
 
 
