@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,29 @@ def test_a_request_that_gets_no_answer_is_not_shrunk() -> None:
             return inner.handle_request(request)
 
     results = run_over(HangingChat(), ["chat.schema"], max_examples=3)
+    assert results.results[0].outcome == "failed"
+    assert "ReadTimeout" in results.results[0].message
+    assert sent["chat"] == 1  # each smaller try would only wait out the timeout again
+
+
+def test_an_answer_that_stalls_after_its_head_is_not_shrunk_either() -> None:
+    inner = MockTransport(OpenAIMock())
+    sent = {"chat": 0}
+
+    class Stalled(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"id": "chatcmpl-1", '
+            raise httpx.ReadTimeout("timed out")
+
+    class StallingChat(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/chat/completions"):
+                sent["chat"] += 1
+                headers = {"content-type": "application/json"}
+                return httpx.Response(200, headers=headers, stream=Stalled())
+            return inner.handle_request(request)
+
+    results = run_over(StallingChat(), ["chat.schema"], max_examples=10)
     assert results.results[0].outcome == "failed"
     assert "ReadTimeout" in results.results[0].message
     assert sent["chat"] == 1  # each smaller try would only wait out the timeout again

@@ -82,6 +82,8 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
     error: str | None = None
+    timed_out: bool = False
+    """Whether the answer, or the rest of it, did not come in time (a hang, a trickle)."""
     path: str = ""
     """The path under the API base (``/chat/completions``)."""
     after_success: bool = False
@@ -292,11 +294,13 @@ class Probe:
                         exchange.error = (
                             f"Timeout: the answer was still arriving after {self.timeout:g} s"
                         )
+                        exchange.timed_out = True
                         break
             finally:
                 response.close()
         except httpx.HTTPError as error:
             exchange.error = f"{type(error).__name__}: {error}"
+            exchange.timed_out = isinstance(error, httpx.TimeoutException)
         exchange.content = bytes(received)  # what arrived, also of a truncated answer
         self.exchanges.append(exchange)
         return exchange

@@ -69,9 +69,13 @@ def prop(
             failure.example = value
             seen["last"] = failure
             seen.setdefault("failed_at", probe.sent)
-            # No answer at all (a hang, a refused connection): a smaller request tells
-            # nothing more, and every try would wait out the timeout again.
-            seen["unanswered"] = failure.exchange is not None and failure.exchange.status == 0
+            # No answer, or one that stopped coming (a hang before or after the head, a
+            # refused connection): a smaller request tells nothing more, and every try would
+            # wait out the timeout again.
+            exchange = failure.exchange
+            seen["unanswered"] = exchange is not None and (
+                exchange.status == 0 or exchange.timed_out
+            )
             raise
 
     try:
