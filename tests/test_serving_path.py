@@ -277,3 +277,28 @@ def test_serve_with_httptools_answers_alike_and_keeps_its_timeouts(tmp_path: Pat
         assert slow.startswith(b"HTTP/1.1 408"), slow[:200]
     finally:
         assert fake.stop() == 0
+
+
+def test_an_answer_that_waits_costs_its_wall_time_not_its_cpu_time() -> None:
+    # A behaviour that sleeps (or waits on I/O) uses no CPU, yet on the event loop it would hold
+    # every other connection for its whole wait: it must not be learnt as quick.
+    from oai_mock.mockserver import offload
+
+    def sleeping(request: MockRequest) -> MockResponse:
+        threading.Event().wait(0.1)
+        return MockResponse(200, body=b"{}")
+
+    def computing(request: MockRequest) -> MockResponse:
+        return MockResponse(200, body=b"{}")
+
+    assert offload._timed(sleeping, request())[1] >= 0.1
+    assert offload._timed(computing, request())[1] < offload.BUDGET
+
+    real = Offload(anyio.CapacityLimiter(4))
+
+    async def main() -> None:
+        for _ in range(3):
+            await real.run(sleeping, request(), "listModels")
+
+    anyio.run(main)
+    assert not real.fits("listModels", 10)

@@ -5,7 +5,9 @@ A hop to a worker thread costs more than the engine needs for most answers (a ch
 a model list), but running a slow answer (a thousand embeddings, a large upload) on the event
 loop would hold up every other connection while it runs. So each operation is learnt:
 
-- its first request runs in a worker thread, and its CPU time is measured (as every later one);
+- its first request runs in a worker thread, and its CPU time is measured (as every later one;
+  an answer that spends more than ``WAITED`` seconds of wall-clock time, waiting rather than
+  computing, costs its wall time);
 - a request runs on the loop only when its operation has answered within ``budget`` CPU seconds,
   its body is no larger than twice the largest such body (plus 1 KiB, at most ``max_body``),
   and no request that is not known to be quick is running in a worker thread (so it never
@@ -34,6 +36,9 @@ from oai_mock.mockserver.messages import MockRequest, MockResponse
 
 BUDGET = 0.002
 """CPU seconds an answer may take and still run on the event loop next time."""
+WAITED = 0.02
+"""Wall-clock seconds past which an answer counts as waiting, not computing: its wall time is
+its cost (well above what a quick answer takes while other threads share the interpreter)."""
 MAX_INLINE_BODY = 64 * 1024
 STRIKES = 3
 FORGIVE = 32
@@ -121,6 +126,11 @@ class Offload:
 
 
 def _timed(handle: Handle, request: MockRequest) -> tuple[MockResponse, float]:
-    started = time.thread_time()
+    """The answer and what it cost: its CPU seconds, or its wall-clock seconds when those are
+    far beyond the budget. A handler that waits (a user's behaviour that sleeps or does I/O)
+    uses next to no CPU, yet would hold the event loop for its whole wait."""
+    started, started_cpu = time.perf_counter(), time.thread_time()
     answer = handle(request)
-    return answer, time.thread_time() - started
+    cpu = time.thread_time() - started_cpu
+    wall = time.perf_counter() - started
+    return answer, wall if wall > WAITED else cpu
