@@ -84,14 +84,16 @@ class ExchangeLogger:
         return text
 
     def fields(self, exchange: Exchange) -> dict[str, Any]:
-        detail = exchange.detail()
+        # The summary, not the detail: decoding and masking the headers and bodies of every
+        # exchange is work a line without --log-bodies never shows.
+        summary = exchange.summary()
         fields: dict[str, Any] = {
-            key: detail[key]
-            for key in ("time", "method", "path", "status", "operation", "model", "duration_ms")
+            key: summary[key] for key in ("time", "method", "path", "status", "operation", "model")
         }
         fields["duration_ms"] = exchange.duration_ms or 0.0
-        fields.update(rule=exchange.rule_id, outcome=exchange.outcome, error=exchange.error_message)
+        fields.update(rule=exchange.rule_id, outcome=exchange.outcome, error=summary["error"])
         if self.bodies:
+            detail = exchange.detail()
             fields["request_body"] = mask_secrets(detail["request"]["body"])
             if exchange.streamed:
                 fields["events"] = [mask_secrets(e["data"]) for e in detail["response"]["events"]]
