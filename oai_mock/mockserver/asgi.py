@@ -40,8 +40,6 @@ WORKER_THREADS = 32
 """Requests whose engine work runs at once; more wait for a free worker (not the loop)."""
 STREAM_BATCH = 64
 """Stream items taken per worker hop (a pause or a drop ends a batch early)."""
-OPERATION_CACHE = 4096
-"""Request paths whose operation is remembered (for the body limit and ``offload``)."""
 
 
 class ConnectionDropped(Exception):
@@ -106,7 +104,6 @@ class MockEndpoint:
         self.deadline = None if body_timeout is None else BodyDeadline(body_timeout)
         self.workers = anyio.CapacityLimiter(WORKER_THREADS)
         self.offload = Offload(self.workers)
-        self._operations: dict[tuple[str, str], str | None] = {}
         _quiet_expected_events()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,7 +139,7 @@ class MockEndpoint:
         await _send_answer(answer, scope, receive, send, self)
 
     async def _answer(self, plain: MockRequest, receive: Receive) -> MockResponse | None:
-        operation = self._operation(plain.method, plain.path)
+        operation = self.mock.operation_at(plain.method, plain.path)
         limit = limits.body_limit(operation, self.mock.max_body_bytes)
         declared = plain.headers.get("content-length", "")
         try:
@@ -164,22 +161,6 @@ class MockEndpoint:
             return None
         plain = MockRequest(plain.method, plain.path, plain.query, plain.headers, body)
         return await self.offload.run(self.mock.handle, plain, operation)
-
-    def _operation(self, method: str, path: str) -> str | None:
-        """The operation at ``method path`` (None for none), remembered for the paths seen."""
-        key = (method, path)
-        try:
-            return self._operations[key]
-        except KeyError:
-            pass
-        try:
-            operation: str | None = self.mock.router.match(method, path).operation.id
-        except APIError:
-            operation = None
-        if len(self._operations) >= OPERATION_CACHE:  # paths with ids are endless
-            self._operations.clear()
-        self._operations[key] = operation
-        return operation
 
 
 def _closing(answer: MockResponse) -> MockResponse:

@@ -287,13 +287,13 @@ class OpenAIMock:
             self.journal.record(request, call, response)
         return response
 
-    def body_limit(self, method: str, path: str) -> int:
-        """The largest body the operation at ``method path`` accepts (adapters read no more)."""
+    def operation_at(self, method: str, path: str) -> str | None:
+        """The operation at ``method path``, None for none: what an adapter knows of a request
+        before it reads the body (its size limit, whether it answers quickly)."""
         try:
-            operation_id = self.router.match(method, path).operation.id
+            return self.router.match(method, path).operation.id
         except APIError:
-            operation_id = None
-        return limits.body_limit(operation_id, self.max_body_bytes)
+            return None
 
     def refuse(self, request: MockRequest, error: APIError) -> MockResponse:
         """Answer ``error`` to a request an adapter refused before reading it whole (its body
