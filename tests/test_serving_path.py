@@ -302,3 +302,29 @@ def test_an_answer_that_waits_costs_its_wall_time_not_its_cpu_time() -> None:
 
     anyio.run(main)
     assert not real.fits("listModels", 10)
+
+
+def test_the_http_option_picks_uvicorns_protocol_and_loop() -> None:
+    # The served tests answer the same under either parser: this is what tells them apart.
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from oai_mock.mockserver.serving import DEFAULT_LIMITS, server_config
+
+    h11 = server_config(object(), "127.0.0.1", 0, DEFAULT_LIMITS)
+    assert issubclass(h11.http, H11Protocol) and h11.loop == "asyncio"
+    fast = server_config(object(), "127.0.0.1", 0, DEFAULT_LIMITS, "httptools")
+    assert issubclass(fast.http, HttpToolsProtocol) and fast.loop == "auto"
+    assert fast.http.header_timeout == DEFAULT_LIMITS.header_timeout
+
+
+def test_asking_for_httptools_without_it_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from oai_mock.mockserver.serve_options import check_http
+
+    assert check_http("h11") is None
+    monkeypatch.setitem(sys.modules, "httptools", None)  # an import of it now fails
+    assert check_http("httptools") == (
+        '--http httptools needs httptools, which is not installed: pip install "oai-mock[fast]"'
+    )

@@ -4,7 +4,8 @@ the command line loads fast and works without the ``server`` extra."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
+
+from oai_mock.extras import MissingExtraError, require
 
 
 def add_dev_server_options(serve: argparse.ArgumentParser) -> None:
@@ -39,8 +40,9 @@ def check_port(port: int) -> str | None:
 
 def check_http(http: str) -> str | None:
     """Why the HTTP parser asked for cannot be used, or None."""
-    if http == "httptools" and importlib.util.find_spec("httptools") is None:
-        return (
-            '--http httptools needs httptools, which is not installed: pip install "oai-mock[fast]"'
-        )
+    if http == "httptools":
+        try:
+            require("httptools", "fast", "--http httptools")
+        except MissingExtraError as missing:
+            return str(missing)
     return None
