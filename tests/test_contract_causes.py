@@ -32,7 +32,8 @@ def refusal_omitted() -> Results:
 
 
 def test_the_module_example_runs() -> None:
-    assert doctest.testmod(causes_module).failed == 0
+    tried = doctest.testmod(causes_module)
+    assert tried.attempted > 0 and tried.failed == 0
 
 
 def test_one_missing_field_is_one_problem_of_every_check_it_failed(
@@ -105,10 +106,16 @@ def test_numbers_do_not_part_a_problem_but_words_and_statuses_do() -> None:
             ("stream.usage", 'chunk 0: /choices/0: "index" is a required property'),
             ("auth.wrong-key", "expected 401, got 400"),
             ("auth.missing-key", "expected 401, got 500"),
+            ("chat.usage", "usage.completion_tokens 117 exceeds the 6 asked for (n=1)"),
+            ("chat.n", "usage.completion_tokens 23 exceeds the 5 asked for (n=2)"),
+            ("errors.unknown-model", 'expected 400 or 404, got 200: {"id":"chatcmpl-Xl6BAZr3"}'),
+            ("errors.wrong-type", 'expected 400 or 404, got 200: {"id":"chatcmpl-q2mMm779"}'),
         ]
     )
     assert [(len(c.checks), c.checks) for c in found] == [
         (2, ("stream.framing", "stream.object")),  # a check counts once per problem
+        (2, ("chat.usage", "chat.n")),  # counts, even three-digit ones, are not statuses
+        (2, ("errors.unknown-model", "errors.wrong-type")),  # ids in a quoted body set aside
         (1, ("stream.usage",)),
         (1, ("auth.wrong-key",)),  # statuses part problems: a 400 is not a 500
         (1, ("auth.missing-key",)),

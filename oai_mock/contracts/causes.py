@@ -4,9 +4,9 @@ One deviation of a backend fails every check whose answer shows it: a ``refusal`
 every chat answer fails the schema check, the usage check, the tool checks and the rest, since
 each check validates its whole answer. A report that lists the same line twenty times hides
 that there is one thing to fix. Here each failure message is split into its problems (a schema
-error names one problem per JSON pointer), the numbers in them are set aside (``/choices/0``
-and ``/choices/1`` are the same problem; a 400 and a 500 are not), and the checks are grouped
-under each problem.
+error names one problem per JSON pointer), the numbers and ids in them are set aside
+(``/choices/0`` and ``/choices/1`` are the same problem; a 400 and a 500 are not), and the
+checks are grouped under each problem.
 
 >>> found = causes([
 ...     ("chat.schema", 'chat answer: /choices/0/message: "refusal" is a required property'),
@@ -28,7 +28,8 @@ from typing import Any
 
 PROBLEM_LENGTH = 300
 """Characters of a problem that tell it apart (the start of an answer body is enough)."""
-_NUMBER = re.compile(r"\d+")
+_WITH_DIGIT = re.compile(r"[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*")
+_STATUS_NAMED_BY = ("got ", "expected ", "status ", "answered ", " or ", "on a ")
 _POINTER_PREFIX = re.compile(r"^(.*?): (?=/)")
 """What a schema error says before its first JSON pointer (``createChatCompletion answer``)."""
 
@@ -65,14 +66,17 @@ def problems(message: str) -> list[str]:
 
 
 def key(problem: str) -> str:
-    """What two reports of the same problem share: the text with its numbers set aside, all
-    but those that read as HTTP statuses (a 400 and a 500 are different problems)."""
-    return _NUMBER.sub(_set_aside, problem[:PROBLEM_LENGTH])
+    """What two reports of the same problem share: the text with every word that holds a digit
+    set aside (indexes, counts, ids, multipart boundaries), except HTTP statuses where the text
+    names one (``got 500``, ``expected 400 or 404``): a 400 and a 500 are different problems."""
+    return _WITH_DIGIT.sub(_set_aside, problem[:PROBLEM_LENGTH])
 
 
-def _set_aside(number: re.Match[str]) -> str:
-    text = number.group()
-    return text if len(text) == 3 and 100 <= int(text) <= 599 else "#"
+def _set_aside(word: re.Match[str]) -> str:
+    text = word.group()
+    before = word.string[max(0, word.start() - 10) : word.start()]
+    is_status = len(text) == 3 and text.isdigit() and 100 <= int(text) <= 599
+    return text if is_status and before.endswith(_STATUS_NAMED_BY) else "#"
 
 
 def causes(failures: Iterable[tuple[str, str]]) -> list[Cause]:

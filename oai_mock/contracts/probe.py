@@ -54,10 +54,6 @@ class Allowance:
         self.deadline = deadline
         """When the run's time is up (``time.monotonic()``): no request is sent after it."""
 
-    @property
-    def total(self) -> int:
-        return self.budget.total
-
     def take(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise BudgetExhausted("the run's time limit passed")
@@ -191,10 +187,10 @@ class Probe:
         shrink_requests: int = 12,
     ) -> None:
         self.seed = seed
+        """Seeds the generated examples: the same seed sends the same requests."""
         self.shrink_requests = shrink_requests
         """The most requests shrinking one failure may send; then the smallest failure found so
         far is the report."""
-        """Seeds the generated examples: the same seed sends the same requests."""
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.model = model

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from oai_mock.contracts.core import CheckSkipped, check, error_envelope, expect
-from oai_mock.contracts.probe import Probe
+from oai_mock.contracts.probe import Exchange, Probe
 from oai_mock.contracts.properties import chat, chat_strategy, prop
 
 ERRORS = "OpenAI API reference, Error codes (https://platform.openai.com/docs/guides/error-codes)"
@@ -140,10 +140,14 @@ def _(probe: Probe, examples: int) -> None:
 def _(probe: Probe, examples: int) -> None:
     # The point is the error answer's media type, so any request every backend must refuse will
     # do; one that accepts an out-of-range value fails errors.out-of-range for it, not this.
-    for exchange in (
-        probe.post("/chat/completions", None, raw=b'{"model": '),
-        chat(probe, temperature=5),
-    ):
+    def malformed() -> Exchange:
+        return probe.post("/chat/completions", None, raw=b'{"model": ')
+
+    def out_of_range() -> Exchange:
+        return chat(probe, temperature=5)
+
+    for send in (malformed, out_of_range):  # the second only when the first got no error
+        exchange = send()
         if exchange.error is None and exchange.status >= 400:
             expect(
                 exchange.media_type == "application/json",
