@@ -180,6 +180,27 @@ def test_a_backend_that_is_down_still_gets_a_report_per_check(tmp_path: Path) ->
     assert "cannot reach" in (tmp_path / "down.html").read_text()
 
 
+def test_a_run_its_time_limit_cut_short_is_not_a_pass(tmp_path: Path) -> None:
+    from served import ServedFake
+
+    served = ServedFake(tmp_path / "serve.log", "--quiet")
+    try:
+        report = tmp_path / "cut.json"
+        command = ["contract", "--base-url", served.url, "--only", "chat", "--json", str(report)]
+        completed = subprocess.run(
+            [sys.executable, "-m", "oai_mock.cli", *command, "--run-timeout", "0.001"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        served.stop()
+    written = json.loads(report.read_bytes())
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert written["failed"] == 0 and written["skipped"] == len(written["results"]) > 10
+    assert f"before {written['skipped']} of {written['skipped']} checks" in completed.stderr
+
+
 def test_an_allowance_stops_at_the_run_deadline() -> None:
     allowance = Allowance(Budget(10), 10, deadline=time.monotonic() - 1)
     try:

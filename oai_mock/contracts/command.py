@@ -192,4 +192,12 @@ def run(args: argparse.Namespace) -> int:
     if results.unreachable:
         print(f"oai-mock: {results.unreachable}", file=sys.stderr)
         return 2  # nothing was tested: not a pass
-    return results.exit_code(args.fail_on)
+    code = results.exit_code(args.fail_on)
+    if results.cut_short:
+        print(
+            f"oai-mock: --run-timeout ({args.run_timeout:g} s) passed before "
+            f"{results.cut_short} of {len(results.results)} checks ran to their end",
+            file=sys.stderr,
+        )
+        return code or 2  # an incomplete run is not a pass either
+    return code

@@ -17,6 +17,9 @@ import orjson
 from oai_mock.spec import Profile, SchemaChecker, load_bundle
 from oai_mock.sse import ServerSentEvent, decode_sse
 
+TIME_LIMIT_PASSED = "the run's time limit passed"
+"""Why a check was skipped when ``--run-timeout`` ended the run before it (or during it)."""
+
 
 class BudgetExhausted(Exception):
     """The run reached its request budget."""
@@ -56,7 +59,7 @@ class Allowance:
 
     def take(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise BudgetExhausted("the run's time limit passed")
+            raise BudgetExhausted(TIME_LIMIT_PASSED)
         if self.used >= self.limit:
             raise BudgetExhausted(
                 f"this check's share of the request budget ({self.limit} of "

@@ -32,7 +32,14 @@ from oai_mock.contracts.checks import (
     Severity,
     select,
 )
-from oai_mock.contracts.probe import Allowance, Budget, BudgetExhausted, Exchange, Probe
+from oai_mock.contracts.probe import (
+    TIME_LIMIT_PASSED,
+    Allowance,
+    Budget,
+    BudgetExhausted,
+    Exchange,
+    Probe,
+)
 from oai_mock.contracts.waivers import Waiver, find_waiver
 from oai_mock.spec import Profile, load_bundle
 
@@ -118,6 +125,11 @@ class Results:
         """1 when a check at ``fail_on`` or a severer level failed, else 0. Waived failures,
         unsupported operations and skipped checks never fail the run."""
         return 1 if self.failures_at(fail_on) else 0
+
+    @property
+    def cut_short(self) -> int:
+        """Checks the run's time limit skipped (all or part of them not run)."""
+        return sum(r.outcome == "skipped" and r.message == TIME_LIMIT_PASSED for r in self.results)
 
     def causes(self) -> list[Cause]:
         """The problems behind the failed checks (waived ones apart), the most widespread
@@ -372,7 +384,7 @@ class ContractRun:
         def one(check: Check) -> Result:
             allowance = shares.next()
             if deadline is not None and time.monotonic() > deadline:
-                result = Result(check, "skipped", "the run's time limit passed")
+                result = Result(check, "skipped", TIME_LIMIT_PASSED)
             else:
                 result = self.run_one(check, model, allowance, results.notes)
             done.append(result)
