@@ -27,7 +27,8 @@ FINAL_EVENT = {"incomplete": "response.incomplete", "failed": "response.failed"}
 def response_events(response: JSON) -> list[JSON]:
     """The events for a finished ``response`` (without ``sequence_number``, which the framing
     adds)."""
-    started = {**copy.deepcopy(response), "status": "in_progress", "output": []}
+    started = copy.deepcopy({**response, "output": []})  # the output comes item by item
+    started["status"] = "in_progress"
     if "completed_at" in started:
         started["completed_at"] = None
     started.pop("usage", None)  # no usage until the response is done

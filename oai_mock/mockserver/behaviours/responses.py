@@ -330,12 +330,13 @@ def get_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
     with mock.state.lock:
         stored = _stored(call, mock)
         mock.lifecycles.poll(stored["response"]["id"])
-        response: JSON = copy.deepcopy(stored["response"])
-    if call.wants_stream:
-        return stream_response(
-            streams.responses_stream(response_events(copy.deepcopy(stored["final"])))
-        )
-    return response
+        if not call.wants_stream:
+            # The engine encodes a stateful answer before it lets go of the state lock.
+            response: JSON = stored["response"]
+            return response
+        # A stream is encoded event by event after the lock is let go: its own copy.
+        final = copy.deepcopy(stored["final"])
+    return stream_response(streams.responses_stream(response_events(final)))
 
 
 def delete_response(call: Call, mock: BehaviourContext) -> MockResponse:
@@ -347,14 +348,14 @@ def delete_response(call: Call, mock: BehaviourContext) -> MockResponse:
 def cancel_response(call: Call, mock: BehaviourContext) -> JSON:
     with mock.state.lock:
         stored = _stored(call, mock)
-        response = stored["response"]
+        response: JSON = stored["response"]
         if not response.get("background"):
             raise invalid_request(
                 "Only responses created with background=true can be cancelled.", "response_id"
             )
         if response["status"] in ("queued", "in_progress"):
             mock.lifecycles.cancel(response["id"])
-        return copy.deepcopy(stored["response"])
+        return response  # encoded by the engine under the state lock
 
 
 def list_input_items(call: Call, mock: BehaviourContext) -> JSON:
