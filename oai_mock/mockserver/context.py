@@ -10,6 +10,7 @@ with these attributes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from oai_mock.mockserver.clock import Clock
@@ -48,6 +49,7 @@ class BehaviourContext(Protocol):
         ...
 
 
+@dataclass(slots=True, kw_only=True, eq=False, repr=False)  # repr: the bundle is large
 class FakeContext:
     """The context the engine hands its behaviours: the fake's state and services, and a way to
     answer a call, without the engine itself (routing, the journal, scripting, adapters).
@@ -57,53 +59,19 @@ class FakeContext:
     reaches the behaviours at once.
     """
 
-    __slots__ = (
-        "_dispatch",
-        "bundle",
-        "checker",
-        "clock",
-        "ids",
-        "keys",
-        "lifecycles",
-        "max_file_bytes",
-        "seed",
-        "state",
-        "strict_models",
-        "synthesizer",
-    )
-
-    def __init__(
-        self,
-        *,
-        seed: int,
-        bundle: Bundle,
-        checker: SchemaChecker,
-        state: Store,
-        ids: IdFactory,
-        clock: Clock,
-        lifecycles: Lifecycles,
-        synthesizer: Synthesizer,
-        max_file_bytes: int,
-        strict_models: bool,
-        keys: Keys,
-        dispatch: Callable[[str, str, Any], MockResponse],
-    ) -> None:
-        self.seed = seed
-        self.bundle = bundle
-        self.checker = checker
-        self.state = state
-        self.ids = ids
-        self.clock = clock
-        self.lifecycles = lifecycles
-        self.synthesizer = synthesizer
-        self.max_file_bytes = max_file_bytes
-        self.strict_models = strict_models
-        self.keys = keys
-        self._dispatch = dispatch
-
-    def dispatch(self, method: str, url: str, body: Any) -> MockResponse:
-        """Answer a call with a JSON body given as a value, as a request would be answered."""
-        return self._dispatch(method, url, body)
+    seed: int
+    bundle: Bundle
+    checker: SchemaChecker
+    state: Store
+    ids: IdFactory
+    clock: Clock
+    lifecycles: Lifecycles
+    synthesizer: Synthesizer
+    max_file_bytes: int
+    strict_models: bool
+    keys: Keys
+    dispatch: Callable[[str, str, Any], MockResponse]
+    """Answers a call with a JSON body given as a value, as a request would be answered."""
 
 
 Answer = MockResponse | Mapping[str, Any] | list[Any]
