@@ -280,24 +280,11 @@ def _store_empty_file(
 
 def _store_assistant(mock: BehaviourContext, assistant_id: str, body: Mapping[str, Any]) -> None:
     """An assistant under that id, with the run's model (runs take the rest from the body)."""
-    from oai_mock.mockserver.behaviours.assistants import ASSISTANT
+    from oai_mock.mockserver.behaviours.assistants import ASSISTANT, assistant_record
 
     model = body.get("model")
-    record = {
-        "id": assistant_id,
-        "object": "assistant",
-        "created_at": mock.clock.timestamp(),
-        "name": None,
-        "description": None,
-        "model": model if isinstance(model, str) and model else "gpt-4o",
-        "instructions": None,
-        "tools": [],
-        "tool_resources": {},
-        "metadata": {},
-        "temperature": 1.0,
-        "top_p": 1.0,
-        "response_format": "auto",
-    }
+    model = model if isinstance(model, str) and model else "gpt-4o"
+    record = assistant_record(mock, assistant_id, {"model": model})
     with mock.state.lock:
         mock.state.put(ASSISTANT, assistant_id, record)
 

@@ -19,6 +19,7 @@ Streaming runs (``stream: true``) go to their next stop at once and send the rea
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -65,9 +66,17 @@ ASSISTANT_FIELDS = (
 
 
 def create_assistant(call: Call, mock: BehaviourContext) -> dict[str, Any]:
-    body = call.json
-    assistant = {
-        "id": mock.ids.next("asst_"),
+    assistant = assistant_record(mock, mock.ids.next("asst_"), call.json)
+    mock.state.put(ASSISTANT, assistant["id"], assistant)
+    return dict(assistant)
+
+
+def assistant_record(
+    mock: BehaviourContext, assistant_id: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An assistant as ``body`` (a create request's) describes it; ``model`` is required."""
+    return {
+        "id": assistant_id,
         "object": "assistant",
         "created_at": _now(mock),
         "name": body.get("name"),
@@ -81,8 +90,6 @@ def create_assistant(call: Call, mock: BehaviourContext) -> dict[str, Any]:
         "top_p": body.get("top_p", 1.0),
         "response_format": body.get("response_format") or "auto",
     }
-    mock.state.put(ASSISTANT, assistant["id"], assistant)
-    return dict(assistant)
 
 
 def _assistant(mock: BehaviourContext, assistant_id: str) -> dict[str, Any]:
