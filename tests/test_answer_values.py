@@ -104,8 +104,18 @@ def test_recorded_frames_are_edited_by_quirks_like_the_fakes_own_events() -> Non
     assert wire(response) == b'data: {"object":"chat.completion.chunk","choices":[]}\n\n'
 
 
-def test_the_self_check_reads_events_without_decoding_bytes() -> None:
+def test_the_self_check_reads_events_without_decoding_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from oai_mock.mockserver import selfcheck
+
+    def no_decoding(*args: object) -> None:
+        raise AssertionError("the self-check decoded the stream's bytes")
+
+    monkeypatch.setattr(selfcheck, "decode_sse", no_decoding)
     mock = OpenAIMock(self_check=True)
+    good = mock.request("POST", "/v1/chat/completions", json={**CHAT, "stream": True})
+    assert b"[DONE]" in b"".join(good.stream or [])  # every event checked, none decoded
     response = mock.request("POST", "/v1/chat/completions", json={**CHAT, "stream": True})
     assert response.events is not None
     broken = (Event({"object": "not a chunk"}) for _ in range(1))

@@ -91,6 +91,7 @@ def _choice(
     message: JSON = {"role": "assistant", "content": None, "refusal": None, "annotations": []}
     finish = "stop"
     tokens = 0
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
     tool_calls = _tool_calls(call, mock, scripted, index)
     legacy_call = _function_call(body) if not tool_calls else None
     if scripted is not None and scripted.refusal is not None:
@@ -99,7 +100,6 @@ def _choice(
     elif tool_calls:
         message["tool_calls"] = tool_calls
         finish = "tool_calls"
-        limit = body.get("max_completion_tokens") or body.get("max_tokens")
         tokens, cut = _cut_arguments(tool_calls, limit if isinstance(limit, int) else None)
         if cut:  # max_tokens reached inside the arguments: OpenAI stops there too
             finish = "length"
@@ -110,7 +110,6 @@ def _choice(
     else:
         content = _content(call, mock, model, messages, index, scripted)
         content, _ = text.apply_stop(content, body.get("stop"))
-        limit = body.get("max_completion_tokens") or body.get("max_tokens")
         truncated = False
         if isinstance(limit, int):
             content, truncated = text.truncate_tokens(content, limit)
