@@ -11,25 +11,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
+from contract_runs import run_over
 
 from oai_mock import OpenAIMock
 from oai_mock.contracts.checks import CATALOGUE
 from oai_mock.contracts.probe import Allowance, Budget, BudgetExhausted
-from oai_mock.contracts.runner import ContractRun, FairShares, Results
+from oai_mock.contracts.runner import FairShares
 from oai_mock.mockserver.transports import MockTransport
-
-
-def run_over(transport: httpx.BaseTransport, only: list[str] | None, **options: Any) -> Results:
-    return ContractRun(
-        "http://backend.test/v1",
-        model="gpt-4o-mini",
-        only=only,
-        http_client=lambda: httpx.Client(transport=transport),
-        **options,
-    ).execute()
 
 
 class Broken(httpx.BaseTransport):

@@ -16,12 +16,13 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from contract_runs import run_over
 
 from oai_mock import OpenAIMock
 from oai_mock.contracts.checks import CATALOGUE
 from oai_mock.contracts.nullability import nulls_in_examples
 from oai_mock.contracts.probe import Exchange
-from oai_mock.contracts.runner import ContractRun, Results
+from oai_mock.contracts.runner import Results
 from oai_mock.contracts.waivers import find_waiver, load_waivers
 from oai_mock.mockserver.transports import MockTransport
 
@@ -43,14 +44,8 @@ class Wrapped(httpx.BaseTransport):
 
 
 def run_with(edit: Edit, only: list[str], **options: Any) -> Results:
-    transport = Wrapped(edit)
-    return ContractRun(
-        "http://backend.test/v1",
-        model="gpt-4o-mini",
-        only=only,
-        http_client=lambda: httpx.Client(transport=transport),
-        **{"max_examples": 1, **options},
-    ).execute()
+    """The checks ``only`` names against the faithful fake with its answers changed by ``edit``."""
+    return run_over(Wrapped(edit), only, **{"max_examples": 1, **options})
 
 
 def outcomes(results: Results) -> dict[str, str]:
@@ -191,13 +186,7 @@ def test_a_backend_that_hangs_on_one_operation_fails_that_check(silent_server: s
                 raise httpx.ReadTimeout("timed out", request=request)
             return inner.handle_request(request)
 
-    results = ContractRun(
-        "http://backend.test/v1",
-        model="gpt-4o-mini",
-        only=["chat.schema", "models.list"],
-        max_examples=1,
-        http_client=lambda: httpx.Client(transport=HangingChat()),
-    ).execute()
+    results = run_over(HangingChat(), ["chat.schema", "models.list"], max_examples=1)
     found = {r.check.id: r for r in results.results}
     assert found["models.list"].outcome == "passed"
     assert found["chat.schema"].outcome == "failed"
@@ -446,13 +435,7 @@ def test_a_backend_without_models_has_the_unknown_model_check_unsupported() -> N
     # With the models offered, the same bare 404 for an unknown one is a deviation.
     fastapi = OpenAIMock(strict_models=True, quirks={"fastapi-errors"})
     transport = Wrapped(lambda request, response: response, fastapi)
-    results = ContractRun(
-        "http://backend.test/v1",
-        model="gpt-4o-mini",
-        only=["models.unknown"],
-        max_examples=1,
-        http_client=lambda: httpx.Client(transport=transport),
-    ).execute()
+    results = run_over(transport, ["models.unknown"], max_examples=1)
     assert outcomes(results) == {"models.unknown": "failed"}
 
 
@@ -481,17 +464,6 @@ def test_flows_report_what_they_could_not_delete() -> None:
                 return httpx.Response(200, json={"id": file_id, "object": "file", "deleted": True})
             return inner.handle_request(request)
 
-    transport = PretendsToDeleteFiles()
-    (result,) = (
-        ContractRun(
-            "http://backend.test/v1",
-            model="gpt-4o-mini",
-            only=["flows.vector-store"],
-            max_examples=1,
-            http_client=lambda: httpx.Client(transport=transport),
-        )
-        .execute()
-        .results
-    )
+    (result,) = run_over(PretendsToDeleteFiles(), ["flows.vector-store"], max_examples=1).results
     assert result.outcome == "failed"
     assert "still listed by GET /files after its delete" in result.message, result.message
