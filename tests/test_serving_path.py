@@ -41,13 +41,35 @@ class Engine:
         return MockResponse(200, body=request.body)
 
 
-def offload_with(engine: Engine) -> Offload:
+def offload_with(engine: Engine, **options: Any) -> Offload:
     """An offload that takes the CPU time of each answer from ``engine.cpu``."""
 
     def timed(handle: Any, request: MockRequest) -> tuple[MockResponse, float]:
         return handle(request), engine.cpu
 
-    return Offload(anyio.CapacityLimiter(4), budget=0.002, strikes=2, timed=timed)
+    return Offload(
+        anyio.CapacityLimiter(4), **{"budget": 0.002, "strikes": 2, "timed": timed, **options}
+    )
+
+
+QUICK, SLOW = 0.0001, 0.5
+"""CPU seconds of an answer within the budget, and far over it."""
+
+
+def placements(steps: list[tuple[str, int, float]], **options: Any) -> list[bool]:
+    """Where each request ran, on the event loop (True) or in a worker thread: ``steps`` are
+    requests in turn, each an operation, a body size and the CPU time its answer reports."""
+    engine = Engine()
+    offload = offload_with(engine, **options)
+
+    async def main() -> list[bool]:
+        loop_thread = threading.get_ident()
+        for operation, size, cpu in steps:
+            engine.cpu = cpu
+            await offload.run(engine.handle, request(size), operation)
+        return [thread == loop_thread for thread in engine.threads]
+
+    return asyncio.run(main())
 
 
 def request(size: int = 10) -> MockRequest:
@@ -59,88 +81,29 @@ def on_loop(engine: Engine, index: int, loop_thread: int) -> bool:
 
 
 def test_an_operation_runs_on_the_loop_once_it_has_answered_quickly() -> None:
-    engine = Engine()
-    offload = offload_with(engine)
-
-    async def main() -> None:
-        loop_thread = threading.get_ident()
-        for _ in range(3):
-            await offload.run(engine.handle, request(), "createChatCompletion")
-        await offload.run(engine.handle, request(), "createEmbedding")
-        assert [on_loop(engine, i, loop_thread) for i in range(4)] == [False, True, True, False]
-
-    asyncio.run(main())
+    chat, embed = ("createChatCompletion", 10, QUICK), ("createEmbedding", 10, QUICK)
+    assert placements([chat, chat, chat, embed]) == [False, True, True, False]
 
 
 def test_a_body_larger_than_any_answered_quickly_goes_to_a_worker_thread() -> None:
-    engine = Engine()
-    offload = offload_with(engine)
-
-    async def main() -> None:
-        loop_thread = threading.get_ident()
-        await offload.run(engine.handle, request(100), "createEmbedding")  # fits: 2*100 + 1 KiB
-        await offload.run(engine.handle, request(1225), "createEmbedding")
-        await offload.run(engine.handle, request(1224), "createEmbedding")
-        await offload.run(engine.handle, request(3474), "createEmbedding")  # 2*1225 + 1 KiB
-        assert [on_loop(engine, i, loop_thread) for i in range(4)] == [False, False, True, True]
-
-    asyncio.run(main())
+    sizes = [100, 1225, 1224, 3474]  # 1225 > 2*100 + 1 KiB; 3474 = 2*1225 + 1 KiB
+    steps = [("createEmbedding", size, QUICK) for size in sizes]
+    assert placements(steps) == [False, False, True, True]
 
 
 def test_an_operation_over_budget_too_often_stays_in_worker_threads() -> None:
-    engine = Engine()
-    offload = offload_with(engine)
-
-    async def main() -> None:
-        loop_thread = threading.get_ident()
-        await offload.run(engine.handle, request(), "createEmbedding")
-        engine.cpu = 0.5  # slow from now on: two strikes
-        await offload.run(engine.handle, request(), "createEmbedding")
-        await offload.run(engine.handle, request(), "createEmbedding")
-        engine.cpu = 0.0001  # quick again: it stays in threads
-        await offload.run(engine.handle, request(), "createEmbedding")
-        await offload.run(engine.handle, request(), "createEmbedding")
-        assert [on_loop(engine, i, loop_thread) for i in range(5)] == [
-            False,
-            True,
-            True,
-            False,
-            False,
-        ]
-
-    asyncio.run(main())
+    cpus = [QUICK, SLOW, SLOW, QUICK, QUICK]  # two strikes, then quick again: still threads
+    steps = [("createEmbedding", 10, cpu) for cpu in cpus]
+    assert placements(steps) == [False, True, True, False, False]
 
 
 def test_a_rare_slow_answer_of_a_quick_operation_is_forgiven() -> None:
-    engine = Engine()
-    offload = Offload(
-        anyio.CapacityLimiter(4),
-        budget=0.002,
-        strikes=2,
-        forgive=3,
-        timed=lambda handle, request: (handle(request), engine.cpu),
-    )
-
-    async def main() -> None:
-        loop_thread = threading.get_ident()
-        await offload.run(engine.handle, request(), "createChatCompletion")  # learnt: quick
-        for _ in range(5):  # one slow answer in four: each strike is taken back before the next
-            engine.cpu = 0.5
-            await offload.run(engine.handle, request(), "createChatCompletion")
-            engine.cpu = 0.0001
-            for _ in range(3):
-                await offload.run(engine.handle, request(), "createChatCompletion")
-        assert all(on_loop(engine, i, loop_thread) for i in range(1, 21))
-        engine.cpu = 0.5  # now slow twice in a row: threads for good
-        for _ in range(2):
-            await offload.run(engine.handle, request(), "createChatCompletion")
-        engine.cpu = 0.0001
-        for _ in range(4):
-            await offload.run(engine.handle, request(), "createChatCompletion")
-        placed = [on_loop(engine, i, loop_thread) for i in range(21, 27)]
-        assert placed == [True, True, False, False, False, False]
-
-    asyncio.run(main())
+    # One slow answer in four: each strike is taken back before the next. Then slow twice in a
+    # row: threads for good.
+    cpus = [QUICK] + [SLOW, QUICK, QUICK, QUICK] * 5 + [SLOW, SLOW, QUICK, QUICK, QUICK, QUICK]
+    placed = placements([("createChatCompletion", 10, cpu) for cpu in cpus], forgive=3)
+    assert placed[0] is False and all(placed[1:21])
+    assert placed[21:] == [True, True, False, False, False, False]
 
 
 def test_quick_requests_leave_the_loop_while_unknown_work_runs_in_a_thread() -> None:
