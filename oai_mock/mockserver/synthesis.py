@@ -32,6 +32,7 @@ from oai_mock.spec.walk import (
     merge,
     merge_all_of,
     non_null_branches,
+    number_within,
     shared,
     types,
 )
@@ -331,7 +332,10 @@ class Synthesizer:
         value = 0 if facts.low is None else facts.low + (1 if facts.low_open else 0)
         if facts.high is not None and value > facts.high:
             value = facts.high
-        return value
+        # The shared search keeps this value when it fits, and honours what it leaves out
+        # (an open upper bound, multipleOf).
+        fitting = number_within(facts, near=value)
+        return value if fitting is None else fitting
 
 
 def subject_id(path_template: str, path_params: Mapping[str, str]) -> str | None:
