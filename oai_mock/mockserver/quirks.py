@@ -20,6 +20,7 @@ import orjson
 from oai_mock.mockserver.errors import INVALID_JSON_MESSAGE, APIError
 from oai_mock.mockserver.messages import Event, Framing, MockResponse, StreamItem
 from oai_mock.mockserver.requests import Call
+from oai_mock.mockserver.wire import OPENAI_FRAMING
 from oai_mock.sse import DONE
 
 JSON = dict[str, Any]
@@ -322,16 +323,13 @@ def edit_object(quirks: frozenset[str], value: JSON, chunk_number: int = 0) -> J
     return value
 
 
-QUIRKY_FRAMING = {
-    "data-no-space": Framing(data_prefix="data:"),
-    "crlf-lines": Framing(line_end="\r\n"),
-    "data-no-space+crlf-lines": Framing(data_prefix="data:", line_end="\r\n"),
-}
-
-
 def _framing(quirks: frozenset[str]) -> Framing | None:
-    chosen = "+".join(name for name in ("data-no-space", "crlf-lines") if name in quirks)
-    return QUIRKY_FRAMING.get(chosen)
+    """The stream framing the quirks ask for; None for OpenAI's."""
+    framing = Framing(
+        data_prefix="data:" if "data-no-space" in quirks else "data: ",
+        line_end="\r\n" if "crlf-lines" in quirks else "\n",
+    )
+    return None if framing == OPENAI_FRAMING else framing
 
 
 def _edit_events(quirks: frozenset[str], items: Iterator[StreamItem]) -> Iterator[StreamItem]:
