@@ -7,12 +7,12 @@
   fixed bytes (the SDK's own floor).
 - loopback: the SDK -> ``oai-mock serve`` (uvicorn, in a thread) over 127.0.0.1; baseline: the
   same SDK -> a bare Starlette route returning the same bytes, under the same uvicorn.
+- engine construction: a fresh ``OpenAIMock()`` once the bundle is loaded, and a cold import +
+  bundle load in a new interpreter.
 
 Each setup and its baseline run in alternating short rounds (``paired_rates``), and the ratio is
 the median of the rounds' ratios: measured one after the other, best of three long rounds each,
 the same ratio moved by two times between runs on a shared machine.
-- engine construction: a fresh ``OpenAIMock()`` once the bundle is loaded, and a cold import +
-  bundle load in a new interpreter.
 """
 
 from __future__ import annotations
