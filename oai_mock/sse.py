@@ -39,9 +39,10 @@ class ServerSentEvent:
 
 def encode_event(data: Any, event: str | None = None) -> bytes:
     """One event in OpenAI's framing; ``data`` is JSON-encoded unless it is already a string."""
-    payload = data if isinstance(data, str) else orjson.dumps(data).decode()
-    head = f"event: {event}\n" if event is not None else ""
-    return f"{head}data: {payload}\n\n".encode()
+    # Bytes throughout: this runs for every chunk of every stream.
+    payload = data.encode() if isinstance(data, str) else orjson.dumps(data)
+    frame = b"data: " + payload + b"\n\n"
+    return frame if event is None else b"event: " + event.encode() + b"\n" + frame
 
 
 class SSEDecoder:
