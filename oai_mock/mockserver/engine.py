@@ -59,6 +59,24 @@ ANY_KEY = keys_module.ANY_KEY
 """Pass as ``api_key`` to accept any non-empty key but reject requests without one."""
 DEFAULT_MAX_BODY_BYTES = limits.DEFAULT_MAX_BODY_BYTES
 
+VERSION_HEADERS = (("openai-version", "2020-10-01"), ("openai-processing-ms", "1"))
+RATE_LIMIT_HEADERS = (
+    ("x-ratelimit-limit-requests", "10000"),
+    ("x-ratelimit-limit-tokens", "30000000"),
+    ("x-ratelimit-remaining-requests", "9999"),
+    ("x-ratelimit-remaining-tokens", "29999000"),
+    ("x-ratelimit-reset-requests", "6ms"),
+    ("x-ratelimit-reset-tokens", "2ms"),
+)
+DECORATION = frozenset(
+    {
+        "x-request-id",
+        "openai-organization",
+        "openai-poll-after-ms",
+        *(name for name, _ in VERSION_HEADERS + RATE_LIMIT_HEADERS),
+    }
+)
+"""The headers every answer gets (as OpenAI's carry them), unless it has its own."""
 STATELESS_BEHAVIOURS = frozenset(
     f"oai_mock.mockserver.behaviours.{name}"
     for name in ("chat", "completions", "embeddings", "moderations", "audio")
@@ -358,26 +376,19 @@ class OpenAIMock:
         return "req_" + token(f"{self.seed}:request:{number}", 32)
 
     def _decorate(self, request: MockRequest, response: MockResponse, request_id: str) -> None:
+        headers = [
+            ("x-request-id", request_id),
+            *VERSION_HEADERS,
+            ("openai-organization", request.headers.get("openai-organization") or "user-oai-mock"),
+            *RATE_LIMIT_HEADERS,
+            # The SDKs' polling helpers wait this long between polls (1 s without it).
+            ("openai-poll-after-ms", str(self.poll_after_ms)),
+        ]
         present = {name.lower() for name, _ in response.headers}
-        response.headers.extend(
-            header
-            for header in [
-                ("x-request-id", request_id),
-                ("openai-version", "2020-10-01"),
-                ("openai-processing-ms", "1"),
-                ("openai-organization", request.header("openai-organization") or "user-oai-mock"),
-                ("x-ratelimit-limit-requests", "10000"),
-                ("x-ratelimit-limit-tokens", "30000000"),
-                ("x-ratelimit-remaining-requests", "9999"),
-                ("x-ratelimit-remaining-tokens", "29999000"),
-                ("x-ratelimit-reset-requests", "6ms"),
-                ("x-ratelimit-reset-tokens", "2ms"),
-                # The SDKs' polling helpers wait this long between polls (1 s without it).
-                ("openai-poll-after-ms", str(self.poll_after_ms)),
-            ]
-            # A replayed answer keeps the headers it was recorded with.
-            if header[0] not in present
-        )
+        if present.isdisjoint(DECORATION):
+            response.headers.extend(headers)
+        else:  # a replayed answer keeps the headers it was recorded with
+            response.headers.extend(header for header in headers if header[0] not in present)
 
     # -- conveniences --------------------------------------------------------------------------
 

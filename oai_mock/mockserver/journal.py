@@ -95,6 +95,68 @@ class JournalEntry:
         return names
 
 
+class _Recorded:
+    """A request as the journal keeps it until someone reads it: references to what the engine
+    already holds, made into a :class:`JournalEntry` (headers masked, body parsed) on first
+    read. Most requests a load test or a long ``serve`` sends are never read, so recording one
+    costs a few references instead of a masked copy of its headers."""
+
+    __slots__ = ("_entry", "body_size", "call", "delivered", "raw", "refused", "request", "status")
+
+    def __init__(
+        self,
+        request: MockRequest,
+        call: Call | None,
+        status: int,
+        delivered: str,
+        raw: bytes,
+        refused: bool,
+    ) -> None:
+        self.request = request
+        self.call = call
+        self.status = status
+        self.delivered = delivered
+        self.raw = raw
+        """The body kept: all of it, or the start of a refused one (the request's own body is
+        not held then: see ``entry``)."""
+        self.refused = refused
+        self.body_size = len(request.body)
+        self._entry: JournalEntry | None = None
+        if refused:  # a refused 300 MiB upload is not held through the request
+            self.request = MockRequest(request.method, request.path, request.query, request.headers)
+
+    def entry(self) -> JournalEntry:
+        if self._entry is None:
+            self._entry = self._build()
+        return self._entry
+
+    def _build(self) -> JournalEntry:
+        request, call = self.request, self.call
+        body: Any = None
+        files: Mapping[str, list[UploadedFile]] = {}
+        if call is not None:
+            body, files = call.body, call.files
+        elif self.raw and not self.refused:
+            try:
+                body = orjson.loads(self.raw)
+            except orjson.JSONDecodeError:
+                body = None
+        return JournalEntry(
+            operation_id=call.operation.id if call is not None else None,
+            method=request.method,
+            path=request.path,
+            query=mask_query(request.query),
+            headers=mask_headers(request.headers),
+            body=body,
+            files=files,
+            status=self.status,
+            raw_body=self.raw,
+            scripted=call.rule_used if call is not None else False,
+            delivered=self.delivered,
+            body_size=self.body_size,
+        )
+
+
 class Journal:
     """Thread-safe, append-only list of :class:`JournalEntry`.
 
@@ -107,7 +169,7 @@ class Journal:
             raise ValueError(f"journal limit must be 0 or more, not {limit}")
         if max_bytes is not None and max_bytes < 0:
             raise ValueError(f"journal bytes must be 0 or more, not {max_bytes}")
-        self._entries: deque[JournalEntry] = deque()
+        self._entries: deque[_Recorded] = deque()
         self._limit = limit
         self._max_bytes = max_bytes
         self._bytes = 0
@@ -118,37 +180,15 @@ class Journal:
             return
         refused = response.status >= 400 and len(request.body) > KEPT_REFUSED_BODY
         raw = request.body[:KEPT_REFUSED_BODY] if refused else request.body
-        body: Any = None
-        files: Mapping[str, list[UploadedFile]] = {}
-        if call is not None:
-            body, files = call.body, call.files
-        elif raw and not refused:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                body = None
-        entry = JournalEntry(
-            operation_id=call.operation.id if call is not None else None,
-            method=request.method,
-            path=request.path,
-            query=mask_query(request.query),
-            headers=mask_headers(request.headers),
-            body=body,
-            files=files,
-            status=response.status,
-            raw_body=raw,
-            scripted=call.rule_used if call is not None else False,
-            delivered=response.delivered,
-            body_size=len(request.body),
-        )
+        recorded = _Recorded(request, call, response.status, response.delivered, raw, refused)
         with self._lock:
-            self._entries.append(entry)
+            self._entries.append(recorded)
             self._bytes += len(raw)
             # Oldest first: by count, and by the bytes of the bodies kept.
             while (self._limit is not None and len(self._entries) > self._limit) or (
                 self._max_bytes is not None and self._bytes > self._max_bytes and self._entries
             ):
-                self._bytes -= len(self._entries.popleft().raw_body)
+                self._bytes -= len(self._entries.popleft().raw)
 
     def clear(self) -> None:
         with self._lock:
@@ -157,7 +197,7 @@ class Journal:
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
-            return list(self._entries)
+            return [recorded.entry() for recorded in self._entries]
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
@@ -168,7 +208,7 @@ class Journal:
 
     def __getitem__(self, index: int) -> JournalEntry:
         with self._lock:
-            return self._entries[index]
+            return self._entries[index].entry()
 
     def calls(self, operation: str | None = None) -> list[JournalEntry]:
         """The requests of one operation (an operationId, snake_case name or alias), in order.

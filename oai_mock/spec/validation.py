@@ -82,6 +82,10 @@ class Report:
         return "\n".join(lines)
 
 
+_PASSED: dict[Profile, Report] = {"strict": Report("strict"), "lenient": Report("lenient")}
+"""A passed check's report (reports are immutable: one per profile serves every check)."""
+
+
 @dataclass
 class SchemaChecker:
     """Compiled validators over one bundle's schemas; safe to share between threads."""
@@ -116,7 +120,7 @@ class SchemaChecker:
         """Validate ``instance``; in the lenient profile, also name each tolerated deviation."""
         strict = self.validator(schema, "strict")
         if strict.is_valid(instance):
-            return Report(profile)
+            return _PASSED[profile]
         problems = tuple(_problems(strict.iter_errors(instance)))
         if profile == "strict":
             return Report(profile, errors=problems)

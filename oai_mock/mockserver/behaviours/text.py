@@ -129,6 +129,8 @@ def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
 
 def apply_stop(text: str, stop: Any) -> tuple[str, bool]:
     """Cut ``text`` before the first stop sequence; whether one was found."""
+    if not stop:
+        return text, False
     sequences = [stop] if isinstance(stop, str) else [s for s in stop or [] if isinstance(s, str)]
     cut = min((text.find(s) for s in sequences if s and s in text), default=-1)
     return (text[:cut], True) if cut >= 0 else (text, False)

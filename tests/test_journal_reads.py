@@ -1,0 +1,89 @@
+"""The journal records a request as references and builds its entry when it is first read:
+what a reader sees is what the request was, secrets masked, and a refused upload is not held."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import tracemalloc
+
+from oai_mock import OpenAIMock
+from oai_mock.mockserver.messages import MockRequest
+
+HEADERS = {"content-type": "application/json"}
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}]}
+
+
+def test_an_entry_shows_the_request_masked_and_parsed_and_is_built_once() -> None:
+    mock = OpenAIMock()
+    mock.request(
+        "POST",
+        "/v1/chat/completions?api-key=sk-query-secret-123",
+        json=CHAT,
+        headers={"Authorization": "Bearer sk-live-secret-123456", "OpenAI-Organization": "org-1"},
+    )
+    entry = mock.journal.last("chat")
+    assert entry is mock.journal.last("chat")  # built on the first read, then kept
+    assert entry.headers["authorization"] == "Bearer sk-...56"
+    assert entry.headers["openai-organization"] == "org-1"
+    assert ("api-key", "sk-...23") in entry.query
+    assert entry.json == CHAT and entry.model == "gpt-4o-mini"
+    assert entry.status == 200 and entry.operation_id == "createChatCompletion"
+    assert entry.body_size == len(entry.raw_body) > 0
+
+
+def test_an_entry_keeps_what_was_delivered_when_it_was_recorded() -> None:
+    mock = OpenAIMock()
+    mock.on("chat", times=1).drop()
+    mock.request("POST", "/v1/chat/completions", json=CHAT)
+    mock.request("POST", "/v1/chat/completions", json=CHAT)
+    first, second = mock.journal.calls("chat")
+    assert (first.delivered, first.scripted) == ("dropped", True)
+    assert (second.delivered, second.scripted) == ("complete", False)
+
+
+def test_refused_uploads_are_not_held_by_the_journal() -> None:
+    mock = OpenAIMock(max_body_bytes=1024)
+    big = b'{"model": "m", "input": "' + b"x" * 1_000_000 + b'"}'
+    tracemalloc.start()
+    try:
+        for _ in range(20):
+            # A new megabyte each time, as a client sends it.
+            request = MockRequest.from_url("POST", "/v1/embeddings", HEADERS, bytes(bytearray(big)))
+            answer = mock.handle(request)
+            del request
+            assert answer.status == 413
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(mock.journal) == 20
+    assert held < 2_000_000, f"{held} bytes held after 20 refused 1 MB uploads"
+    entry = mock.journal.last()
+    assert entry.body_size == len(big) and len(entry.raw_body) == 4096
+
+
+def test_reading_while_other_threads_record_sees_every_request() -> None:
+    mock = OpenAIMock()
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.append(sum(1 for entry in mock.journal if entry.model == "gpt-4o-mini"))
+
+    def send() -> None:
+        for _ in range(50):
+            mock.request("POST", "/v1/chat/completions", json=CHAT)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    senders = [threading.Thread(target=send) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    done.set()
+    reader.join()
+    assert len(mock.journal.calls("chat")) == 200
+    assert seen == sorted(seen) and all(count <= 200 for count in seen)
