@@ -37,7 +37,8 @@ def to_mock_request(request: Any, body: bytes) -> MockRequest:
         method=request.method,
         path=url.path,
         query=query,
-        headers={k.lower(): v for k, v in request.headers.items()},
+        # httpx's items() already gives lower-case names, repeated headers joined.
+        headers=dict(request.headers.items()),
         body=body,
     )
 

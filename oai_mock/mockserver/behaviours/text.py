@@ -14,6 +14,7 @@ conversation always gets the same reply, a different one gets a different reply.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -97,8 +98,35 @@ def default_reply(
     snippet = " ".join(last_user_text.split())
     if len(snippet) > 60:
         snippet = snippet[:57] + "..."
-    words = [VOCABULARY[b % len(VOCABULARY)] for b in digest(seed, model, conversation, index)[:8]]
-    return f'Mock reply to "{snippet}": {" ".join(words)}.'
+    return f'Mock reply to "{snippet}": {_reply_words(seed, model, conversation, index)}.'
+
+
+REMEMBERED_REPLIES = 1024
+"""Conversations whose reply words are remembered (each up to ``REMEMBERED_KEY`` bytes)."""
+REMEMBERED_KEY = 4096
+_remembered: dict[bytes, str] = {}
+
+
+def _reply_words(*parts: Any) -> str:
+    """The eight words a conversation's hash picks. A test or a load generator sends the same
+    conversation again and again, and hashing its ``repr`` is the largest part of a default
+    reply: the words are remembered under the conversation's ``marshal`` bytes, which are equal
+    only for values of the same types with the same ``repr`` (a value ``marshal`` cannot write
+    is hashed every time)."""
+    try:
+        key: bytes | None = marshal.dumps(parts)
+    except ValueError:
+        key = None
+    if key is not None and len(key) <= REMEMBERED_KEY:
+        found = _remembered.get(key)
+        if found is not None:
+            return found
+    words = " ".join(VOCABULARY[b % len(VOCABULARY)] for b in digest(*parts)[:8])
+    if key is not None and len(key) <= REMEMBERED_KEY:
+        if len(_remembered) >= REMEMBERED_REPLIES:
+            _remembered.clear()  # a new set of conversations: start again
+        _remembered[key] = words
+    return words
 
 
 def trailing_outputs(items: list[Any], output_of: Callable[[Any], str | None]) -> list[str]:
