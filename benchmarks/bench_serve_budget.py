@@ -16,7 +16,8 @@ completion POST, uvicorn with h11), measured in turns, each by its CPU time per 
   server wrapper).
 
 The differences between them split serve's cost above the bare route into the ASGI layers, the
-response headers and the engine. The variants are measurement stand-ins made by patching
+response headers and the engine. Steady (npm ``@stdy/cli``) runs beside them when installed,
+for how far serve answering fixed bytes gets against it. The variants are measurement stand-ins made by patching
 ``oai_mock`` inside their own process; nothing here changes how ``serve`` answers.
 """
 
@@ -37,6 +38,7 @@ from bench_throughput import (
     free_port,
     run_wrk,
     start,
+    steady_server,
     stop,
     wrk_script,
 )
@@ -100,6 +102,9 @@ def measure(wrk: str, seconds: float, rounds: int) -> tuple[list[Server], Budget
                 f"http://127.0.0.1:{port}/v1/chat/completions",
             )
         )
+    steady = steady_server()
+    if steady is not None:
+        servers.append(steady)
     try:
         for server in servers:
             start(server)
@@ -117,7 +122,7 @@ def measure(wrk: str, seconds: float, rounds: int) -> tuple[list[Server], Budget
     finally:
         for server in servers:
             stop(server)
-    bare, serve, plain, answer = (s.cpu_per_request for s in servers)
+    bare, serve, plain, answer = (s.cpu_per_request for s in servers[:4])
     return servers, Budget(bare, serve, plain, answer)
 
 
@@ -149,6 +154,18 @@ def report(servers: list[Server], budget: Budget, rounds: int, seconds: float) -
         f"headers alone take {(layers + headers) * us:.0f} us, leaving the engine "
         f"{(allowed - layers - headers) * us:.0f} us"
     )
+    steady = next((s for s in servers if s.name.startswith("Steady")), None)
+    if steady is not None:
+        best_steady = max(steady.rates)
+        print(
+            f"against {steady.name} (best round {best_steady:.0f} req/s, 1.2x: "
+            f"{1.2 * best_steady:.0f}):"
+        )
+        for server in servers[1:4]:
+            print(
+                f"  {server.name:<42} {max(server.rates) / best_steady:.2f} by best round, "
+                f"{steady.cpu_per_request / server.cpu_per_request:.2f} by CPU per request"
+            )
 
 
 def main() -> None:

@@ -123,6 +123,26 @@ def find_tool(*candidates: Path | str | None) -> str | None:
     return None
 
 
+def steady_server() -> Server | None:
+    """Steady on the same spec, when installed (``scripts/bench-throughput`` installs it)."""
+    steady_path = find_tool(
+        TOOLS / "node_modules/@stdy/cli-linux-x64/bin/steady",
+        TOOLS / "node_modules/.bin/steady",
+        shutil.which("steady"),
+    )
+    if steady_path is None:
+        print("Steady: not installed (scripts/bench-throughput installs it); not measured")
+        return None
+    version = subprocess.run([steady_path, "--version"], capture_output=True, text=True)
+    port = free_port()
+    return Server(
+        f"Steady {version.stdout.strip().removeprefix('steady ')}",
+        [steady_path, "-q", "--host", "127.0.0.1", "-p", str(port), str(SPEC)],
+        # Steady serves the spec's paths at its root, without the /v1 of the server URL.
+        f"http://127.0.0.1:{port}/chat/completions",
+    )
+
+
 def start(server: Server) -> None:
     server.process = subprocess.Popen(
         server.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=server.cwd
@@ -206,24 +226,10 @@ def under_load(
             f"http://127.0.0.1:{port}/v1/chat/completions",
         )
     )
-    steady_path = find_tool(
-        TOOLS / "node_modules/@stdy/cli-linux-x64/bin/steady",
-        TOOLS / "node_modules/.bin/steady",
-        shutil.which("steady"),
-    )
-    if steady_path and steady:
-        version = subprocess.run([steady_path, "--version"], capture_output=True, text=True)
-        port = free_port()
-        servers.append(
-            Server(
-                f"Steady {version.stdout.strip().removeprefix('steady ')}",
-                [steady_path, "-q", "--host", "127.0.0.1", "-p", str(port), str(SPEC)],
-                # Steady serves the spec's paths at its root, without the /v1 of the server URL.
-                f"http://127.0.0.1:{port}/chat/completions",
-            )
-        )
-    elif steady:
-        print("Steady: not installed (scripts/bench-throughput installs it); not measured")
+    if steady:
+        steady_one = steady_server()
+        if steady_one is not None:
+            servers.append(steady_one)
     serve = ["-m", "oai_mock.cli", "serve", "--quiet", "--http", http, "--port"]
     port = free_port()
     servers.append(
