@@ -7,6 +7,8 @@ import gc
 import threading
 import tracemalloc
 
+import orjson
+
 from oai_mock import OpenAIMock
 from oai_mock.mockserver.messages import MockRequest
 
@@ -61,6 +63,31 @@ def test_refused_uploads_are_not_held_by_the_journal() -> None:
     assert held < 2_000_000, f"{held} bytes held after 20 refused 1 MB uploads"
     entry = mock.journal.last()
     assert entry.body_size == len(big) and len(entry.raw_body) == 4096
+
+
+def test_a_body_refused_after_parsing_is_held_only_as_its_parsed_value() -> None:
+    # Refused by the chat behaviour (an unknown model under strict_models), after the body was
+    # parsed: the entry keeps the parsed body, as for any request, but not the raw bytes too.
+    mock = OpenAIMock(strict_models=True)
+    content = "y" * 1_000_000
+    tracemalloc.start()
+    try:
+        for _ in range(10):
+            body = orjson.dumps(
+                {"model": "no-such-model", "messages": [{"role": "user", "content": content}]}
+            )
+            request = MockRequest.from_url("POST", "/v1/chat/completions", HEADERS, body)
+            assert mock.handle(request).status == 404
+            del request, body
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    entry = mock.journal.last("chat")
+    assert entry.status == 404 and entry.model == "no-such-model"
+    assert entry.body_size > 1_000_000 and len(entry.raw_body) == 4096
+    # Ten parsed 1 MB messages are about 10 MB; with the raw bodies too it would be 20.
+    assert held < 15_000_000, f"{held} bytes held after 10 refused 1 MB chat requests"
 
 
 def test_reading_while_other_threads_record_sees_every_request() -> None:

@@ -122,8 +122,12 @@ class _Recorded:
         self.refused = refused
         self.body_size = len(request.body)
         self._entry: JournalEntry | None = None
-        if refused:  # a refused 300 MiB upload is not held through the request
+        if refused:
+            # A refused body is not held: the request is kept without it, and the entry is built
+            # now (refusals are rare), so that the call (whose request holds the body) goes.
             self.request = MockRequest(request.method, request.path, request.query, request.headers)
+            self._entry = self._build()
+            self.call = None
 
     def entry(self) -> JournalEntry:
         if self._entry is None:
