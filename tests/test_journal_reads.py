@@ -34,6 +34,23 @@ def test_an_entry_shows_the_request_masked_and_parsed_and_is_built_once() -> Non
     assert entry.body_size == len(entry.raw_body) > 0
 
 
+def test_an_entry_shows_the_headers_its_request_had_when_it_was_answered() -> None:
+    # A caller that reuses one header dict for its requests: each entry keeps its own.
+    mock = OpenAIMock()
+    headers = {"content-type": "application/json", "x-trace": "1"}
+    headers["authorization"] = "Bearer sk-first-key-aa"
+    body = orjson.dumps(CHAT)
+    mock.handle(MockRequest("POST", "/v1/chat/completions", (), headers, body))
+    headers["x-trace"], headers["authorization"] = "2", "Bearer sk-second-key-bb"
+    mock.handle(MockRequest("POST", "/v1/chat/completions", (), headers, body))
+    first, second = mock.journal.calls("chat")
+    assert (first.headers["x-trace"], first.headers["authorization"]) == ("1", "Bearer sk-...aa")
+    assert (second.headers["x-trace"], second.headers["authorization"]) == (
+        "2",
+        "Bearer sk-...bb",
+    )
+
+
 def test_an_entry_keeps_what_was_delivered_when_it_was_recorded() -> None:
     mock = OpenAIMock()
     mock.on("chat", times=1).drop()
@@ -103,14 +120,17 @@ def test_reading_while_other_threads_record_sees_every_request() -> None:
         for _ in range(50):
             mock.request("POST", "/v1/chat/completions", json=CHAT)
 
-    reader = threading.Thread(target=read)
-    reader.start()
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
     senders = [threading.Thread(target=send) for _ in range(4)]
     for sender in senders:
         sender.start()
     for sender in senders:
         sender.join()
     done.set()
-    reader.join()
+    for reader in readers:
+        reader.join()
     assert len(mock.journal.calls("chat")) == 200
-    assert seen == sorted(seen) and all(count <= 200 for count in seen)
+    assert all(count <= 200 for count in seen) and len(seen) > 0
+    assert all(entry.headers["content-type"] == "application/json" for entry in mock.journal)

@@ -99,9 +99,9 @@ class _Recorded:
     """A request as the journal keeps it until someone reads it: references to what the engine
     already holds, made into a :class:`JournalEntry` (headers masked, body parsed) on first
     read. Most requests a load test or a long ``serve`` sends are never read, so recording one
-    costs a few references instead of a masked copy of its headers."""
+    costs a copy of its header dict instead of a masked one and a twelve-field entry."""
 
-    __slots__ = ("_entry", "body_size", "call", "delivered", "raw", "refused", "request", "status")
+    __slots__ = ("_entry", "_pending", "body_size", "delivered", "raw", "refused", "status")
 
     def __init__(
         self,
@@ -112,30 +112,47 @@ class _Recorded:
         raw: bytes,
         refused: bool,
     ) -> None:
-        self.request = request
-        self.call = call
         self.status = status
         self.delivered = delivered
         self.raw = raw
-        """The body kept: all of it, or the start of a refused one (the request's own body is
-        not held then: see ``entry``)."""
+        """The body kept: all of it, or the start of a refused one."""
         self.refused = refused
         self.body_size = len(request.body)
         self._entry: JournalEntry | None = None
+        # The headers as they are now (a caller may reuse its dict for the next request); not
+        # the request itself, so that a refused body is not held through it.
+        self._pending: _Pending | None = (
+            request.method,
+            request.path,
+            request.query,
+            dict(request.headers),
+            call,
+        )
         if refused:
-            # A refused body is not held: the request is kept without it, and the entry is built
-            # now (refusals are rare), so that the call (whose request holds the body) goes.
-            self.request = MockRequest(request.method, request.path, request.query, request.headers)
-            self._entry = self._build()
-            self.call = None
+            self.entry()  # built now (refusals are rare): the call, which holds the body, goes
 
     def entry(self) -> JournalEntry:
-        if self._entry is None:
-            self._entry = self._build()
-        return self._entry
+        entry = self._entry
+        if entry is not None:
+            return entry
+        pending = self._pending
+        if pending is None:  # another thread built it meanwhile (it sets the entry first)
+            assert self._entry is not None
+            return self._entry
+        entry = self._build(*pending)
+        self._entry = entry
+        # The entry holds what it shows: the unmasked headers and the call can go.
+        self._pending = None
+        return entry
 
-    def _build(self) -> JournalEntry:
-        request, call = self.request, self.call
+    def _build(
+        self,
+        method: str,
+        path: str,
+        query: tuple[tuple[str, str], ...],
+        headers: Mapping[str, str],
+        call: Call | None,
+    ) -> JournalEntry:
         body: Any = None
         files: Mapping[str, list[UploadedFile]] = {}
         if call is not None:
@@ -147,10 +164,10 @@ class _Recorded:
                 body = None
         return JournalEntry(
             operation_id=call.operation.id if call is not None else None,
-            method=request.method,
-            path=request.path,
-            query=mask_query(request.query),
-            headers=mask_headers(request.headers),
+            method=method,
+            path=path,
+            query=mask_query(query),
+            headers=mask_headers(headers),
             body=body,
             files=files,
             status=self.status,
@@ -159,6 +176,10 @@ class _Recorded:
             delivered=self.delivered,
             body_size=self.body_size,
         )
+
+
+_Pending = tuple[str, str, tuple[tuple[str, str], ...], dict[str, str], "Call | None"]
+"""What a record keeps until its entry is built: method, path, query, headers and call."""
 
 
 class Journal:
@@ -200,8 +221,11 @@ class Journal:
             self._bytes = 0
 
     def entries(self) -> list[JournalEntry]:
+        # Built outside the lock: masking a long backlog must not hold up the requests being
+        # recorded meanwhile (two readers may both build one entry; they build the same).
         with self._lock:
-            return [recorded.entry() for recorded in self._entries]
+            recorded = list(self._entries)
+        return [one.entry() for one in recorded]
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
@@ -212,7 +236,8 @@ class Journal:
 
     def __getitem__(self, index: int) -> JournalEntry:
         with self._lock:
-            return self._entries[index].entry()
+            recorded = self._entries[index]
+        return recorded.entry()
 
     def calls(self, operation: str | None = None) -> list[JournalEntry]:
         """The requests of one operation (an operationId, snake_case name or alias), in order.

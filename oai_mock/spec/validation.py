@@ -120,7 +120,7 @@ class SchemaChecker:
         """Validate ``instance``; in the lenient profile, also name each tolerated deviation."""
         strict = self.validator(schema, "strict")
         if strict.is_valid(instance):
-            return _PASSED[profile]
+            return _PASSED.get(profile) or Report(profile)
         problems = tuple(_problems(strict.iter_errors(instance)))
         if profile == "strict":
             return Report(profile, errors=problems)

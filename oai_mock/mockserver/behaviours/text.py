@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+$")
 VOCABULARY = (
     "answers arrive quickly while careful tests check every detail of the mock server "
@@ -110,12 +112,15 @@ _remembered: dict[bytes, str] = {}
 def _reply_words(*parts: Any) -> str:
     """The eight words a conversation's hash picks. A test or a load generator sends the same
     conversation again and again, and hashing its ``repr`` is the largest part of a default
-    reply: the words are remembered under the conversation's ``marshal`` bytes, which are equal
-    only for values of the same types with the same ``repr`` (a value ``marshal`` cannot write
-    is hashed every time)."""
+    reply: the words are remembered under the conversation's ``marshal`` bytes. Those are equal
+    only for values of the same types with the same ``repr`` once sets and byte buffers are left
+    out (``marshal`` sorts a set's items and writes every buffer as bytes), and orjson refuses
+    exactly those; a value either cannot write is hashed every time."""
+    key: bytes | None
     try:
-        key: bytes | None = marshal.dumps(parts)
-    except ValueError:
+        orjson.dumps(parts)  # refuses sets and byte buffers (and str, int, dict subclasses)
+        key = marshal.dumps(parts)  # refuses subclasses; tells tuples, NaN and -0.0 apart
+    except (TypeError, ValueError, orjson.JSONEncodeError):
         key = None
     if key is not None and len(key) <= REMEMBERED_KEY:
         found = _remembered.get(key)
