@@ -349,7 +349,7 @@ def report_load(servers: list[Server], rounds: int, seconds: float, load: float,
             f"{best[server.name] / best[steady.name]:>10.2f}" if steady else f"{'-':>10}"
         )
         print(
-            f"{server.name:<36}{best[server.name]:>7.0f}{rounds_text:>36}"
+            f"{server.name:<36}{best[server.name]:>7.0f} {rounds_text:>35}"
             f"{best[server.name] / best[BARE]:>9.2f}{versus_steady}"
             f"{server.cpu_per_request * 1e6:>11.0f}"
             f"{bare.cpu_per_request / server.cpu_per_request:>12.2f}"
