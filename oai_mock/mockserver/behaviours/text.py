@@ -112,26 +112,37 @@ _remembered: dict[bytes, str] = {}
 def _reply_words(*parts: Any) -> str:
     """The eight words a conversation's hash picks. A test or a load generator sends the same
     conversation again and again, and hashing its ``repr`` is the largest part of a default
-    reply: the words are remembered under the conversation's ``marshal`` bytes. Those are equal
-    only for values of the same types with the same ``repr`` once sets and byte buffers are left
-    out (``marshal`` sorts a set's items and writes every buffer as bytes), and orjson refuses
-    exactly those; a value either cannot write is hashed every time."""
-    key: bytes | None
-    try:
-        orjson.dumps(parts)  # refuses sets and byte buffers (and str, int, dict subclasses)
-        key = marshal.dumps(parts)  # refuses subclasses; tells tuples, NaN and -0.0 apart
-    except (TypeError, ValueError, orjson.JSONEncodeError):
-        key = None
-    if key is not None and len(key) <= REMEMBERED_KEY:
-        found = _remembered.get(key)
-        if found is not None:
-            return found
+    reply: the words are remembered under :func:`_memo_key`."""
+    key = _memo_key(parts)
+    found = None if key is None else _remembered.get(key)
+    if found is not None:
+        return found
     words = " ".join(VOCABULARY[b % len(VOCABULARY)] for b in digest(*parts)[:8])
-    if key is not None and len(key) <= REMEMBERED_KEY:
+    if key is not None:
         if len(_remembered) >= REMEMBERED_REPLIES:
             _remembered.clear()  # a new set of conversations: start again
         _remembered[key] = words
     return words
+
+
+def _memo_key(parts: tuple[Any, ...]) -> bytes | None:
+    """The ``marshal`` bytes of ``parts`` when they are at most ``REMEMBERED_KEY`` long and
+    orjson can write them; else None (hashed every time). Equal keys then mean equal ``repr``:
+    ``marshal`` refuses subclasses and tells tuples, NaN and -0.0 apart, and orjson refuses the
+    two things ``marshal`` writes alike for different ``repr`` (a set's items, which it sorts;
+    byte buffers, all written as bytes). A long conversation's bytes are let go here, before
+    its ``repr`` is built."""
+    try:
+        key = marshal.dumps(parts)
+    except ValueError:
+        return None
+    if len(key) > REMEMBERED_KEY:
+        return None
+    try:
+        orjson.dumps(parts)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return None
+    return key
 
 
 def trailing_outputs(items: list[Any], output_of: Callable[[Any], str | None]) -> list[str]:
