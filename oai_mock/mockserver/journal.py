@@ -101,7 +101,7 @@ class _Recorded:
     read. Most requests a load test or a long ``serve`` sends are never read, so recording one
     costs a copy of its header dict instead of a masked one and a twelve-field entry."""
 
-    __slots__ = ("_entry", "_pending", "body_size", "delivered", "raw", "refused", "status")
+    __slots__ = ("_entry", "_pending", "body_size", "delivered", "raw", "status")
 
     def __init__(
         self,
@@ -116,20 +116,21 @@ class _Recorded:
         self.delivered = delivered
         self.raw = raw
         """The body kept: all of it, or the start of a refused one."""
-        self.refused = refused
         self.body_size = len(request.body)
-        self._entry: JournalEntry | None = None
         # The headers as they are now (a caller may reuse its dict for the next request); not
         # the request itself, so that a refused body is not held through it.
-        self._pending: _Pending | None = (
+        pending: _Pending = (
             request.method,
             request.path,
             request.query,
             dict(request.headers),
             call,
         )
-        if refused:
-            self.entry()  # built now (refusals are rare): the call, which holds the body, goes
+        self._entry: JournalEntry | None = None
+        self._pending: _Pending | None = pending
+        if refused:  # built now (refusals are rare): the call, which holds the body, goes
+            self._entry = self._build(*pending, parse_raw=False)
+            self._pending = None
 
     def entry(self) -> JournalEntry:
         entry = self._entry
@@ -139,7 +140,7 @@ class _Recorded:
         if pending is None:  # another thread built it meanwhile (it sets the entry first)
             assert self._entry is not None
             return self._entry
-        entry = self._build(*pending)
+        entry = self._build(*pending, parse_raw=True)
         self._entry = entry
         # The entry holds what it shows: the unmasked headers and the call can go.
         self._pending = None
@@ -152,12 +153,15 @@ class _Recorded:
         query: tuple[tuple[str, str], ...],
         headers: Mapping[str, str],
         call: Call | None,
+        *,
+        parse_raw: bool,
     ) -> JournalEntry:
+        """``parse_raw``: without a call, whether ``raw`` is the whole body, to decode."""
         body: Any = None
         files: Mapping[str, list[UploadedFile]] = {}
         if call is not None:
             body, files = call.body, call.files
-        elif self.raw and not self.refused:
+        elif self.raw and parse_raw:
             try:
                 body = orjson.loads(self.raw)
             except orjson.JSONDecodeError:
