@@ -110,15 +110,24 @@ def test_a_body_refused_after_parsing_is_held_only_as_its_parsed_value() -> None
 def test_reading_while_other_threads_record_sees_every_request() -> None:
     mock = OpenAIMock()
     seen: list[int] = []
+    errors: list[BaseException] = []  # a thread's exception would not fail the test by itself
     done = threading.Event()
 
     def read() -> None:
-        while not done.is_set():
-            seen.append(sum(1 for entry in mock.journal if entry.model == "gpt-4o-mini"))
+        try:
+            while not done.is_set():
+                seen.append(sum(1 for entry in mock.journal if entry.model == "gpt-4o-mini"))
+        except BaseException as error:
+            errors.append(error)
+            raise
 
     def send() -> None:
-        for _ in range(50):
-            mock.request("POST", "/v1/chat/completions", json=CHAT)
+        try:
+            for _ in range(50):
+                assert mock.request("POST", "/v1/chat/completions", json=CHAT).status == 200
+        except BaseException as error:
+            errors.append(error)
+            raise
 
     readers = [threading.Thread(target=read) for _ in range(2)]
     for reader in readers:
@@ -131,6 +140,7 @@ def test_reading_while_other_threads_record_sees_every_request() -> None:
     done.set()
     for reader in readers:
         reader.join()
+    assert errors == []
     assert len(mock.journal.calls("chat")) == 200
     assert all(count <= 200 for count in seen) and len(seen) > 0
     assert all(entry.headers["content-type"] == "application/json" for entry in mock.journal)
