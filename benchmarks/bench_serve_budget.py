@@ -17,8 +17,9 @@ completion POST, uvicorn with h11), measured in turns, each by its CPU time per 
 
 The differences between them split serve's cost above the bare route into the ASGI layers, the
 response headers and the engine. Steady (npm ``@stdy/cli``) runs beside them when installed,
-for how far serve answering fixed bytes gets against it. The variants are measurement stand-ins made by patching
-``oai_mock`` inside their own process; nothing here changes how ``serve`` answers.
+for how far serve answering fixed bytes gets against it. The variants are measurement stand-ins
+made by patching ``oai_mock`` inside their own process; nothing here changes how ``serve``
+answers.
 """
 
 from __future__ import annotations
@@ -29,21 +30,14 @@ import sys
 from dataclasses import dataclass
 
 from bench_throughput import (
-    BARE_STARLETTE,
-    CHAT,
-    ROOT,
     Server,
-    cpu_seconds,
+    bare_route,
     find_tool,
+    fixed_chat_answer,
     free_port,
-    run_wrk,
-    start,
+    measure_in_turns,
     steady_server,
-    stop,
-    wrk_script,
 )
-
-from oai_mock import OpenAIMock
 
 SERVE_VARIANT = """
 import sys
@@ -80,19 +74,8 @@ class Budget:
 
 
 def measure(wrk: str, seconds: float, rounds: int) -> tuple[list[Server], Budget]:
-    fixed = ROOT / ".benchmarks" / "chat-completion.json"
-    fixed.parent.mkdir(exist_ok=True)
-    fixed.write_bytes(OpenAIMock().request("POST", "/v1/chat/completions", json=CHAT).body)
-    script = wrk_script(ROOT / ".benchmarks" / "chat.lua")
-    servers: list[Server] = []
-    port = free_port()
-    servers.append(
-        Server(
-            "bare Starlette route (baseline)",
-            [sys.executable, "-c", BARE_STARLETTE, str(port), str(fixed), "h11"],
-            f"http://127.0.0.1:{port}/v1/chat/completions",
-        )
-    )
+    fixed = fixed_chat_answer()
+    servers = [bare_route(fixed)]
     for variant, name in VARIANTS.items():
         port = free_port()
         servers.append(
@@ -105,23 +88,7 @@ def measure(wrk: str, seconds: float, rounds: int) -> tuple[list[Server], Budget
     steady = steady_server()
     if steady is not None:
         servers.append(steady)
-    try:
-        for server in servers:
-            start(server)
-            run_wrk(wrk, script, server.chat_url, 1)  # warm up
-        for _ in range(rounds):
-            for server in servers:
-                assert server.process is not None
-                before = cpu_seconds(server.process.pid)
-                rate, count, problem = run_wrk(wrk, script, server.chat_url, seconds)
-                server.cpu_seconds += cpu_seconds(server.process.pid) - before
-                server.requests += count
-                server.rates.append(rate)
-                if problem:
-                    server.failures.append(problem)
-    finally:
-        for server in servers:
-            stop(server)
+    measure_in_turns(wrk, servers, rounds, seconds)
     bare, serve, plain, answer = (s.cpu_per_request for s in servers[:4])
     return servers, Budget(bare, serve, plain, answer)
 

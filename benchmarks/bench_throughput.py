@@ -202,6 +202,47 @@ def run_wrk(wrk: str, script: Path, url: str, seconds: float) -> tuple[float, in
     return float(found.group(1)), int(count.group(1)), "; ".join(problems) or None
 
 
+def fixed_chat_answer() -> Path:
+    """The fake's answer to the benchmark's chat request, written once for the servers that
+    return fixed bytes."""
+    fixed = ROOT / ".benchmarks" / "chat-completion.json"
+    fixed.parent.mkdir(exist_ok=True)
+    fixed.write_bytes(OpenAIMock().request("POST", "/v1/chat/completions", json=CHAT).body)
+    return fixed
+
+
+def bare_route(fixed: Path, http: str = "h11") -> Server:
+    port = free_port()
+    return Server(
+        BARE,
+        [sys.executable, "-c", BARE_STARLETTE, str(port), str(fixed), http],
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+    )
+
+
+def measure_in_turns(wrk: str, servers: list[Server], rounds: int, seconds: float) -> None:
+    """Start every server, then ``rounds`` wrk rounds that go round them in turn, adding each
+    round's rate, requests and CPU time to its server; every server is stopped at the end."""
+    script = wrk_script(ROOT / ".benchmarks" / "chat.lua")
+    try:
+        for server in servers:
+            start(server)
+            run_wrk(wrk, script, server.chat_url, 1)  # warm up
+        for _ in range(rounds):
+            for server in servers:
+                assert server.process is not None
+                cpu_before = cpu_seconds(server.process.pid)
+                rate, count, problem = run_wrk(wrk, script, server.chat_url, seconds)
+                server.cpu_seconds += cpu_seconds(server.process.pid) - cpu_before
+                server.requests += count
+                server.rates.append(rate)
+                if problem:
+                    server.failures.append(problem)
+    finally:
+        for server in servers:
+            stop(server)
+
+
 def under_load(
     wrk: str,
     seconds: float,
@@ -212,20 +253,7 @@ def under_load(
 ) -> list[Server]:
     """Every server measured in turn; ``compare``: another checkout of oai-mock whose ``serve``
     runs beside this one's, to compare two versions in one run."""
-    fixed = ROOT / ".benchmarks" / "chat-completion.json"
-    fixed.parent.mkdir(exist_ok=True)
-    fixed.write_bytes(OpenAIMock().request("POST", "/v1/chat/completions", json=CHAT).body)
-    script = wrk_script(ROOT / ".benchmarks" / "chat.lua")
-
-    servers: list[Server] = []
-    port = free_port()
-    servers.append(
-        Server(
-            BARE,
-            [sys.executable, "-c", BARE_STARLETTE, str(port), str(fixed), http],
-            f"http://127.0.0.1:{port}/v1/chat/completions",
-        )
-    )
+    servers = [bare_route(fixed_chat_answer(), http)]
     if steady:
         steady_one = steady_server()
         if steady_one is not None:
@@ -249,23 +277,7 @@ def under_load(
         )
         other.cwd = compare
         servers.append(other)
-    try:
-        for server in servers:
-            start(server)
-            run_wrk(wrk, script, server.chat_url, 1)  # warm up
-        for _ in range(rounds):
-            for server in servers:
-                assert server.process is not None
-                cpu_before = cpu_seconds(server.process.pid)
-                rate, count, problem = run_wrk(wrk, script, server.chat_url, seconds)
-                server.cpu_seconds += cpu_seconds(server.process.pid) - cpu_before
-                server.requests += count
-                server.rates.append(rate)
-                if problem:
-                    server.failures.append(problem)
-    finally:
-        for server in servers:
-            stop(server)
+    measure_in_turns(wrk, servers, rounds, seconds)
     return servers
 
 
