@@ -22,12 +22,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from oai_mock import OpenAIMock
-from oai_mock.mockserver.asgi import create_endpoint
-from oai_mock.mockserver.control import ControlContext, control_app
+from oai_mock.mockserver.control import ControlContext
 from oai_mock.mockserver.control.exchanges import ExchangeLog, ExchangeRecorder
-from oai_mock.mockserver.devserver import DevServerApp
+from oai_mock.mockserver.devserver import serve_app
 from oai_mock.mockserver.messages import MockRequest
-from oai_mock.mockserver.origins import GuardedApp, OriginGuard
 
 BODY = b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
 HEADERS = [
@@ -84,12 +82,11 @@ def main() -> None:
     args = parser.parse_args()
 
     mock = OpenAIMock(journal_limit=1000)  # serve's journal
-    exchanges = ExchangeLog(1000)
-    context = ControlContext(mock, exchanges, key=None, file_rules=lambda: [])
-    endpoint = create_endpoint(mock, host="127.0.0.1", body_timeout=60)
-    recorder = ExchangeRecorder(endpoint, exchanges, on_end=None)
-    guarded = GuardedApp(control_app(context), OriginGuard("127.0.0.1", ()))
-    dev_server = DevServerApp(guarded, recorder)
+    context = ControlContext(mock, ExchangeLog(1000), key=None, file_rules=lambda: [])
+    dev_server = serve_app(mock, context, host="127.0.0.1")  # as `oai-mock serve --quiet`
+    recorder = dev_server.api
+    assert isinstance(recorder, ExchangeRecorder)
+    endpoint = recorder.app
     fixed = (
         OpenAIMock()
         .handle(

@@ -13,7 +13,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from oai_mock.mockserver.asgi import create_endpoint
 from oai_mock.mockserver.control import PREFIX, ControlContext, control_app, is_control_path
 from oai_mock.mockserver.control.exchanges import (
     ASGIApp,
+    Exchange,
     ExchangeLog,
     ExchangeRecorder,
     Message,
@@ -151,6 +152,27 @@ class _HideScriptedDrops(logging.Filter):
         return type(error).__name__ != "ConnectionDropped"
 
 
+def serve_app(
+    mock: OpenAIMock,
+    context: ControlContext,
+    *,
+    host: str,
+    allowed_origins: Sequence[str] = (),
+    body_timeout: float | None = DEFAULT_LIMITS.body_timeout,
+    on_end: Callable[[Exchange], None] | None = None,
+) -> DevServerApp:
+    """The app ``oai-mock serve`` runs: the fake, each exchange recorded in the context's
+    exchange log, and the control API; both answer only requests for ``host`` and browsers of
+    ``allowed_origins``."""
+    api = create_endpoint(
+        mock, host=host, allowed_origins=allowed_origins, body_timeout=body_timeout
+    )
+    fake = ExchangeRecorder(api, context.exchanges, on_end=on_end)
+    # The control API is guarded like the fake (Host and Origin: no DNS rebinding).
+    control = GuardedApp(control_app(context), OriginGuard(host, allowed_origins))
+    return DevServerApp(control, fake)
+
+
 def run(
     mock: OpenAIMock,
     args: argparse.Namespace,
@@ -177,17 +199,14 @@ def run(
     context = ControlContext(mock, exchanges, key=key, file_rules=lambda: last_good["rules"])
     on_end = None if args.quiet else ExchangeLogger(args.log_format, args.log_bodies)
     limits = getattr(args, "serve_limits", DEFAULT_LIMITS)
-    allowed = getattr(args, "allow_origin", ())
-    api = create_endpoint(
+    app = serve_app(
         mock,
+        context,
         host=args.host,
-        allowed_origins=allowed,
+        allowed_origins=getattr(args, "allow_origin", ()),
         body_timeout=limits.body_timeout,
+        on_end=on_end,
     )
-    fake = ExchangeRecorder(api, exchanges, on_end=on_end)
-    # The control API is guarded like the fake (Host and Origin: no DNS rebinding).
-    control = GuardedApp(control_app(context), OriginGuard(args.host, allowed))
-    app = DevServerApp(control, fake)
 
     watcher = None
     if args.watch and args.scenario:
