@@ -300,3 +300,29 @@ def test_a_server_without_a_key_leaves_the_control_api_open(tmp_path: Path) -> N
         assert httpx.get(base + "/__oai_mockery", timeout=10).status_code == 404
     finally:
         assert fake.stop() == 0
+
+
+def test_a_state_reset_forgets_what_a_new_mock_would_not_have() -> None:
+    # The control API's reset of "state" and OpenAIMock.reset() forget the same things: stored
+    # objects, objects made up for unknown ids, lifecycles, ids; the catalogue is a new mock's.
+    from starlette.testclient import TestClient
+
+    from oai_mock import OpenAIMock
+    from oai_mock.mockserver.control import ControlContext, control_app
+    from oai_mock.mockserver.control.exchanges import ExchangeLog
+
+    mock = OpenAIMock(unknown_ids="synthesize", models=("my-model",))
+    context = ControlContext(mock, ExchangeLog(10), key=None, file_rules=lambda: [])
+    control = TestClient(control_app(context))
+    api = mock.httpx_client()
+    first = api.post("/vector_stores/vs_abc123/files", json={"file_id": "file-zzz999"}).json()
+    assert api.post("/files", files={"file": ("a.txt", b"x")}, data={"purpose": "assistants"})
+    api.delete("/models/my-model")
+    assert mock.phantoms.count() == 1
+
+    assert control.post("/__oai_mock/reset", json={"journal": False}).status_code == 200
+    assert mock.phantoms.count() == 0
+    assert api.get("/files").json()["data"] == []
+    assert api.get("/models/my-model").status_code == 200
+    again = api.post("/vector_stores/vs_abc123/files", json={"file_id": "file-zzz999"}).json()
+    assert again == first  # made up again from nothing, as by a new mock

@@ -476,12 +476,17 @@ class OpenAIMock:
 
     def reset(self) -> None:
         """Forget every request and object; ids and the request counter start again."""
-        self.ids.reset()
+        self.reset_state()
         self.journal.clear()
         self.scenario.clear()
+        with self._counter_lock:
+            self._request_counter = 0
+
+    def reset_state(self) -> None:
+        """Forget every stored object (those made up for unknown ids too) and every lifecycle;
+        ids start again and the model catalogue is as a new mock's."""
+        self.ids.reset()
         self.state.clear()
         self.phantoms.clear()
         self.lifecycles.clear()
         set_up(self.context, self.extra_models)
-        with self._counter_lock:
-            self._request_counter = 0

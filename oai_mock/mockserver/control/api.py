@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from oai_mock import __version__
-from oai_mock.mockserver.behaviours.models import seed_catalogue
 from oai_mock.mockserver.control.exchanges import Exchange, ExchangeLog
 from oai_mock.mockserver.engine import ANY_KEY, OpenAIMock
 from oai_mock.mockserver.errors import APIError, invalid_request, not_found
@@ -138,10 +137,7 @@ async def reset(request: Request, context: ControlContext) -> Any:
     parts = [name for name in RESET_PARTS if data.get(name, True)]
     mock = context.mock
     if "state" in parts:
-        mock.state.clear()
-        mock.lifecycles.clear()
-        mock.ids.reset()
-        seed_catalogue(mock, mock.extra_models)
+        mock.reset_state()
     if "journal" in parts:
         mock.journal.clear()
         context.exchanges.clear()
