@@ -3,15 +3,15 @@
 A behaviour is ``behaviour(call, fake) -> answer``: ``call`` is the parsed request and ``fake``
 gives the state the answer reads and changes (stored objects, ids, the clock, lifecycles, the
 synthesizer) and nothing of the engine's machinery (routing, the journal, scripting, adapters).
-The engine hands its behaviours a :class:`FakeContext`; a test can hand a behaviour any object
-with these attributes.
+The engine hands its behaviours a :class:`FakeContext` (``mock.context``); a test can call a
+behaviour with one built from stand-ins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from oai_mock.mockserver.clock import Clock
 from oai_mock.mockserver.ids import IdFactory
@@ -24,8 +24,15 @@ from oai_mock.mockserver.synthesis import Synthesizer
 from oai_mock.spec import Bundle, SchemaChecker
 
 
-class BehaviourContext(Protocol):
-    """The parts of the fake a behaviour uses."""
+@dataclass(slots=True, kw_only=True, eq=False, repr=False)  # repr: the bundle is large
+class FakeContext:
+    """The context the engine hands its behaviours: the fake's state and services, and a way to
+    answer a call, without the engine itself (routing, the journal, scripting, adapters).
+
+    It owns the settings a user may change on a built mock (``seed``, ``strict_models``,
+    ``max_file_bytes``): the mock's attributes of those names read and write these, so a change
+    reaches the behaviours at once.
+    """
 
     seed: int
     """The seed every generated answer derives from."""
@@ -42,36 +49,13 @@ class BehaviourContext(Protocol):
     strict_models: bool
     keys: Keys
     """The configured keys (image URLs are signed with them)."""
-
-    def dispatch(self, method: str, url: str, body: Any) -> MockResponse:
-        """Answer a call with a JSON body given as a value, as a request would be answered (a
-        batch answers its lines through it)."""
-        ...
-
-
-@dataclass(slots=True, kw_only=True, eq=False, repr=False)  # repr: the bundle is large
-class FakeContext:
-    """The context the engine hands its behaviours: the fake's state and services, and a way to
-    answer a call, without the engine itself (routing, the journal, scripting, adapters).
-
-    It owns the settings a user may change on a built mock (``seed``, ``strict_models``,
-    ``max_file_bytes``): the mock's attributes of those names read and write these, so a change
-    reaches the behaviours at once.
-    """
-
-    seed: int
-    bundle: Bundle
-    checker: SchemaChecker
-    state: Store
-    ids: IdFactory
-    clock: Clock
-    lifecycles: Lifecycles
-    synthesizer: Synthesizer
-    max_file_bytes: int
-    strict_models: bool
-    keys: Keys
     dispatch: Callable[[str, str, Any], MockResponse]
-    """Answers a call with a JSON body given as a value, as a request would be answered."""
+    """``dispatch(method, url, body)``: answers a call with a JSON body given as a value, as a
+    request would be answered (a batch answers its lines through it)."""
+
+
+BehaviourContext = FakeContext
+"""What behaviours are typed against: the fake's :class:`FakeContext`."""
 
 
 Answer = MockResponse | Mapping[str, Any] | list[Any]
