@@ -7,7 +7,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -22,7 +22,7 @@ from oai_mock.client._errors import (
 )
 from oai_mock.client._files import form_text, is_file_input, paths_as_files, to_httpx_file
 from oai_mock.client._generated import AsyncResources, SyncResources
-from oai_mock.client._resource import NOT_GIVEN, NotGiven
+from oai_mock.client._resource import NOT_GIVEN, AsyncSender, NotGiven, SyncSender
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
@@ -367,3 +367,7 @@ def _json_or_text(response: httpx.Response) -> Any:
 
 
 TokenProvider = Callable[[], str]
+
+if TYPE_CHECKING:  # the clients are what their resources describe them as
+    _SYNC_SENDER: type[SyncSender] = OpenAIClient
+    _ASYNC_SENDER: type[AsyncSender] = AsyncOpenAIClient

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 import httpx
 import orjson
@@ -12,9 +12,6 @@ from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._pagination import AsyncPage, Page
 from oai_mock.client._responses import AsyncBinaryStream, BinaryResponse, BinaryStream
 from oai_mock.client._streaming import AsyncStream, Stream
-
-if TYPE_CHECKING:
-    from oai_mock.client._client import AsyncOpenAIClient, OpenAIClient
 
 
 class NotGiven:
@@ -62,8 +59,36 @@ def body_value(response: httpx.Response) -> Any:
     return orjson.loads(response.content)
 
 
+class RequestBuilder(Protocol):
+    """What a resource asks of its client to build a request (``BaseClient`` does it)."""
+
+    def _build(
+        self,
+        op: Endpoint,
+        args: CallArgs,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Body | None,
+        timeout: Any,
+        stream_switch: str | None = None,
+    ) -> httpx.Request: ...
+
+
+class SyncSender(RequestBuilder, Protocol):
+    """The client of a synchronous resource (``OpenAIClient``): described here, not imported,
+    so that the resources do not depend on the client that is built from them."""
+
+    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response: ...
+
+
+class AsyncSender(RequestBuilder, Protocol):
+    """The client of an asynchronous resource (``AsyncOpenAIClient``)."""
+
+    async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response: ...
+
+
 class SyncResource:
-    def __init__(self, client: OpenAIClient) -> None:
+    def __init__(self, client: SyncSender) -> None:
         self._client = client
 
     def _request(
@@ -147,7 +172,7 @@ class SyncResource:
 
 
 class AsyncResource:
-    def __init__(self, client: AsyncOpenAIClient) -> None:
+    def __init__(self, client: AsyncSender) -> None:
         self._client = client
 
     async def _request(
