@@ -196,6 +196,57 @@ def test_delays_between_stream_chunks(oai_mock: OpenAIMock) -> None:
     assert time.perf_counter() - started >= 0.02 * (len(chunks) - 1)
 
 
+def test_a_gap_between_stream_chunks_longer_than_the_read_timeout_times_out(
+    oai_mock: OpenAIMock,
+) -> None:
+    # As on a socket: the first chunks arrive, then the read that waits longer than the
+    # client's read timeout fails (before, the whole stream arrived late and no error).
+    import time
+
+    oai_mock.on("chat").stream("one two three", chunk_delay=2)
+    stream = openai.OpenAI(max_retries=0, timeout=0.1).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True
+    )
+    received = []
+    started = time.perf_counter()
+    with pytest.raises((httpx.ReadTimeout, openai.APITimeoutError)):
+        for chunk in stream:
+            received.append(chunk)
+    assert len(received) == 1
+    assert time.perf_counter() - started < 1.5
+
+
+def test_stream_gaps_within_the_read_timeout_arrive(oai_mock: OpenAIMock) -> None:
+    oai_mock.on("chat").stream("one two three", chunk_delay=0.02)
+    chunks = list(
+        openai.OpenAI(max_retries=0, timeout=1.0).chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
+        "one two three"
+    )
+
+
+def test_an_async_stream_gap_longer_than_the_read_timeout_times_out(
+    oai_mock: OpenAIMock,
+) -> None:
+    oai_mock.on("chat").stream("one two three", chunk_delay=2)
+
+    async def run() -> int:
+        client = openai.AsyncOpenAI(max_retries=0, timeout=0.1)
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
+        received = []
+        with pytest.raises((httpx.ReadTimeout, openai.APITimeoutError)):
+            async for chunk in stream:
+                received.append(chunk)
+        return len(received)
+
+    assert asyncio.run(run()) == 1
+
+
 # -- the journal --------------------------------------------------------------------------------
 
 

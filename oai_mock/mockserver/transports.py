@@ -81,8 +81,14 @@ def _sync_transport_class(adapter: _Adapter) -> type:
             self._request = request
 
         def __iter__(self) -> Iterator[bytes]:
+            limit = _read_timeout(self._request)
             for item in self._items:
                 if isinstance(item, Pause):
+                    # A gap between chunks longer than the read timeout times out, as it
+                    # does on a socket.
+                    if limit is not None and item.seconds > limit:
+                        time.sleep(limit)
+                        raise adapter.timed_out(self._request)
                     time.sleep(item.seconds)
                 elif isinstance(item, Disconnect):
                     raise adapter.dropped(self._request)
@@ -125,8 +131,12 @@ def _async_transport_class(adapter: _Adapter) -> type:
             self._request = request
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
+            limit = _read_timeout(self._request)
             for item in self._items:
                 if isinstance(item, Pause):
+                    if limit is not None and item.seconds > limit:
+                        await anyio.sleep(limit)
+                        raise adapter.timed_out(self._request)
                     await anyio.sleep(item.seconds)
                 elif isinstance(item, Disconnect):
                     raise adapter.dropped(self._request)
