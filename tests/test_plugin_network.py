@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from oai_mock import OpenAIMock
-from oai_mock.fixtures.intercept import Routing, api_path
+from oai_mock.fixtures.intercept import Routing, api_path, host_matches
 from oai_mock.mockserver.live import LiveServer
 
 pytest_plugins = ["pytester"]
@@ -127,6 +127,54 @@ def test_allowed_hosts_reach_the_network(oai_mock: OpenAIMock, oai_mock_network:
     assert len(oai_mock.journal) == 0
 
 
+@pytest.mark.parametrize(
+    ("pattern", "host", "port", "allowed"),
+    [
+        ("example.invalid", "example.invalid", 443, True),
+        ("example.invalid:443", "example.invalid", 443, True),  # https's default port
+        ("example.invalid:8443", "example.invalid", 443, False),
+        ("EXAMPLE.invalid", "example.INVALID", 80, True),
+        ("*.example.invalid", "a.example.invalid", 443, True),
+        ("*.example.invalid", "example.invalid", 443, False),
+        ("*.example.invalid:8443", "a.example.invalid", 8443, True),
+        ("*.example.invalid:8443", "a.example.invalid", 443, False),
+        ("::1", "::1", 9, True),
+        ("[::1]", "::1", 9, True),
+        ("[::1]:9", "::1", 9, True),
+        ("[::1]:9", "::1", 10, False),
+        ("::1", "::2", 9, False),
+    ],
+)
+def test_host_patterns(pattern: str, host: str, port: int, allowed: bool) -> None:
+    assert host_matches(pattern, host, port) is allowed
+
+
+@pytest.mark.parametrize(
+    "pattern", ["https://example.invalid", "example.invalid:https", "[::1", "[::1]x", " "]
+)
+def test_a_malformed_host_pattern_is_refused_when_allowed(
+    oai_mock_network: Routing, pattern: str
+) -> None:
+    with pytest.raises(ValueError, match="is not a host to allow"):
+        oai_mock_network.allow(pattern)
+
+
+def test_a_default_port_and_an_ipv6_host_can_be_allowed(
+    oai_mock: OpenAIMock, oai_mock_network: Routing
+) -> None:
+    # The URL leaves its scheme's port out (httpx's url.port is None): name:443 still allows it.
+    with pytest.raises(pytest.fail.Exception):
+        httpx.get("https://localhost/status")
+    oai_mock_network.refused.clear()
+    oai_mock_network.allow("localhost:443")
+    with pytest.raises(httpx.ConnectError):  # let through: nothing listens on port 443
+        httpx.get("https://localhost/status")
+    oai_mock_network.allow("[::1]:9")
+    with pytest.raises(httpx.ConnectError):  # let through: nothing listens on port 9
+        httpx.get("http://[::1]:9/x")
+    assert oai_mock_network.refused == []
+
+
 def test_the_live_server_fixtures_are_reachable(
     oai_mock: OpenAIMock, oai_mock_server: LiveServer, oai_mock_session_server: LiveServer
 ) -> None:
@@ -173,6 +221,14 @@ def test_marker_and_ini_allow_hosts(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_malformed_allowed_host_stops_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INNER_INI + "oai_mock_allow_hosts = https://ini.invalid/\n")
+    pytester.makepyfile("def test_one(oai_mock):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*oai_mock_allow_hosts must be a list of hosts*"])
 
 
 def test_a_swallowed_refusal_still_fails_the_test(pytester: pytest.Pytester) -> None:
