@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from oai_mock import OpenAIMock
-from oai_mock.mockserver.misses import strict_problems, unused_rule_problems
+from oai_mock.mockserver.misses import predicate_problems, strict_problems, unused_rule_problems
 from oai_mock.mockserver.operation_names import UnknownOperationError
 
 pytest_plugins = ["pytester"]
@@ -63,8 +63,61 @@ def test_a_rule_shadowed_by_an_earlier_one_or_a_predicate_says_so() -> None:
     chat(mock, "Hi")
     assert unused_rule_problems(mock)[0].splitlines() == [
         "a scripted rule was used 0 of 1 times: on('chat').call_tools('get_weather')",
-        "    POST /v1/chat/completions did not match: it matched, but an earlier rule answered it",
+        "    POST /v1/chat/completions did not match: it matched, but another rule answered "
+        "it: on('chat').reply('first')",
     ]
+
+
+def test_a_partly_used_rule_lists_the_requests_it_answered() -> None:
+    mock = OpenAIMock()
+    mock.on("chat", times=2).reply("x")
+    chat(mock, "Hi")
+    assert unused_rule_problems(mock)[0].splitlines() == [
+        "a scripted rule was used 1 of 2 times: on('chat', times=2).reply('x')",
+        "    POST /v1/chat/completions was answered by this rule",
+    ]
+
+
+def test_a_rule_for_every_request_that_was_never_used_is_reported() -> None:
+    mock = OpenAIMock()
+    mock.on("chat", model="gpt-4o", times=None).reply("never")
+    quota = mock.on("embeddings").rate_limit(quota=True)
+    chat(mock, "Hi")
+    problems = unused_rule_problems(mock)
+    assert problems[0].splitlines() == [
+        "a scripted rule for every matching request was never used: "
+        "on('chat', model='gpt-4o', times=None).reply('never')",
+        "    POST /v1/chat/completions did not match: model: sent 'gpt-4o-mini', rule wants "
+        "'gpt-4o'",
+    ]
+    assert "never used" in problems[1] and "fail(429)" in problems[1]
+    # Used once, a rule without a limit expects nothing more.
+    mock.request("POST", "/v1/embeddings", json={"model": "text-embedding-3-small", "input": "x"})
+    assert quota.used == 1 and len(unused_rule_problems(mock)) == 1
+
+
+def test_a_predicate_that_raises_is_the_tests_error_not_the_fakes() -> None:
+    mock = OpenAIMock()
+    mock.on("chat", where=lambda call: call.nope).reply("x")
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+    response = mock.request("POST", "/v1/chat/completions", json=body)
+    assert response.status == 500
+    error = response.value["error"]
+    assert error["code"] == "oai_mock_predicate_error"
+    assert "AttributeError" in error["message"] and "bug in oai-mock" not in error["message"]
+    assert ("x-should-retry", "false") in response.headers
+    assert (
+        unused_rule_problems(mock)[0]
+        .splitlines()[1]
+        .startswith(
+            "    POST /v1/chat/completions did not match: where: <lambda> raised AttributeError:"
+        )
+    )
+    [problem] = predicate_problems(mock)
+    assert problem.startswith(
+        "the where= predicate of on('chat', where=<lambda>).reply('x') raised"
+    )
+    assert "call.nope" in problem  # the test's own line, from the traceback
 
 
 def test_long_messages_are_cut_and_responses_input_is_read() -> None:
@@ -82,7 +135,7 @@ def test_long_messages_are_cut_and_responses_input_is_read() -> None:
 
 def test_strict_names_the_request_and_the_nearest_rule() -> None:
     mock = OpenAIMock()
-    mock.on("embeddings").reply("x")
+    mock.on("embeddings").fail(500)
     mock.on("chat", model="gpt-4o").reply("Sunny.")
     mock.on("chat", model="gpt-4o", contains="weather").reply("Sunny.")
     chat(mock, "What time is it?")

@@ -31,7 +31,7 @@ from oai_mock.mockserver.behaviours.files import DEFAULT_MAX_FILE_BYTES
 from oai_mock.mockserver.clock import Clock, ClockMode
 from oai_mock.mockserver.context import Behaviour as Behaviour  # re-exported: its old home
 from oai_mock.mockserver.context import FakeContext
-from oai_mock.mockserver.errors import APIError, unexpected_error
+from oai_mock.mockserver.errors import APIError, predicate_failed, unexpected_error
 from oai_mock.mockserver.faults import apply_fault, paced
 from oai_mock.mockserver.generic import generic_answer, json_response
 from oai_mock.mockserver.ids import IdFactory, token
@@ -41,7 +41,7 @@ from oai_mock.mockserver.lifecycle import Lifecycles, Policy
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import UNPARSED, Call, parse_call
 from oai_mock.mockserver.routing import Router
-from oai_mock.mockserver.scenario import Fault, Reply, Scenario
+from oai_mock.mockserver.scenario import Fault, PredicateError, Reply, Scenario
 from oai_mock.mockserver.scripting import RuleBuilder, on
 from oai_mock.mockserver.selfcheck import check_answer
 from oai_mock.mockserver.state import DEFAULT_MAX_BYTES, DEFAULT_MAX_OBJECTS, Store
@@ -290,6 +290,8 @@ class OpenAIMock:
             if self.quirks:
                 quirks_module.adjust_error(self.quirks, error)
             response = error.to_response()
+        except PredicateError as error:  # the test's predicate failed, not the fake
+            response = predicate_failed(error)
         except Exception as error:  # a bug in the fake: say so, in OpenAI's shape, and log it
             response = unexpected_error(error, request, request_id)
         if self.quirks:

@@ -88,3 +88,16 @@ def unexpected_error(error: Exception, request: MockRequest, request_id: str) ->
         f"{request_id}.",
         type="server_error",
     ).to_response()
+
+
+def predicate_failed(error: Exception) -> MockResponse:
+    """A scripted rule's ``where=`` predicate raised (``scenario.PredicateError``): a 500 that
+    says so, which the SDKs do not retry (the predicate would raise again)."""
+    return APIError(
+        500,
+        f"oai-mock could not answer this request: {error}. The predicate is the test's code; "
+        "fix it or catch the error inside it.",
+        type="server_error",
+        code="oai_mock_predicate_error",
+        headers=[("x-should-retry", "false")],
+    ).to_response()

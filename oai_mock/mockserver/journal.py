@@ -46,6 +46,8 @@ class JournalEntry:
     body_size: int = 0
     """The request body's size; ``raw_body`` holds only its start when the request was
     refused."""
+    rule_id: str | None = None
+    """The id of the scripted rule that answered it (``rule_1``...), None for none."""
 
     @property
     def json(self) -> dict[str, Any]:
@@ -179,6 +181,7 @@ class _Recorded:
             scripted=call.rule_used if call is not None else False,
             delivered=self.delivered,
             body_size=self.body_size,
+            rule_id=call.rule_id if call is not None and call.rule_used else None,
         )
 
 
@@ -264,6 +267,10 @@ class Journal:
 
     def assert_called(self, operation: str, times: int | None = None) -> list[JournalEntry]:
         """Assert the operation was called (exactly ``times`` times when given)."""
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 0
+        ):
+            raise ValueError(f"times must be a whole number, 0 or more, not {times!r}")
         found = self.calls(operation)
         if times is None and not found:
             raise AssertionError(f"{operation} was never called{self._received()}")

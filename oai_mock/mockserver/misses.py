@@ -12,11 +12,12 @@ a scripted rule was used 0 of 1 times: on('chat', model='gpt-4o', contains='weat
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver.operation_names import display
-from oai_mock.mockserver.scenario import Fault, Reply, Rule, request_text
+from oai_mock.mockserver.scenario import Fault, PredicateError, Reply, Rule, request_text
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.engine import OpenAIMock
@@ -135,14 +136,28 @@ def filter_misses(rule: Rule, entry: JournalEntry) -> list[str]:
     return reasons
 
 
-def why_not(rule: Rule, entry: JournalEntry) -> str:
-    """Why ``rule`` did not answer ``entry``, a request that reached its operation."""
+def why_not(
+    rule: Rule,
+    entry: JournalEntry,
+    rules: Sequence[Rule] = (),
+    errors: Sequence[PredicateError] = (),
+) -> str:
+    """Why ``rule`` did not answer ``entry``, a request that reached its operation; ``rules``:
+    the scenario's rules, to name the one that answered instead; ``errors``: the predicates
+    that raised."""
     reasons = filter_misses(rule, entry)
     if reasons:
         return "; ".join(reasons)
     if entry.scripted:
-        return "it matched, but an earlier rule answered it"
+        other = next((r for r in rules if r.id == entry.rule_id), None)
+        if other is not None:
+            return f"it matched, but another rule answered it: {describe_rule(other)}"
+        return "it matched, but another rule answered it"
     if rule.predicate is not None:
+        raised = [e for e in errors if e.rule is rule]
+        if raised:
+            error = raised[-1].error
+            return f"where: {_predicate_name(rule)} raised {type(error).__name__}: {error}"
         return f"where: {_predicate_name(rule)} returned False"
     if rule.exhausted:
         return f"it matched, but the rule was used up ({rule.used} of {rule.times} times)"
@@ -165,14 +180,25 @@ def unused_rule_problems(mock: OpenAIMock) -> list[str]:
     """One paragraph per rule still waiting for requests: the rule, then each request that
     reached its operation with why it did not match."""
     entries = mock.journal.entries()
+    rules = mock.scenario.rules()
     problems = []
     for rule in mock.scenario.unused():
-        lines = [
-            f"a scripted rule was used {rule.used} of {rule.times} times: {describe_rule(rule)}"
-        ]
+        if rule.times is None:
+            head = (
+                f"a scripted rule for every matching request was never used: {describe_rule(rule)}"
+            )
+        else:
+            head = (
+                f"a scripted rule was used {rule.used} of {rule.times} times: {describe_rule(rule)}"
+            )
+        lines = [head]
         reached = [e for e in entries if _reaches(rule, e)]
         for entry in reached:
-            lines.append(f"    {entry.method} {entry.path} did not match: {why_not(rule, entry)}")
+            if entry.rule_id == rule.id:
+                lines.append(f"    {entry.method} {entry.path} was answered by this rule")
+                continue
+            why = why_not(rule, entry, rules, mock.scenario.predicate_errors)
+            lines.append(f"    {entry.method} {entry.path} did not match: {why}")
         if not reached:
             operations = _operations(rule)
             lines.append(f"    no request reached {display(operations)}")
@@ -206,6 +232,26 @@ def strict_problems(mock: OpenAIMock) -> list[str]:
         elif not _reaches(nearest, entry):
             line += f"; nearest rule: {describe_rule(nearest)}, for another operation"
         else:
-            line += f"; nearest rule: {describe_rule(nearest)}: {why_not(nearest, entry)}"
+            why = why_not(nearest, entry, rules, mock.scenario.predicate_errors)
+            line += f"; nearest rule: {describe_rule(nearest)}: {why}"
         problems.append(line)
+    return problems
+
+
+def predicate_problems(mock: OpenAIMock) -> list[str]:
+    """One paragraph per rule whose ``where=`` raised: the rule, how many requests it failed
+    and the last exception with its traceback."""
+    by_rule: dict[str, list[PredicateError]] = {}
+    for error in list(mock.scenario.predicate_errors):
+        by_rule.setdefault(error.rule.id, []).append(error)
+    problems = []
+    for raised in by_rule.values():
+        last = raised[-1]
+        times = "a request" if len(raised) == 1 else f"{len(raised)} requests"
+        trace = "".join(traceback.format_exception(last.error)).rstrip()
+        indented = "\n".join("    " + line for line in trace.splitlines())
+        problems.append(
+            f"the where= predicate of {describe_rule(last.rule)} raised, and {times} got a 500 "
+            f"saying so:\n{indented}"
+        )
     return problems

@@ -92,6 +92,17 @@ Predicate = Callable[[Any], bool]
 """Takes the parsed request (a ``oai_mock.mockserver.requests.Call``)."""
 
 
+class PredicateError(Exception):
+    """A rule's ``where=`` predicate raised: the test's code failed, not the fake."""
+
+    def __init__(self, rule: Rule, error: Exception) -> None:
+        super().__init__(
+            f"the where= predicate of {rule.id} raised {type(error).__name__}: {error}"
+        )
+        self.rule = rule
+        self.error = error
+
+
 @dataclass
 class Rule:
     action: Reply | Fault
@@ -121,7 +132,12 @@ class Rule:
             return False
         if self.contains is not None and self.contains not in request_text(call.json):
             return False
-        return self.predicate is None or bool(self.predicate(call))
+        if self.predicate is None:
+            return True
+        try:
+            return bool(self.predicate(call))
+        except Exception as error:
+            raise PredicateError(self, error) from error
 
     @property
     def exhausted(self) -> bool:
@@ -155,6 +171,9 @@ class Scenario:
         self._rules: list[Rule] = []
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
+        self.predicate_errors: list[PredicateError] = []
+        """Each time a rule's ``where=`` raised (the request got a 500 saying so); the pytest
+        plugin fails the test with them."""
 
     def add(self, rule: Rule) -> Rule:
         with self._lock:
@@ -195,12 +214,17 @@ class Scenario:
             rule.id = f"rule_{next(self._numbers)}"
 
     def take(self, call: ParsedRequest) -> Rule | None:
-        """The first rule with uses left that matches ``call``, counted as used."""
+        """The first rule with uses left that matches ``call``, counted as used. A ``where=``
+        that raises is kept in ``predicate_errors`` and raised as :class:`PredicateError`."""
         with self._lock:
-            for rule in self._rules:
-                if not rule.exhausted and rule.matches(call):
-                    rule.used += 1
-                    return rule
+            try:
+                for rule in self._rules:
+                    if not rule.exhausted and rule.matches(call):
+                        rule.used += 1
+                        return rule
+            except PredicateError as error:
+                self.predicate_errors.append(error)
+                raise
         return None
 
     def rules(self) -> list[Rule]:
@@ -208,10 +232,12 @@ class Scenario:
             return list(self._rules)
 
     def unused(self) -> list[Rule]:
-        """Rules that still expect requests (a finite ``times`` not used up)."""
+        """Rules that still expect requests: a finite ``times`` not used up, or a rule for every
+        matching request (``times=None``) that no request used."""
         with self._lock:
-            return [r for r in self._rules if r.times is not None and r.used < r.times]
+            return [r for r in self._rules if r.used < (1 if r.times is None else r.times)]
 
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self.predicate_errors.clear()
