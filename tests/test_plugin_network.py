@@ -249,3 +249,53 @@ def test_a_swallowed_refusal_still_fails_the_test(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(
         ["*refused GET https://telemetry.invalid/ping (not allowed to leave the machine)*"]
     )
+
+
+# -- respx in the same test -------------------------------------------------------------------
+
+
+def test_a_respx_route_answers_its_own_host(
+    oai_mock: OpenAIMock, oai_mock_network: Routing
+) -> None:
+    import respx
+
+    with respx.mock() as router:
+        route = router.get("https://inventory.invalid/items").respond(json={"items": [1]})
+        assert httpx.get("https://inventory.invalid/items").json() == {"items": [1]}
+        assert route.called
+        # A host respx does not mock is still refused (respx would not answer it either).
+        with pytest.raises(pytest.fail.Exception, match=r"refused GET https://other\.invalid/"):
+            httpx.get("https://other.invalid/")
+        assert oai_mock_network.refused == ["GET https://other.invalid/"]
+        oai_mock_network.refused.clear()  # seen: not a failure of this test
+
+
+def test_a_respx_route_on_an_openai_url_wins_over_the_fake(oai_mock: OpenAIMock) -> None:
+    import respx
+
+    with respx.mock(assert_all_called=False) as router:
+        route = router.get("https://api.openai.com/v1/models/special").respond(
+            json={"id": "special", "object": "model", "created": 0, "owned_by": "respx"}
+        )
+        # respx mocks httpx (openai 2.x's HTTP library; openai 3.x's httpx2 it does not see).
+        special = httpx.get("https://api.openai.com/v1/models/special")
+        assert special.json()["owned_by"] == "respx"
+        assert route.called
+        # Other OpenAI requests still reach the fake.
+        assert httpx.get("https://api.openai.com/v1/models").json()["data"]
+    assert [e.operation_id for e in oai_mock.journal] == ["listModels"]
+
+
+def test_a_respx_router_that_answers_everything_keeps_openai_traffic_on_the_fake(
+    oai_mock: OpenAIMock, oai_mock_network: Routing
+) -> None:
+    import respx
+
+    with respx.mock(assert_all_mocked=False, assert_all_called=False):
+        assert httpx.get("https://anything.invalid/x").status_code == 200  # respx's auto 200
+        reply = openai.OpenAI(max_retries=0).chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES
+        )
+        assert reply.choices[0].message.content
+    assert oai_mock_network.refused == []
+    assert len(oai_mock.journal) == 1
