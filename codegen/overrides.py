@@ -134,7 +134,12 @@ DERIVED_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 # operationId -> pagination kind, where the shape of the list does not reveal it.
-PAGINATION: dict[str, tuple[str, str]] = {}
+PAGINATION: dict[str, tuple[str, str]] = {
+    "listModels": (
+        "single",
+        "the models come in one answer with no cursor; still a list to iterate, as the SDKs do",
+    ),
+}
 
 # Places where OpenAI's real responses differ from its spec. Each is applied to the normalized
 # schema, so both validation profiles accept what OpenAI itself sends.

@@ -603,6 +603,41 @@ def test_async_auto_pagination() -> None:
     assert len(set(asyncio.run(run()))) == 5
 
 
+def test_the_model_list_iterates_its_models_sync_and_async() -> None:
+    mock = OpenAIMock()
+    client = client_for(mock)
+    page = client.models.list_models()
+    models = list(page)
+    assert models and all(isinstance(model, m.ModelObject) for model in models)
+    assert [model.id for model in models] == [model.id for model in page.data]
+    assert not page.has_more and page.next_page() is None
+    assert len(mock.journal.calls("listModels")) == 1  # one answer, no cursor to follow
+
+    async def run() -> list[str]:
+        client = AsyncOpenAIClient(api_key="x", http_client=mock.async_httpx_client())
+        ids = [model.id async for model in client.models.list_models()]
+        first = await client.models.list_models()
+        assert [model.id for model in first.data] == ids
+        await client.close()
+        return ids
+
+    assert asyncio.run(run()) == [model.id for model in models]
+
+
+def test_none_query_arguments_are_left_out() -> None:
+    mock = OpenAIMock()
+    client = OpenAIClient(
+        api_key="x",
+        http_client=mock.httpx_client(),
+        default_query={"dropped": None, "kept": "yes"},
+    )
+    client.files.list_files(after=None, limit=5, extra_query={"tags": ["a", None]})
+    query = mock.journal.last("listFiles").query
+    assert ("after", "null") not in query and ("dropped", "null") not in query
+    assert dict(query)["limit"] == "5" and ("kept", "yes") in query
+    assert [value for name, value in query if name == "tags"] == ["a"]
+
+
 def test_uploads_from_bytes_paths_and_file_objects(tmp_path: Path) -> None:
     client = client_for(OpenAIMock())
     path = tmp_path / "notes.txt"

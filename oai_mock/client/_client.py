@@ -238,10 +238,14 @@ class BaseClient:
 
 
 def _query_pairs(name: str, value: Any) -> list[tuple[str, str | int | float | bool | None]]:
+    """A query parameter's pairs. None is left out (a query has no null: ``after=null`` would
+    read as a cursor id), as are None items of a list or a dict."""
+    if value is None:
+        return []
     if isinstance(value, list | tuple):
-        return [(name, form_text(v)) for v in value]
+        return [(name, form_text(v)) for v in value if v is not None]
     if isinstance(value, dict):
-        return [(f"{name}[{k}]", form_text(v)) for k, v in value.items()]
+        return [(f"{name}[{k}]", form_text(v)) for k, v in value.items() if v is not None]
     return [(name, form_text(value))]
 
 

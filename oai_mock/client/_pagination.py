@@ -10,7 +10,10 @@ Decoder = Callable[[Any], Any] | None
 
 
 def next_query(kind: str, raw: dict[str, Any]) -> dict[str, Any] | None:
-    """The query that asks for the page after this one, or None at the end."""
+    """The query that asks for the page after this one, or None at the end (``single``: a list
+    the API answers whole, such as the models)."""
+    if kind == "single":
+        return None
     data = raw.get("data") or []
     if kind == "page":
         token = raw.get("next_page")

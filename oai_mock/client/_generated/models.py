@@ -18073,6 +18073,7 @@ events_create_image_edit = OneOf(
 decode_create_image_variation = ModelRef("ImagesResponse")
 decode_delete_model = ModelRef("DeleteModelResponse")
 decode_list_models = ModelRef("ListModelsResponse")
+items_list_models = ModelRef("ModelObject")
 decode_retrieve_model = ModelRef("ModelObject")
 decode_create_moderation = ModelRef("CreateModerationResponse")
 decode_create_realtime_client_secret = ModelRef("RealtimeCreateClientSecretResponse")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from oai_mock.client._endpoint import Endpoint
 from oai_mock.client._generated import models as m
 from oai_mock.client._resource import (
@@ -14,6 +16,9 @@ from oai_mock.client._resource import (
     SyncResource,
     Timeout,
 )
+
+if TYPE_CHECKING:
+    from oai_mock.client._pagination import AsyncPage, Page
 
 DELETE_MODEL = Endpoint("deleteModel", "DELETE", "/models/{model}")
 LIST_MODELS = Endpoint("listModels", "GET", "/models")
@@ -53,14 +58,22 @@ class ModelsResource(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
-    ) -> m.ListModelsResponse:
+    ) -> Page[m.ModelObject]:
         """Lists the currently available models, and provides basic information about each one such as the owner and availability.
 
-        ``GET /models`` (listModels)"""
-        result: m.ListModelsResponse = self._request(
-            LIST_MODELS, {}, extra_headers, extra_query, extra_body, timeout, m.decode_list_models
+        ``GET /models`` (listModels)
+
+        Iterate the page to walk every item of every page."""
+        return self._page(
+            LIST_MODELS,
+            {},
+            extra_headers,
+            extra_query,
+            extra_body,
+            timeout,
+            "single",
+            m.items_list_models,
         )
-        return result
 
     def retrieve_model(
         self,
@@ -112,21 +125,29 @@ class AsyncModelsResource(AsyncResource):
         )
         return result
 
-    async def list_models(
+    def list_models(
         self,
         *,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
-    ) -> m.ListModelsResponse:
+    ) -> AsyncPage[m.ModelObject]:
         """Lists the currently available models, and provides basic information about each one such as the owner and availability.
 
-        ``GET /models`` (listModels)"""
-        result: m.ListModelsResponse = await self._request(
-            LIST_MODELS, {}, extra_headers, extra_query, extra_body, timeout, m.decode_list_models
+        ``GET /models`` (listModels)
+
+        Iterate the page to walk every item of every page."""
+        return self._page(
+            LIST_MODELS,
+            {},
+            extra_headers,
+            extra_query,
+            extra_body,
+            timeout,
+            "single",
+            m.items_list_models,
         )
-        return result
 
     async def retrieve_model(
         self,
