@@ -46,9 +46,9 @@ if __name__ == "__main__":
 
     quirky = OpenAIMock(strict_models=True, quirks=["no-done", "finish-reason-missing"])
     results = run_contracts(quirky.base_url, quirky.httpx_client)
-    caught = sorted(r.check.id for r in results.results if r.outcome == "failed")
-    print("the quirky server fails:", caught)
-    assert "stream.framing" in caught  # no-done
-    assert "chat.finish-reason" in caught  # finish-reason-missing
+    failed = {r.check.id: r.message for r in results.results if r.outcome == "failed"}
+    print("the quirky server fails:", sorted(failed))
+    assert "[DONE]" in failed["stream.framing"]  # no-done
+    assert "finish_reason" in failed["chat.finish-reason"]  # finish-reason-missing
     # The same results as a Markdown table for a pull request or a wiki page:
     print("\n".join(markdown(results).splitlines()[:6]))

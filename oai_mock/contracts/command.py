@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,10 @@ def add_arguments(contract: argparse.ArgumentParser) -> None:
         "--base-url", help="the backend's API base, e.g. http://127.0.0.1:8000/v1"
     )
     contract.add_argument(
-        "--api-key", default=None, help="the key to send (also checks the 401 for a missing key)"
+        "--api-key",
+        default=None,
+        help="the key to send (also checks the 401 for a missing key); never read from the "
+        "environment, so a real OpenAI key is not sent to another backend",
     )
     contract.add_argument(
         "--model", default=None, help="chat model to use (default: the first the backend lists)"
@@ -109,20 +113,79 @@ def print_catalogue() -> int:
     return 0
 
 
+def _results_problem(value: object) -> str | None:
+    """Why ``value`` is not what ``oai-mock contract --json`` writes, or None."""
+    if not isinstance(value, dict):
+        return "not a results file of `oai-mock contract --json` (not a JSON object)"
+    results = value.get("results")
+    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+        return "not a results file of `oai-mock contract --json` (no list of results)"
+    return None
+
+
 def matrix(args: argparse.Namespace) -> int:
     from oai_mock.contracts.html import matrix_html
 
+    problem = writable_problem(args.output)
+    if problem is not None:
+        print(f"oai-mock: {problem}", file=sys.stderr)
+        return 2
     runs = []
     for name in args.results:
         try:
-            runs.append(orjson.loads(Path(name).read_bytes()))
+            run = orjson.loads(Path(name).read_bytes())
         except (OSError, orjson.JSONDecodeError) as error:
             print(f"oai-mock: cannot read {name}: {error}", file=sys.stderr)
             return 2
+        problem = _results_problem(run)
+        if problem is not None:
+            print(f"oai-mock: {name} is {problem}", file=sys.stderr)
+            return 2
+        runs.append(run)
     names = [Path(n).stem for n in args.results]
     Path(args.output).write_text(matrix_html(runs, names), encoding="utf-8")
     print(f"matrix of {len(runs)} runs written to {args.output}")
     return 0
+
+
+def writable_problem(path: str) -> str | None:
+    """Why a report cannot be written at ``path``, or None: checked before a run, so a long
+    run does not end in a traceback and lose the other reports."""
+    target = Path(path)
+    if target.is_dir():
+        return f"cannot write a report to {path}: it is a directory"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"cannot write a report to {path}: no folder {folder}"
+    # Asked, not tried: no empty file is left behind when the run then stops on another option.
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        return f"cannot write a report to {path}: permission denied"
+    return None
+
+
+def option_problem(args: argparse.Namespace) -> str | None:
+    """An option out of its range, in one line, or None."""
+    at_least = {
+        "--budget": (args.budget, 1),
+        "--max-examples": (args.max_examples, 1),
+        "--concurrency": (args.concurrency, 1),
+        "--shrink-requests": (args.shrink_requests, 0),
+        "--retries": (args.retries, 0),
+    }
+    for name, (value, low) in at_least.items():
+        if value < low:
+            return f"{name} must be {low} or more, not {value}"
+    for name, value in (("--timeout", args.timeout), ("--run-timeout", args.run_timeout)):
+        if not value > 0:
+            return f"{name} must be a number of seconds above 0, not {value:g}"
+    if not args.max_wait >= 0:
+        return f"--max-wait must be 0 or more seconds, not {args.max_wait:g}"
+    for path in (args.json_path, args.junit, args.markdown, args.html):
+        if path:
+            problem = writable_problem(path)
+            if problem is not None:
+                return problem
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,6 +198,10 @@ def run(args: argparse.Namespace) -> int:
             "oai-mock: contract needs --base-url (or --list, or the matrix subcommand)",
             file=sys.stderr,
         )
+        return 2
+    problem = option_problem(args)
+    if problem is not None:
+        print(f"oai-mock: {problem}", file=sys.stderr)
         return 2
     from oai_mock.contracts.html import html_report
     from oai_mock.contracts.progress import Progress
@@ -149,6 +216,19 @@ def run(args: argparse.Namespace) -> int:
             waivers = load_waivers(args.waive)
         except ProfileError as error:
             print(f"oai-mock: {error}", file=sys.stderr)
+            return 2
+        from fnmatch import fnmatchcase
+
+        from oai_mock.contracts.checks import CATALOGUE
+
+        ids = [check.id for check in CATALOGUE]
+        unknown = [w.check for w in waivers if not any(fnmatchcase(i, w.check) for i in ids)]
+        if unknown:
+            print(
+                f"oai-mock: {args.waive} waives checks that do not exist: {', '.join(unknown)} "
+                "(`oai-mock contract --list` shows every id)",
+                file=sys.stderr,
+            )
             return 2
     selected = [a.strip() for a in args.only.split(",")] if args.only else None
     contract_run = ContractRun(

@@ -81,7 +81,7 @@ def html_report(results: Results) -> str:
     counts = "".join(f"<div class='count {o}'><b>{results.count(o)}</b>{o}</div>" for o in OUTCOMES)
     meta = [
         ("backend", results.base_url),
-        ("model", results.model),
+        ("model", results.model_shown),
         ("date", results.started),
         ("duration", f"{results.seconds:.1f} s, {results.requests} requests"),
         ("oai-mock", results.kit_version),

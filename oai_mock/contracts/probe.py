@@ -119,7 +119,17 @@ class Exchange:
         return " ".join(words)
 
     def summary(self, limit: int = 400) -> str:
-        text = self.content[:limit].decode("utf-8", "replace")
+        """The status, the media type and the body: whole when it is short, else its first and
+        last ``limit`` bytes with how much was left out between them (a stream's end is often
+        the evidence: a missing ``[DONE]``, a last chunk without ``finish_reason``)."""
+        content = self.content
+        if len(content) <= 2 * limit + 64:
+            text = content.decode("utf-8", "replace")
+        else:
+            head = content[:limit].decode("utf-8", "replace")
+            tail = content[-limit:].decode("utf-8", "replace")
+            left_out = len(content) - 2 * limit
+            text = f"{head}\n[... {left_out} bytes left out ...]\n{tail}"
         return f"{self.status} {self.media_type}: {text}"
 
 
@@ -242,6 +252,14 @@ class Probe:
                 # Still refused after the retries, or asked to wait too long: the check
                 # reports it, and its later requests are not waited out again.
                 self.gave_up = True
+                if wait > self.max_wait:
+                    why = f"asked to wait {wait:g} s ({hint}), more than --max-wait {self.max_wait:g} s"
+                else:
+                    why = f"still {exchange.status} after {self.retry_limit} waits"
+                self.notes.append(
+                    f"{method} {path}: {exchange.status} not waited out: {why}; the checks "
+                    "that needed it failed on the refusal, not on a deviation"
+                )
                 return exchange
             self.retries.append(Retry(method, path, exchange.status, wait, hint))
             self.sleep(wait)

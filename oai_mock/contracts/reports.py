@@ -34,7 +34,7 @@ def terminal(results: Results, width: int = 110) -> str:
     """An aligned table, grouped by area, then each failure in full."""
     id_width = max([len(r.check.id) for r in results.results] + [5]) + 2
     lines = [
-        f"contracts against {results.base_url} (model {results.model}, {results.profile} profile)",
+        f"contracts against {results.base_url} (model {results.model_shown}, {results.profile} profile)",
     ]
     detail_width = max(20, width - id_width - 13 - 8)
     for area, items in by_area(results):
@@ -142,7 +142,7 @@ def markdown(results: Results) -> str:
     lines = [
         f"# Conformance of {results.base_url}",
         "",
-        f"Model `{results.model}`, {results.profile} profile, {results.started}, "
+        f"Model `{results.model_shown}`, {results.profile} profile, {results.started}, "
         f"oai-mock {results.kit_version}, OpenAI spec {results.spec_version}: **{counts}** "
         f"({results.requests} requests, {results.seconds:.1f} s).",
     ]

@@ -99,10 +99,16 @@ class Results:
     waivers: str | None = None
     """The waiver file the run applied."""
     unreachable: str | None = None
-    """Why no check could run: the backend gave no HTTP answer at all."""
+    """Why no check could run: the backend gave no HTTP answer at all, or refused to answer
+    without a key (401)."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(r.outcome == outcome for r in self.results)
+
+    @property
+    def model_shown(self) -> str:
+        """The model, as the reports name it (none was chosen when nothing could run)."""
+        return self.model or "none chosen (nothing could run)"
 
     @property
     def retries(self) -> int:
@@ -162,6 +168,10 @@ class Results:
 
     def to_json(self) -> bytes:
         return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2)
+
+
+DEFAULT_MODEL = "gpt-4o-mini"
+"""The chat model checked when none is given and the backend lists none."""
 
 
 class BackendUnreachable(Exception):
@@ -278,19 +288,32 @@ class ContractRun:
             shrink_requests=self.shrink_requests,
         )
 
-    def pick_model(self) -> str:
+    def pick_model(self, notes: list[str] | None = None) -> str:
         """The model to test: the one given, or the first chat-like model the backend lists.
+        ``notes`` receives what the report must say: the waits, and a default model taken
+        because the backend listed none.
 
-        Raises :class:`BackendUnreachable` when ``/models`` gets no HTTP answer at all: every
-        check would then fail with the same connection error.
+        Raises :class:`BackendUnreachable` when ``/models`` gets no HTTP answer at all, or a
+        401 (no key, or a key refused): every check would then fail the same way.
         """
+        notes = notes if notes is not None else []
         probe = self._probe("", 1 + self.retries)
         try:
             answer = probe.get("/models")
         finally:
             probe.close()
+        notes.extend(f"choosing the model: {retry}" for retry in probe.retries)
+        notes.extend(probe.notes)
         if answer.error and not answer.status:
             raise BackendUnreachable(f"cannot reach {self.base_url}: {answer.error}")
+        if answer.status == 401:
+            if self.api_key:
+                why = "refused the key given with --api-key"
+            else:
+                why = "needs a key: give it with --api-key"
+            raise BackendUnreachable(
+                f"{self.base_url} {why} (GET /models answered 401); nothing was tested"
+            )
         if self.model:
             return self.model
         listed = answer.json if isinstance(answer.json, dict) else {}
@@ -300,7 +323,18 @@ class ContractRun:
             for n in names
             if isinstance(n, str) and "embed" not in n and "whisper" not in n and "tts" not in n
         ]
-        return chat_like[0] if chat_like else "gpt-4o-mini"
+        if chat_like:
+            return chat_like[0]
+        why = (
+            f"answered {answer.status}"
+            if not 200 <= answer.status < 300
+            else "listed no chat model"
+        )
+        notes.append(
+            f"GET /models {why}: the checks use {DEFAULT_MODEL}, the default "
+            "(give --model to choose the model)"
+        )
+        return DEFAULT_MODEL
 
     def run_one(
         self, check: Check, model: str, budget: Budget | Allowance, notes: list[str]
@@ -373,7 +407,7 @@ class ContractRun:
         total = len(self.checks)
         done: list[Result] = []
         try:
-            model = results.model = self.pick_model()
+            model = results.model = self.pick_model(results.notes)
         except BackendUnreachable as error:
             results.unreachable = str(error)
             results.results = [Result(c, "skipped", f"not run: {error}") for c in self.checks]

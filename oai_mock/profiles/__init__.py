@@ -78,9 +78,21 @@ def load_profile(name_or_path: str) -> ProviderProfile:
         text, source = path.read_text(encoding="utf-8"), str(path)
     try:
         raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ProfileError(f"{source} is not a profile: a profile is a JSON object")
+        listed = raw.get("deviations", [])
+        if not isinstance(listed, list):
+            raise ProfileError(f"{source} is not a profile: deviations must be a list")
+        for number, d in enumerate(listed, 1):
+            if not isinstance(d, dict) or not all(
+                isinstance(d.get(key), str) and d.get(key) for key in ("check", "reason")
+            ):
+                raise ProfileError(
+                    f"{source}: deviation {number} needs a check id and a reason (both text), "
+                    f'as {{"check": "stream.framing", "reason": "..."}}; it is {d!r}'
+                )
         deviations = tuple(
-            Deviation(d["check"], d["reason"], d.get("link", ""), d.get("quirk"))
-            for d in raw.get("deviations", [])
+            Deviation(d["check"], d["reason"], d.get("link", ""), d.get("quirk")) for d in listed
         )
         profile = ProviderProfile(
             str(raw.get("name") or Path(source).stem),
@@ -89,6 +101,8 @@ def load_profile(name_or_path: str) -> ProviderProfile:
             deviations,
             source,
         )
+    except ProfileError:
+        raise
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ProfileError(f"{source} is not a profile: {type(error).__name__}: {error}") from None
     from oai_mock.mockserver.quirks import NAMES  # here: the package needs no server to load
