@@ -274,3 +274,35 @@ def test_ctrl_c_ends_open_streams(tmp_path: Path) -> None:
         # The stream has about 40 s to go; Ctrl-C must not wait for it (stop() kills the
         # server after 10 s without an exit, which would give -9).
         assert fake.stop() == 0
+
+
+def test_an_answer_that_cannot_be_encoded_is_a_500_in_openais_shape(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from oai_mock import OpenAIMock
+    from oai_mock.mockserver.live import LiveServer
+
+    def unencodable(call: Any, fake: Any) -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": 2**70}]}  # beyond what JSON encoders write
+
+    mock = OpenAIMock(behaviours={"listModels": unencodable})
+    with LiveServer(mock) as live:
+        answer = httpx.get(live.url + "/models")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/json"
+    error = answer.json()["error"]
+    assert "bug in oai-mock" in error["message"] and error["type"] == "server_error"
+    request_id = answer.headers["x-request-id"]
+    assert request_id in error["message"]
+    assert any(request_id in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("pace", ["nan", "inf", "-1", "1e9"])
+def test_a_replay_pace_that_would_hang_or_fail_every_answer_is_refused(pace: str) -> None:
+    import argparse
+
+    from oai_mock.recording.commands import parse_pace
+
+    with pytest.raises(argparse.ArgumentTypeError, match="from 0 to 1000"):
+        parse_pace(pace)
+    assert parse_pace("0.5") == 0.5 and parse_pace("fast") == 0

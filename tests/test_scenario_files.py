@@ -45,6 +45,27 @@ CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"
         ("rules:\n  - just a string\n", "a rule is a mapping"),
         ("rule:\n  - operation: chat\n", "unknown key 'rule'; did you mean 'rules'?"),
         ("rules: [\n", "not valid YAML"),
+        (
+            "rules:\n  - operation: chat\n    reply: {content: a}\nrules:\n  - operation: chat\n"
+            "    reply: {content: b}\n",
+            "found the key 'rules' a second time",
+        ),
+        (
+            "rules:\n  - operation: chat\n    reply: {content: x, chunk_delay: .inf}\n",
+            "reply.chunk_delay: must be a finite number",
+        ),
+        (
+            "rules:\n  - operation: chat\n    fault: {status: 429, headers: {x-\u00e9: v}}\n",
+            "is not an HTTP header name",
+        ),
+        (
+            'rules:\n  - operation: chat\n    fault: {status: 429, headers: {x-a: "a\\nb"}}\n',
+            "a value HTTP cannot carry",
+        ),
+        (
+            "rules:\n  - operation: chat\n    fault: {status: 429, headers: {content-length: 5}}\n",
+            "frames the answer",
+        ),
     ],
 )
 def test_a_mistake_is_refused_with_the_file_the_rule_and_the_reason(
@@ -57,8 +78,15 @@ def test_a_mistake_is_refused_with_the_file_the_rule_and_the_reason(
     message = str(refused.value)
     assert message.startswith(str(path) + ": ") and reason in message
     assert "\n" not in message
-    if "rules:\n  -" in text and "[" not in text:
+    if "rules:\n  -" in text and "[" not in text and "second time" not in reason:
         assert ": rule 1: " in message
+
+
+def test_a_json_file_with_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_text('{"rules": [], "rules": [{"operation": "chat", "reply": {"content": "x"}}]}')
+    with pytest.raises(ScenarioError, match="the key 'rules' appears a second time"):
+        load_scenario_file(path)
 
 
 def test_the_refusal_names_the_rule_that_is_wrong(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ REFUSED: list[tuple[str, Script, str]] = [
     ),
     ("retry_after=-1", lambda m: m.on("chat").fail(429, retry_after=-1), "retry_after"),
     ("should_retry=1", lambda m: m.on("chat").fail(500, should_retry=1), "True or False"),  # type: ignore[arg-type]
-    ("headers", lambda m: m.on("chat").fail(500, headers={"x": 1}), "headers must map"),  # type: ignore[dict-item]
+    ("headers", lambda m: m.on("chat").fail(500, headers={"x": 1}), "must have a text value"),  # type: ignore[dict-item]
     ("body=3", lambda m: m.on("chat").fail(500, body=3), "body must be bytes or text"),  # type: ignore[arg-type]
     ("delay(-1)", lambda m: m.on("chat").delay(-1), "delay must be a number of seconds"),
     ("timeout('30')", lambda m: m.on("chat").timeout("30"), "timeout must be a number"),  # type: ignore[arg-type]

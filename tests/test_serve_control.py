@@ -202,6 +202,40 @@ def test_the_clock_reads_advances_and_changes_mode(control: httpx.Client) -> Non
     assert control.get("/clock").json()["now"] == clock["now"]
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/clock/advance", {"seconds": 1e20}),  # past the year 9999
+        ("/clock", {"mode": "accelerated", "speed": 1e308}),
+        ("/clock/advance", {"seconds": float("inf")}),
+    ],
+)
+def test_a_clock_change_that_would_break_every_answer_is_refused(
+    control: httpx.Client, api: httpx.Client, path: str, body: dict[str, Any]
+) -> None:
+    before = control.get("/clock").json()
+    content = (
+        b'{"seconds": Infinity}' if body.get("seconds") == float("inf") else None
+    )  # JSON has no Infinity: sent raw, as a careless client would
+    sent = control.post(path, content=content) if content else control.post(path, json=body)
+    assert sent.status_code == 400 and "error" in sent.json()
+    assert control.get("/clock").json()["mode"] == before["mode"]
+    assert api.post("/chat/completions", json=CHAT).status_code == 200
+
+
+def test_a_reset_gives_the_clock_back_its_mode_and_speed(tmp_path: Path) -> None:
+    served = ServedFake(tmp_path / "serve.log", "--quiet", "--clock", "real")
+    try:
+        control = httpx.Client(base_url=served.url.removesuffix("/v1") + "/__oai_mock")
+        control.post("/clock", json={"mode": "accelerated", "speed": 600})
+        control.post("/reset", json={})
+        clock = control.get("/clock").json()
+        assert clock["mode"] == "real" and clock["speed"] == 1
+        control.close()
+    finally:
+        served.stop()
+
+
 def _fine_tuning_job(api: httpx.Client) -> str:
     training = api.post(
         "/files",

@@ -120,7 +120,8 @@ def test_binary_responses(op_id: str, media: str) -> None:
         ("listPaginatedFineTuningJobs", "item_id"),
         ("list-groups", "next"),
         ("usage-completions", "page"),
-        ("listModels", None),
+        ("listModels", "single"),  # one answer, no cursor: a page of one
+        ("createEmbedding", None),
     ],
 )
 def test_pagination_kinds(op_id: str, kind: str | None) -> None:

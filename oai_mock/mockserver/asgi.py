@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 from oai_mock.mockserver import limits
 from oai_mock.mockserver.body_reading import BodyDeadline, BodyTooLarge, read_body
 from oai_mock.mockserver.engine import OpenAIMock
-from oai_mock.mockserver.errors import APIError
+from oai_mock.mockserver.errors import APIError, unexpected_error
 from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, WireItem
 from oai_mock.mockserver.offload import Offload
 from oai_mock.mockserver.origins import OriginGuard
@@ -188,10 +188,13 @@ async def _send_answer(
     answer: MockResponse, scope: Scope, receive: Receive, send: Send, endpoint: MockEndpoint
 ) -> None:
     if not answer.dropped and answer.events is None:
-        await send(
-            {"type": "http.response.start", "status": answer.status, "headers": raw_head(answer)}
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+        try:  # encoded before anything is sent: a failure can still be answered as a 500
+            body, head = answer.body, raw_head(answer)
+        except Exception as error:
+            answer = _unsendable(answer, error, scope)
+            body, head = answer.body, raw_head(answer)
+        await send({"type": "http.response.start", "status": answer.status, "headers": head})
+        await send({"type": "http.response.body", "body": body})
         return
     headers = dict(answer.headers)
     media_type = headers.pop("content-type", None)
@@ -200,7 +203,7 @@ async def _send_answer(
         await dropped(scope, receive, send)
     elif answer.stream is not None:
         streamed = StreamingResponse(
-            _chunks(answer.stream, endpoint.workers),
+            _chunks(answer.stream, endpoint.workers, _request_id(answer)),
             status_code=answer.status,
             headers=headers,
             media_type=media_type,
@@ -236,11 +239,31 @@ def _next_items(items: Iterator[WireItem]) -> list[WireItem]:
     return batch
 
 
+def _request_id(answer: MockResponse) -> str:
+    return next((v for k, v in answer.headers if k == "x-request-id"), "-")
+
+
+def _unsendable(answer: MockResponse, error: Exception, scope: Scope) -> MockResponse:
+    """A 500 in OpenAI's shape for an answer that could not be encoded (a bug in the fake),
+    its traceback logged with the answer's request id."""
+    request_id = _request_id(answer)
+    request = MockRequest(scope["method"], scope["path"], (), {}, b"")
+    failed = unexpected_error(error, request, request_id)
+    failed.headers.append(("x-request-id", request_id))
+    return failed
+
+
 async def _chunks(
-    items: Iterator[WireItem], workers: anyio.CapacityLimiter
+    items: Iterator[WireItem], workers: anyio.CapacityLimiter, request_id: str = "-"
 ) -> AsyncIterator[bytes]:
     while True:
-        batch = await anyio.to_thread.run_sync(_next_items, items, limiter=workers)
+        try:
+            batch = await anyio.to_thread.run_sync(_next_items, items, limiter=workers)
+        except Exception:  # a bug in the fake mid-stream: logged once, the connection closed
+            logger.exception(
+                "oai-mock failed in the middle of a stream (request id %s)", request_id
+            )
+            raise ConnectionDropped("oai-mock failed mid-stream") from None
         if not batch:
             return
         for item in batch:

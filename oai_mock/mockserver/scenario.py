@@ -78,6 +78,27 @@ class Fault:
     """Send this many stream events of the normal answer, then drop the connection."""
 
 
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+"""Headers the server writes from the answer itself: a fault may not set them."""
+
+
+def header_problem(name: Any, value: Any) -> str | None:
+    """Why a fault's header cannot be sent as given, or None: a name of HTTP token characters,
+    a value of one line of Latin-1 text, and none of the headers that frame the answer."""
+    if not isinstance(name, str) or not name or not set(name) <= _TOKEN:
+        return (
+            f"header name {name!r} is not an HTTP header name (letters, digits and -_.!#$%&'*+^`|~)"
+        )
+    if name.lower() in FRAMING_HEADERS:
+        return f"header {name!r} frames the answer: the server sets it, a fault may not"
+    if not isinstance(value, str):
+        return f"header {name!r} must have a text value, not {value!r}"
+    if any(ch in "\r\n\0" or ord(ch) > 255 for ch in value):
+        return f"header {name!r} has a value HTTP cannot carry (a line break, or beyond Latin-1)"
+    return None
+
+
 class ParsedRequest(Protocol):
     """What a rule reads of a parsed request (``oai_mock.mockserver.requests.Call``)."""
 

@@ -22,6 +22,7 @@ a combination that cannot happen (a dropped connection with an error body). Noth
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import jsonschema_rs
 import orjson
 
 from oai_mock.mockserver.operation_names import UnknownOperationError, resolve
-from oai_mock.mockserver.scenario import Fault, Reply, Rule, ToolCall
+from oai_mock.mockserver.scenario import Fault, Reply, Rule, ToolCall, header_problem
 from oai_mock.spec import Bundle, load_bundle
 
 RUN_STATUSES = ("completed", "failed", "incomplete", "expired", "cancelled")
@@ -129,12 +130,7 @@ def load_scenario_file(path: str | Path, bundle: Bundle | None = None) -> list[R
         reason = getattr(error, "strerror", None) or str(error)
         raise ScenarioError(f"{path}: cannot be read: {reason}") from None
     try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = orjson.loads(text)
+        data = _load_yaml(text) if path.suffix in (".yaml", ".yml") else _load_json(text)
     except Exception as error:
         reason = " ".join(str(error).split())
         kind = "YAML" if path.suffix in (".yaml", ".yml") else "JSON"
@@ -147,6 +143,49 @@ def load_scenario_file(path: str | Path, bundle: Bundle | None = None) -> list[R
     if not isinstance(data.get("rules"), list):
         raise ScenarioError(f"{path}: expected a list of rules under 'rules'")
     return parse_rules(data["rules"], str(path), source=str(path), bundle=bundle)
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML as ``yaml.safe_load`` reads it, except that a key given twice in one mapping is an
+    error (PyYAML keeps the last one: a second ``rules:`` would drop the first's rules)."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    repeated = key in seen
+                except TypeError:  # an unhashable key: the loader reports it
+                    break
+                if repeated:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"found the key {key!r} a second time",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return yaml.load(text, Loader=UniqueKeys)
+
+
+def _load_json(text: str) -> Any:
+    """JSON, with a key given twice in one object refused (as in YAML)."""
+    import json
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ValueError(f"the key {key!r} appears a second time in one object")
+            result[key] = value
+        return result
+
+    orjson.loads(text)  # orjson's message and position for a syntax error
+    return json.loads(text, object_pairs_hook=unique)
 
 
 def parse_rules(
@@ -167,6 +206,9 @@ def parse_rule(entry: Any, where: str, *, source: str, bundle: Bundle | None = N
     for section, schema in (("reply", REPLY_SCHEMA), ("fault", FAULT_SCHEMA)):
         if isinstance(entry.get(section), dict):
             _refuse_unknown_keys(entry[section], set(schema["properties"]), f"{where}: {section}")
+    infinite = _non_finite(entry)
+    if infinite is not None:
+        raise ScenarioError(f"{where}: {infinite}: must be a finite number (not .inf or .nan)")
     for error in _RULE_VALIDATOR.iter_errors(entry):
         at = ".".join(str(part) for part in error.instance_path)
         raise ScenarioError(f"{where}: {at + ': ' if at else ''}{error.message}")
@@ -182,6 +224,23 @@ def parse_rule(entry: Any, where: str, *, source: str, bundle: Bundle | None = N
         name=entry.get("name"),
         source=source,
     )
+
+
+def _non_finite(value: Any, at: str = "") -> str | None:
+    """The dotted path of the first infinite or NaN number in ``value``, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return at or "the value"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _non_finite(item, f"{at}.{key}" if at else str(key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for number, item in enumerate(value):
+            found = _non_finite(item, f"{at}.{number}")
+            if found is not None:
+                return found
+    return None
 
 
 def rule_as_data(rule: Rule) -> dict[str, Any]:
@@ -270,13 +329,18 @@ def _fault(data: dict[str, Any], where: str) -> Fault:
     if "truncate_at" in data and "cut_stream_after" in data:
         raise ScenarioError(f"{where}: give 'truncate_at' or 'cut_stream_after', not both")
     body = data.get("body")
+    headers = {name: _header_value(value) for name, value in data.get("headers", {}).items()}
+    for name, value in headers.items():
+        problem = header_problem(name, value)
+        if problem is not None:
+            raise ScenarioError(f"{where}: {problem}")
     return Fault(
         status=status,
         message=data.get("message"),
         type=data.get("type"),
         code=data.get("code"),
         param=data.get("param"),
-        headers={name: _header_value(value) for name, value in data.get("headers", {}).items()},
+        headers=headers,
         delay=float(data.get("delay", 0.0)),
         drop=bool(data.get("drop", False)),
         body=body.encode() if body is not None else None,

@@ -15,7 +15,15 @@ from typing import Any, Protocol
 
 from oai_mock.mockserver.operation_names import ALIASES as ALIASES
 from oai_mock.mockserver.operation_names import display, resolve
-from oai_mock.mockserver.scenario import Fault, Predicate, Reply, Rule, Scenario, ToolCall
+from oai_mock.mockserver.scenario import (
+    Fault,
+    Predicate,
+    Reply,
+    Rule,
+    Scenario,
+    ToolCall,
+    header_problem,
+)
 from oai_mock.spec import Bundle
 
 
@@ -225,11 +233,12 @@ class RuleBuilder:
         _error_status(status)
         for name, value in (("message", message), ("type", type), ("code", code), ("param", param)):
             _text(name, value)
-        if headers is not None and not (
-            isinstance(headers, Mapping)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
-        ):
+        if headers is not None and not isinstance(headers, Mapping):
             raise ValueError(f"headers must map names to text values, not {headers!r}")
+        for name, value in (headers or {}).items():
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ValueError(problem)
         all_headers = dict(headers or {})
         if retry_after is not None:
             if not isinstance(retry_after, str) or not retry_after:

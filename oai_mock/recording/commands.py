@@ -13,6 +13,10 @@ from oai_mock import __version__
 PACES = {"recorded": 1.0, "fast": 0.0}
 
 
+MAX_PACE = 1000.0
+"""The slowest replay: a thousand times the recorded pauses (inf would hang every answer)."""
+
+
 def parse_pace(value: str) -> float:
     """``recorded`` (1.0), ``fast`` (0: at once) or a factor applied to the recorded times."""
     if value in PACES:
@@ -23,8 +27,10 @@ def parse_pace(value: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{value!r}: 'recorded', 'fast' or a factor such as 0.5"
         ) from None
-    if factor < 0:
-        raise argparse.ArgumentTypeError("the pace factor must be 0 or more")
+    if not 0 <= factor <= MAX_PACE:  # NaN fails this too
+        raise argparse.ArgumentTypeError(
+            f"the pace factor must be a number from 0 to {MAX_PACE:g}, not {value!r}"
+        )
     return factor
 
 

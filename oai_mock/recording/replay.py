@@ -64,8 +64,8 @@ class ReplaySource:
     ) -> None:
         if on_miss not in ("fake", "refuse"):
             raise ValueError(f"on_miss is 'fake' or 'refuse', not {on_miss!r}")
-        if pace < 0:
-            raise ValueError("pace must be 0 (at once) or a positive factor")
+        if not 0 <= pace <= 1000:  # NaN fails this too; inf would hang every answer
+            raise ValueError(f"pace must be 0 (at once) or a factor up to 1000, not {pace!r}")
         self.ignore = tuple(ignore)
         self.on_miss = on_miss
         self.pace = pace

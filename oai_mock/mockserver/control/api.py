@@ -8,6 +8,7 @@ before anything changes, so a malformed one changes nothing. ``openapi.json`` de
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -102,8 +103,15 @@ def _only_keys(data: dict[str, Any], known: Sequence[str]) -> None:
 
 def _number(data: dict[str, Any], name: str, *, minimum: float = 0.0) -> float:
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise invalid_request(f"'{name}' must be a number of at least {minimum:g}.", param=name)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < minimum
+    ):
+        raise invalid_request(
+            f"'{name}' must be a finite number of at least {minimum:g}.", param=name
+        )
     return float(value)
 
 
@@ -267,7 +275,10 @@ async def get_clock(request: Request, context: ControlContext) -> Any:
 async def advance_clock(request: Request, context: ControlContext) -> Any:
     data = await read_json(request)
     _only_keys(data, ("seconds",))
-    context.mock.clock.advance(_number(data, "seconds"))
+    try:
+        context.mock.clock.advance(_number(data, "seconds"))
+    except ValueError as error:  # past the year 9999
+        raise invalid_request(f"{error}.", param="seconds") from None
     context.changed("clock")
     return _clock(context)
 
@@ -279,7 +290,10 @@ async def set_clock(request: Request, context: ControlContext) -> Any:
     if mode not in CLOCK_MODES:
         raise invalid_request(f"'mode' must be one of {list(CLOCK_MODES)}.", param="mode")
     speed = _number(data, "speed", minimum=1e-9) if "speed" in data else None
-    context.mock.clock.set_mode(mode, speed)
+    try:
+        context.mock.clock.set_mode(mode, speed)
+    except ValueError as error:  # a speed above the fastest
+        raise invalid_request(f"{error}.", param="speed") from None
     context.changed("clock")
     return _clock(context)
 
