@@ -214,6 +214,7 @@ def _serve(args: argparse.Namespace) -> int:
         body_timeout=args.body_timeout,
         keep_alive=args.keep_alive,
         max_connections=args.max_connections,
+        send_timeout=args.send_timeout,
     )
     from oai_mock.mockserver import devserver
 
@@ -273,6 +274,14 @@ def _add_safety_options(serve: argparse.ArgumentParser) -> None:
         help="seconds a request body may take (default %(default)s)",
     )
     group.add_argument(
+        "--send-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.send_timeout,
+        metavar="S",
+        help="seconds a client may leave an answer unread before it is cut off "
+        "(default %(default)s)",
+    )
+    group.add_argument(
         "--keep-alive",
         type=float,
         default=DEFAULT_LIMITS.keep_alive,
@@ -290,8 +299,8 @@ def _check_safety_options(args: argparse.Namespace) -> str | None:
     for name in ("max_stored_bytes", "journal_bytes"):
         if getattr(args, name) < 0:
             return f"--{name.replace('_', '-')} must be 0 or more"
-    for name in ("header_timeout", "body_timeout", "keep_alive"):
-        if getattr(args, name) <= 0:
+    for name in ("header_timeout", "body_timeout", "keep_alive", "send_timeout"):
+        if not getattr(args, name) > 0:  # NaN too
             return f"--{name.replace('_', '-')} must be positive"
     return None
 

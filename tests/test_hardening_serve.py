@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -306,3 +307,59 @@ def test_a_replay_pace_that_would_hang_or_fail_every_answer_is_refused(pace: str
     with pytest.raises(argparse.ArgumentTypeError, match="from 0 to 1000"):
         parse_pace(pace)
     assert parse_pace("0.5") == 0.5 and parse_pace("fast") == 0
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_clients_that_do_not_read_hold_a_part_of_an_answer_and_are_cut_off(
+    tmp_path: Path,
+) -> None:
+    served = ServedFake(tmp_path / "serve.log", "--send-timeout", "2")
+    sockets: list[socket.socket] = []
+    try:
+        api = httpx.Client(base_url=served.url, timeout=30)
+        content = bytes(range(256)) * (96 * 1024)  # 24 MiB: more than the kernel buffers
+        uploaded = api.post(
+            "/files", files={"file": ("big.bin", content)}, data={"purpose": "assistants"}
+        ).json()
+        path = f"/files/{uploaded['id']}/content"
+        # A client that reads gets every byte, in order.
+        assert api.get(path).content == content
+        host, port = served.url.split("//")[1].split("/")[0].split(":")
+        before = _rss_kib(served.process.pid)
+        for _ in range(8):  # clients that ask and never read
+            conn = socket.create_connection((host, int(port)))
+            conn.sendall(f"GET /v1{path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+            sockets.append(conn)
+        time.sleep(1)
+        grown = _rss_kib(served.process.pid) - before
+        # Each holds a part of its answer in the server, not the rest of its 24 MiB (the
+        # kernel holds a few MiB more per connection, outside the process).
+        assert grown < 32 * 1024, f"RSS grew {grown} KiB"
+        time.sleep(3)  # past the 2 s send timeout: each client is cut off
+        outcomes = []
+        for conn in sockets:
+            conn.settimeout(5)
+            try:
+                while conn.recv(1 << 20):
+                    pass
+                outcomes.append("closed")
+            except ConnectionResetError:
+                outcomes.append("reset")
+            except TimeoutError:
+                outcomes.append("still open")
+        assert "still open" not in outcomes, outcomes
+        log = served.output()
+        assert log.count("client too slow") == len(sockets), log
+        assert api.get("/models").status_code == 200  # the server serves on
+        api.close()
+    finally:
+        for conn in sockets:
+            conn.close()
+        served.stop()
+    assert "Traceback" not in served.output()

@@ -25,7 +25,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from oai_mock.mockserver import limits
 from oai_mock.mockserver.body_reading import BodyDeadline, BodyTooLarge, read_body
@@ -34,6 +34,7 @@ from oai_mock.mockserver.errors import APIError, unexpected_error
 from oai_mock.mockserver.messages import Disconnect, MockRequest, MockResponse, Pause, WireItem
 from oai_mock.mockserver.offload import Offload
 from oai_mock.mockserver.origins import OriginGuard
+from oai_mock.mockserver.serving import CUT_OFF
 
 logger = logging.getLogger("oai_mock.serve")
 WORKER_THREADS = 32
@@ -53,16 +54,19 @@ def create_app(
     host: str | None = None,
     allowed_origins: Iterable[str] = (),
     body_timeout: float | None = None,
+    send_timeout: float | None = None,
 ) -> Starlette:
     """``host``: the address the server binds; when given, requests naming another Host, and
     browser requests from origins not in ``allowed_origins``, get a 403 (see ``origins``).
-    ``body_timeout``: seconds a request body may take to arrive (then a 408)."""
+    ``body_timeout``: seconds a request body may take to arrive (then a 408); ``send_timeout``:
+    seconds a client may leave an answer unread (then it is cut off)."""
     endpoint = create_endpoint(
         mock,
         log_requests=log_requests,
         host=host,
         allowed_origins=allowed_origins,
         body_timeout=body_timeout,
+        send_timeout=send_timeout,
     )
     # methods=None: an ASGI app mounted this way gets every method, so TRACE or an unknown
     # method is answered by the engine in OpenAI's envelope, not by Starlette in plain text.
@@ -76,11 +80,12 @@ def create_endpoint(
     host: str | None = None,
     allowed_origins: Iterable[str] = (),
     body_timeout: float | None = None,
+    send_timeout: float | None = None,
 ) -> MockEndpoint:
     """The same fake as :func:`create_app`, as a bare ASGI app (no Starlette router and
     middleware around it): what ``oai-mock serve`` runs, where every request goes to it."""
     guard = None if host is None else OriginGuard(host, allowed_origins)
-    return MockEndpoint(mock, log_requests, guard, body_timeout)
+    return MockEndpoint(mock, log_requests, guard, body_timeout, send_timeout)
 
 
 class MockEndpoint:
@@ -96,8 +101,10 @@ class MockEndpoint:
         log_requests: bool = False,
         guard: OriginGuard | None = None,
         body_timeout: float | None = None,
+        send_timeout: float | None = None,
     ) -> None:
         self.mock = mock
+        self.send_timeout = send_timeout
         self.log_requests = log_requests
         self.guard = guard
         self.body_timeout = body_timeout
@@ -184,9 +191,38 @@ def plain_request(scope: Scope, body: bytes) -> MockRequest:
     return MockRequest(method=scope["method"], path=path, query=query, headers=headers, body=body)
 
 
+SEND_PART = 256 * 1024
+"""Bytes of a large answer sent at a time: each part waits until the client has taken enough of
+the one before (uvicorn's flow control), so a client that does not read holds one part in the
+server's memory, not the whole answer."""
+
+
+class ClientTooSlow(ConnectionDropped):
+    """The client left an answer unread for longer than the send timeout: cut off."""
+
+
+def _timed(send: Send, seconds: float | None, scope: Scope) -> Send:
+    """``send``, giving up after ``seconds`` of waiting for a client that does not read (the
+    scope is marked so that the server aborts the connection: see ``serving.CUT_OFF``)."""
+    if seconds is None:
+        return send
+
+    async def timed_send(message: Message) -> None:
+        try:
+            with anyio.fail_after(seconds):
+                await send(message)
+        except TimeoutError:
+            scope[CUT_OFF] = True
+            logger.info("a client left its answer unread for %g s: cut off", seconds)
+            raise ClientTooSlow(f"the client read nothing for {seconds:g} s") from None
+
+    return timed_send
+
+
 async def _send_answer(
     answer: MockResponse, scope: Scope, receive: Receive, send: Send, endpoint: MockEndpoint
 ) -> None:
+    send = _timed(send, endpoint.send_timeout, scope)
     if not answer.dropped and answer.events is None:
         try:  # encoded before anything is sent: a failure can still be answered as a 500
             body, head = answer.body, raw_head(answer)
@@ -194,7 +230,14 @@ async def _send_answer(
             answer = _unsendable(answer, error, scope)
             body, head = answer.body, raw_head(answer)
         await send({"type": "http.response.start", "status": answer.status, "headers": head})
-        await send({"type": "http.response.body", "body": body})
+        if len(body) <= SEND_PART:
+            await send({"type": "http.response.body", "body": body})
+            return
+        with memoryview(body) as view:
+            for start in range(0, len(body), SEND_PART):
+                part = bytes(view[start : start + SEND_PART])
+                more = start + SEND_PART < len(body)
+                await send({"type": "http.response.body", "body": part, "more_body": more})
         return
     headers = dict(answer.headers)
     media_type = headers.pop("content-type", None)

@@ -159,13 +159,18 @@ def serve_app(
     host: str,
     allowed_origins: Sequence[str] = (),
     body_timeout: float | None = DEFAULT_LIMITS.body_timeout,
+    send_timeout: float | None = DEFAULT_LIMITS.send_timeout,
     on_end: Callable[[Exchange], None] | None = None,
 ) -> DevServerApp:
     """The app ``oai-mock serve`` runs: the fake, each exchange recorded in the context's
     exchange log, and the control API; both answer only requests for ``host`` and browsers of
     ``allowed_origins``."""
     api = create_endpoint(
-        mock, host=host, allowed_origins=allowed_origins, body_timeout=body_timeout
+        mock,
+        host=host,
+        allowed_origins=allowed_origins,
+        body_timeout=body_timeout,
+        send_timeout=send_timeout,
     )
     fake = ExchangeRecorder(api, context.exchanges, on_end=on_end)
     # The control API is guarded like the fake (Host and Origin: no DNS rebinding).
@@ -205,6 +210,7 @@ def run(
         host=args.host,
         allowed_origins=getattr(args, "allow_origin", ()),
         body_timeout=limits.body_timeout,
+        send_timeout=limits.send_timeout,
         on_end=on_end,
     )
 

@@ -53,6 +53,7 @@ class LiveServer:
             host=host,
             allowed_origins=allowed_origins,
             body_timeout=limits.body_timeout,
+            send_timeout=limits.send_timeout,
         )
         config = server_config(app, host, port, limits, timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)

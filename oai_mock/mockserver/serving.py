@@ -7,6 +7,9 @@ ones, and the timeouts and limits that keep idle, slow or numerous clients from 
   a client that sends a byte at a time would hold its connection for ever);
 - ``body_timeout`` (60 s): a request body must arrive within this long, or the answer is
   OpenAI's 408;
+- ``send_timeout`` (60 s): a client that stops reading an answer for this long is cut off (an
+  answer is sent in parts, each waiting for the client to take the one before: a client that
+  never reads holds a part, not the whole answer);
 - ``keep_alive`` (5 s): an idle keep-alive connection is closed after this long;
 - ``max_connections`` (1,000): connections beyond it get a 503 at once.
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +39,7 @@ class ServeLimits:
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     keep_alive: float = 5.0
+    send_timeout: float = 60.0
     max_connections: int = 1000
 
 
@@ -99,14 +105,47 @@ def run_until_interrupted(
         server.run()
 
 
+CUT_OFF = "oai_mock.cut_off"
+"""Set in a request's scope by the app that gives up on a client that does not read: its
+connection is then aborted, not closed (closing waits for the unread answer to be sent)."""
+
+
 class _HeadTimer:
     """The head timeout both HTTP protocols share: a connection whose request head does not
-    arrive in ``header_timeout`` seconds is closed. The protocol arms and disarms the timer."""
+    arrive in ``header_timeout`` seconds is closed. The protocol arms and disarms the timer.
+    Both also abort, rather than close, a connection whose client the app cut off."""
 
     header_timeout = 10.0
     _head_timer: asyncio.TimerHandle | None = None
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+
+    def _abort_cut_off_clients(self) -> None:
+        """uvicorn closes the connection of an answer the app gave up on; a close waits until
+        the buffered answer has been sent, which a client that does not read never allows.
+        When the app marked the exchange cut off, the connection is aborted instead."""
+        transport = self.transport
+        close = transport.close
+
+        def close_or_abort() -> None:
+            cycle = getattr(self, "cycle", None)
+            scope = getattr(cycle, "scope", None) or {}
+            if scope.get(CUT_OFF):
+                # Reset, not a closing handshake: the kernel drops what it still holds for
+                # the client instead of trying to deliver it for minutes.
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                transport.abort()
+            else:
+                close()
+
+        # A transport written in C (uvloop's) takes no new attribute: it is closed, slowly.
+        with contextlib.suppress(AttributeError):
+            transport.close = close_or_abort  # type: ignore[method-assign]
 
     def _arm(self) -> None:
         self._disarm()
@@ -132,6 +171,7 @@ class _HeadTimeout(_HeadTimer, H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._abort_cut_off_clients()
         self._arm()
 
     def handle_events(self) -> None:
@@ -162,6 +202,7 @@ def _httptools_head_timeout() -> type:
     class HttpToolsHeadTimeout(_HeadTimer, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._abort_cut_off_clients()
             self._arm()
 
         def on_headers_complete(self) -> None:

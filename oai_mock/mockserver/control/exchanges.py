@@ -290,8 +290,11 @@ class ExchangeRecorder:
             self._finish(exchange, "client disconnected")
             raise
         except Exception as error:
-            dropped = type(error).__name__ == "ConnectionDropped"
-            self._finish(exchange, "dropped" if dropped else f"failed ({type(error).__name__})")
+            kind = type(error).__name__
+            outcome = {"ConnectionDropped": "dropped", "ClientTooSlow": "client too slow"}.get(
+                kind, f"failed ({kind})"
+            )
+            self._finish(exchange, outcome)
             raise
         finally:
             if not exchange.done:
