@@ -316,10 +316,11 @@ def _rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+@pytest.mark.parametrize("http", ["h11", "httptools"])
 def test_clients_that_do_not_read_hold_a_part_of_an_answer_and_are_cut_off(
-    tmp_path: Path,
+    tmp_path: Path, http: str
 ) -> None:
-    served = ServedFake(tmp_path / "serve.log", "--send-timeout", "2")
+    served = ServedFake(tmp_path / "serve.log", "--send-timeout", "2", "--http", http)
     sockets: list[socket.socket] = []
     try:
         api = httpx.Client(base_url=served.url, timeout=30)

@@ -110,6 +110,17 @@ CUT_OFF = "oai_mock.cut_off"
 connection is then aborted, not closed (closing waits for the unread answer to be sent)."""
 
 
+class _ClosingThrough:
+    """A transport whose ``close`` is another function; everything else is the transport's."""
+
+    def __init__(self, transport: asyncio.Transport, close: Callable[[], None]) -> None:
+        self._transport = transport
+        self.close = close
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _HeadTimer:
     """The head timeout both HTTP protocols share: a connection whose request head does not
     arrive in ``header_timeout`` seconds is closed. The protocol arms and disarms the timer.
@@ -143,9 +154,10 @@ class _HeadTimer:
             else:
                 close()
 
-        # A transport written in C (uvloop's) takes no new attribute: it is closed, slowly.
-        with contextlib.suppress(AttributeError):
+        try:
             transport.close = close_or_abort  # type: ignore[method-assign]
+        except AttributeError:  # a transport written in C (uvloop's) takes no new attribute
+            self.transport = _ClosingThrough(transport, close_or_abort)  # type: ignore[assignment]
 
     def _arm(self) -> None:
         self._disarm()
