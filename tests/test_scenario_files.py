@@ -192,3 +192,27 @@ def test_watch_reloads_a_good_edit_keeps_state_and_refuses_a_broken_one(tmp_path
         assert chat() == "second"
     finally:
         assert fake.stop() == 0
+
+
+def test_watch_reloads_the_files_timing_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    rules = "rules:\n  - {operation: chat, reply: {content: x}, times: null}\n"
+    path.write_text(rules + "timing: {default: {first_token: 1.5}}\n")
+    fake = ServedFake(tmp_path / "serve.log", "--scenario", str(path), "--watch")
+
+    def seconds() -> float:
+        started = time.perf_counter()
+        httpx.post(fake.url + "/chat/completions", json=CHAT, timeout=10).raise_for_status()
+        return time.perf_counter() - started
+
+    try:
+        assert seconds() >= 1.5  # the file's timing holds the first token back
+        path.write_text(rules + "timing: {default: {first_token: 0}}\n")
+        _wait_for(lambda: fake.output().count("reloaded") == 1, "the reload")
+        assert seconds() < 1.0
+        path.write_text(rules + "timing: {default: {first_tokn: 2}}\n")
+        _wait_for(lambda: "keeping the last good rules and timing" in fake.output(), "refusal")
+        assert "first_tokn" in fake.output()
+        assert seconds() < 1.0  # the last good timing stays
+    finally:
+        assert fake.stop() == 0

@@ -224,11 +224,24 @@ def run(
             last_good["rules"] = [r for r in mock.scenario.rules() if r.source == source]
             exchanges.notify("rules")
 
+        def timing_update(value: Any) -> Callable[[], None]:
+            from oai_mock.mockserver.timing import Timing
+
+            where = f"{source}: timing"
+            timing = None if value is None else Timing.from_value(value, where, seed=args.seed)
+
+            def apply() -> None:
+                mock.timing = timing
+
+            return apply
+
         watcher = ScenarioWatcher(
             args.scenario,
             mock.scenario,
             report=lambda line: print(line, file=sys.stderr, flush=True),
             on_reload=reloaded,
+            # --timing on the command line wins over the file's, as at start-up.
+            timing=None if getattr(args, "timing", None) else timing_update,
         )
 
     config = server_config(app, args.host, args.port, limits, http)

@@ -188,6 +188,18 @@ def _load_json(text: str) -> Any:
     return json.loads(text, object_pairs_hook=unique)
 
 
+def file_timing(path: str | Path) -> Any:
+    """The ``timing`` key of a scenario file, None when it has none (the rules are read by
+    :func:`load_scenario_file`); the file is read as strictly as for its rules."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+        data = _load_yaml(text) if path.suffix in (".yaml", ".yml") else _load_json(text)
+    except Exception as error:
+        raise ScenarioError(f"{path}: cannot be read: {' '.join(str(error).split())}") from None
+    return data.get("timing") if isinstance(data, dict) else None
+
+
 def parse_rules(
     entries: Sequence[Any], where: str, *, source: str, bundle: Bundle | None = None
 ) -> list[Rule]:

@@ -1,8 +1,10 @@
-"""``oai-mock serve --scenario FILE --watch``: reload the file's rules when it changes.
+"""``oai-mock serve --scenario FILE --watch``: reload the file's rules and timing when it
+changes.
 
 The server keeps its state (objects, journal, clock) and the rules added by other means; only
-the file's rules are swapped, all at once. An edit that does not load is refused with one line
-and the last good rules stay in force.
+the file's rules (and its ``timing``, unless ``--timing`` set it) are swapped, all at once. An
+edit that does not load is refused with one line and the last good rules and timing stay in
+force.
 """
 
 from __future__ import annotations
@@ -10,9 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from oai_mock.mockserver.scenario import Scenario
-from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario_file
+from oai_mock.mockserver.scenario_file import file_timing, load_scenario_file
+
+TimingUpdate = Callable[[Any], Callable[[], None]]
+"""Checks a file's ``timing`` value (raising ``ValueError`` when it is wrong) and returns what
+puts it in force."""
 
 
 class ScenarioWatcher:
@@ -25,8 +32,10 @@ class ScenarioWatcher:
         report: Callable[[str], None],
         interval: float = 0.25,
         on_reload: Callable[[], None] | None = None,
+        timing: TimingUpdate | None = None,
     ) -> None:
         self.path = Path(path)
+        self.timing = timing
         self.scenario = scenario
         self.report = report
         self.interval = interval
@@ -58,13 +67,18 @@ class ScenarioWatcher:
             self.check()
 
     def check(self) -> bool:
-        """Load the file now; True when its rules replaced the old ones."""
+        """Load the file now; True when its rules (and timing) replaced the old ones."""
         try:
             rules = load_scenario_file(self.path)
-        except ScenarioError as error:
-            self.report(f"oai-mock: {error}; keeping the last good rules")
+            apply_timing = None
+            if self.timing is not None:
+                apply_timing = self.timing(file_timing(self.path))
+        except ValueError as error:  # ScenarioError, TimingError
+            self.report(f"oai-mock: {error}; keeping the last good rules and timing")
             return False
         self.scenario.replace(str(self.path), rules)
+        if apply_timing is not None:
+            apply_timing()
         self.report(f"oai-mock: reloaded {self.path} ({len(rules)} rules)")
         if self.on_reload is not None:
             self.on_reload()

@@ -125,7 +125,8 @@ def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
         elif args.scenario:
             scenario_timing = _scenario_timing(args.scenario)
             if scenario_timing is not None:
-                mock.timing = Timing.from_value(scenario_timing, f"{args.scenario}: timing")
+                where = f"{args.scenario}: timing"
+                mock.timing = Timing.from_value(scenario_timing, where, seed=args.seed)
     except TimingError as error:
         print(f"oai-mock: {error}", file=sys.stderr)
         return 2
@@ -155,16 +156,9 @@ def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
 
 def _scenario_timing(path: str) -> Any:
     """The ``timing`` key of a scenario file (the rules are read by the scenario loader)."""
-    import orjson
+    from oai_mock.mockserver.scenario_file import file_timing
 
-    text = Path(path).read_text()
-    if Path(path).suffix in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(text)
-    else:
-        data = orjson.loads(text)
-    return data.get("timing") if isinstance(data, dict) else None
+    return file_timing(path)
 
 
 def cassette_path(location: str) -> Path:
