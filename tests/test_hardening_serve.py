@@ -364,3 +364,26 @@ def test_clients_that_do_not_read_hold_a_part_of_an_answer_and_are_cut_off(
             conn.close()
         served.stop()
     assert "Traceback" not in served.output()
+
+
+def test_a_connection_over_the_limit_gets_a_503_in_openais_shape(tmp_path: Path) -> None:
+    served = ServedFake(tmp_path / "serve.log", "--max-connections", "2")
+    host, port = served.url.split("//")[1].split("/")[0].split(":")
+    held = [socket.create_connection((host, int(port))) for _ in range(2)]
+    try:
+        time.sleep(0.3)  # the server has taken both
+        refused = httpx.get(served.url + "/models", timeout=10)
+        assert refused.status_code == 503
+        assert refused.headers["content-type"] == "application/json"
+        assert refused.json()["error"]["code"] == "too_many_connections"
+        assert refused.headers["retry-after"] == "1"
+        for conn in held:
+            conn.close()
+        held.clear()
+        time.sleep(0.3)
+        assert httpx.get(served.url + "/models", timeout=10).status_code == 200
+    finally:
+        for conn in held:
+            conn.close()
+        served.stop()
+    assert "Traceback" not in served.output()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import struct
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from typing import Any
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+logger = logging.getLogger("oai_mock.serve")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def server_config(
 
     class Protocol(base):  # type: ignore[valid-type,misc]
         header_timeout = limits.header_timeout
+        max_connections = limits.max_connections
 
     # Ctrl-C ends open streams after a second instead of waiting for them to finish.
     options.setdefault("timeout_graceful_shutdown", 1)
@@ -65,7 +69,6 @@ def server_config(
         port=port,
         http=Protocol,
         timeout_keep_alive=max(1, round(limits.keep_alive)),
-        limit_concurrency=limits.max_connections,
         **uvicorn_options(http),
         **options,
     )
@@ -121,15 +124,47 @@ class _ClosingThrough:
         return getattr(self._transport, name)
 
 
+TOO_MANY_CONNECTIONS = (
+    b'{"error":{"message":"oai-mock is serving as many connections as --max-connections allows; '
+    b'try again shortly.","type":"server_error","param":null,"code":"too_many_connections"}}'
+)
+
+
+async def _too_many_connections(scope: Any, receive: Any, send: Any) -> None:
+    """What a connection over ``max_connections`` is answered: a 503 in OpenAI's shape, which
+    the SDKs retry, and the connection closed."""
+    if scope["type"] != "http":
+        return
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(TOO_MANY_CONNECTIONS)).encode()),
+        (b"retry-after", b"1"),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": TOO_MANY_CONNECTIONS})
+
+
 class _HeadTimer:
     """The head timeout both HTTP protocols share: a connection whose request head does not
     arrive in ``header_timeout`` seconds is closed. The protocol arms and disarms the timer.
     Both also abort, rather than close, a connection whose client the app cut off."""
 
     header_timeout = 10.0
+    max_connections: int | None = None
     _head_timer: asyncio.TimerHandle | None = None
+    connections: set[Any]
+    app: Any
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+
+    def _limit_connections(self) -> None:
+        """A connection beyond ``max_connections`` gets :func:`_too_many_connections` as its
+        app (uvicorn's own limit answers in plain text)."""
+        limit = self.max_connections
+        if limit is not None and len(self.connections) > limit:
+            logger.warning("more than %d connections: answering 503", limit)
+            self.app = _too_many_connections
 
     def _abort_cut_off_clients(self) -> None:
         """uvicorn closes the connection of an answer the app gave up on; a close waits until
@@ -183,6 +218,7 @@ class _HeadTimeout(_HeadTimer, H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._limit_connections()
         self._abort_cut_off_clients()
         self._arm()
 
@@ -214,6 +250,7 @@ def _httptools_head_timeout() -> type:
     class HttpToolsHeadTimeout(_HeadTimer, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._limit_connections()
             self._abort_cut_off_clients()
             self._arm()
 
