@@ -207,6 +207,13 @@ def test_the_recording_went_through_the_upstream(recording: Recording) -> None:
     assert recording.raw[5].status_code == 404
 
 
+def test_the_proxy_sends_one_date_and_one_server_header(recording: Recording) -> None:
+    # The upstream's are recorded; the server in front writes its own, once.
+    for answer in recording.raw:
+        assert len(answer.headers.get_list("date")) == 1
+        assert len(answer.headers.get_list("server")) <= 1
+
+
 def test_no_byte_of_the_cassette_holds_the_key(recording: Recording) -> None:
     files = list(recording.folder.rglob("*"))
     assert files

@@ -30,6 +30,7 @@ from oai_mock.recording.recorder import Recorder
 DRAIN_SECONDS = 5.0
 """How long a stream whose client has left is still read, to record it whole."""
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+WRITTEN_BY_THE_SERVER = frozenset({"date", "server"})
 
 
 class UpstreamCut(Exception):
@@ -64,6 +65,9 @@ def create_recording_app(
             return _error(upstream_failure(upstream, error).to_response().body)
         after = time.perf_counter() - started
         headers = [(k, v) for k, v in answer.headers.multi_items() if k not in HOP_BY_HOP]
+        # The server in front writes its own date and server headers: the upstream's are
+        # recorded, not sent a second time.
+        sent = {k: v for k, v in headers if k not in WRITTEN_BY_THE_SERVER}
         if not answer.headers.get("content-type", "").startswith("text/event-stream"):
             try:
                 content = await answer.aread()
@@ -72,12 +76,12 @@ def create_recording_app(
             finally:
                 await answer.aclose()
             recorder.add(plain, RecordedResponse(answer.status_code, headers, content, after=after))
-            return Response(content, status_code=answer.status_code, headers=dict(headers))
+            return Response(content, status_code=answer.status_code, headers=sent)
         recorded = RecordedResponse(answer.status_code, headers, after=after)
         return StreamingResponse(
             _relay(plain, answer, recorded, recorder),
             status_code=answer.status_code,
-            headers=dict(headers),
+            headers=sent,
             background=BackgroundTask(answer.aclose),
         )
 
