@@ -311,8 +311,11 @@ def test_the_openapi_document_describes_every_endpoint_the_server_answers(
     described = {
         (method.upper(), path) for path, item in document["paths"].items() for method in item
     }
-    assert described == {(m, "/__oai_mock" + p) for m, p, _ in ENDPOINTS}
-    for method, path in described:
+    events = ("GET", "/__oai_mock/events")
+    assert described == {(m, "/__oai_mock" + p) for m, p, _ in ENDPOINTS} | {events}
+    with control.stream("GET", "/events") as stream:  # the inspector's event stream
+        assert stream.headers["content-type"].startswith("text/event-stream")
+    for method, path in described - {events}:
         concrete = path.replace("{action}", "advance")
         for name in ("{rule_id}", "{exchange_id}", "{object_id}"):
             concrete = concrete.replace(name, "unknown")

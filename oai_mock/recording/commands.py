@@ -151,6 +151,12 @@ def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
         pace=args.pace,
     )
     print(f"oai-mock: replaying {len(exchanges)} recorded exchange(s) from {args.replay}")
+    if not exchanges:
+        print(
+            f"oai-mock: --replay {args.replay} holds no recorded exchange: the fake answers "
+            "every request (`oai-mock record` writes cassettes)",
+            file=sys.stderr,
+        )
     return None
 
 

@@ -93,6 +93,21 @@ _ERROR = {
 }
 
 
+_EVENTS: dict[str, Any] = {
+    "operationId": "events",
+    "summary": "A server-sent event stream of what happens: each exchange as it starts and "
+    "ends, and a note when the rules, the stored objects or the clock change (the inspector "
+    "page reads it).",
+    "responses": {
+        "200": {
+            "description": "server-sent events, one JSON object per event's data",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        "401": {"description": "the key is missing or wrong"},
+    },
+}
+
+
 def control_openapi() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for method, path, handler in ENDPOINTS:
@@ -129,6 +144,7 @@ def control_openapi() -> dict[str, Any]:
                 "content": {"application/json": {"schema": body}},
             }
         paths.setdefault(PREFIX + path, {})[method.lower()] = operation
+    paths[PREFIX + "/events"] = {"get": _EVENTS}
     return {
         "openapi": "3.1.0",
         "info": {
