@@ -66,6 +66,7 @@ CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"
             "rules:\n  - operation: chat\n    fault: {status: 429, headers: {content-length: 5}}\n",
             "frames the answer",
         ),
+        ("rules:\n  - operation: embeddings\n    reply: {content: x}\n", "would change nothing"),
     ],
 )
 def test_a_mistake_is_refused_with_the_file_the_rule_and_the_reason(

@@ -30,8 +30,9 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from oai_mock.mockserver.operation_names import UnknownOperationError, resolve
+from oai_mock.mockserver.operation_names import UnknownOperationError, display, resolve
 from oai_mock.mockserver.scenario import Fault, Reply, Rule, ToolCall, header_problem
+from oai_mock.mockserver.scripting import REPLY_OPERATIONS
 from oai_mock.spec import Bundle, load_bundle
 
 RUN_STATUSES = ("completed", "failed", "incomplete", "expired", "cancelled")
@@ -227,9 +228,16 @@ def parse_rule(entry: Any, where: str, *, source: str, bundle: Bundle | None = N
     if ("reply" in entry) == ("fault" in entry):
         raise ScenarioError(f"{where}: give exactly one of 'reply' or 'fault'")
     action = _reply(entry["reply"], where) if "reply" in entry else _fault(entry["fault"], where)
+    operations = _operations(entry.get("operation"), where, bundle or load_bundle())
+    if isinstance(action, Reply) and operations and REPLY_OPERATIONS.isdisjoint(operations):
+        raise ScenarioError(
+            f"{where}: a reply would change nothing: {display(operations)} answers take no "
+            "scripted reply (replies script chat, completions, responses, audio transcriptions "
+            "and translations, and assistants runs); script a fault instead"
+        )
     return Rule(
         action,
-        operation=_operations(entry.get("operation"), where, bundle or load_bundle()),
+        operation=operations,
         model=entry.get("model"),
         contains=entry.get("contains"),
         times=entry.get("times", 1),
