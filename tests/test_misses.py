@@ -245,3 +245,11 @@ def test_teardown_shows_the_explanation(pytester: pytest.Pytester) -> None:
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_bad_boolean_ini_value_names_the_option(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INNER_INI + "oai_mock_strict = maybe\n")
+    pytester.makepyfile("def test_one(oai_mock):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*ini option oai_mock_strict must be true or false*"])
