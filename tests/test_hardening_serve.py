@@ -387,3 +387,35 @@ def test_a_connection_over_the_limit_gets_a_503_in_openais_shape(tmp_path: Path)
             conn.close()
         served.stop()
     assert "Traceback" not in served.output()
+
+
+def test_a_stream_whose_client_stops_reading_is_cut_off() -> None:
+    import asyncio
+
+    from starlette.responses import StreamingResponse
+
+    from oai_mock.mockserver.asgi import ClientTooSlow, _timed
+    from oai_mock.mockserver.serving import CUT_OFF
+
+    async def run() -> dict[str, Any]:
+        scope: dict[str, Any] = {"type": "http", "asgi": {"spec_version": "2.3"}}
+        sent: list[str] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+            if len(sent) >= 3:  # the head and one chunk went out; then the client stops reading
+                await asyncio.sleep(3600)
+
+        async def receive() -> Any:
+            await asyncio.sleep(3600)
+
+        async def chunks() -> Any:
+            for _ in range(10):
+                yield b"data: {}\n\n"
+
+        response = StreamingResponse(chunks(), media_type="text/event-stream")
+        with pytest.raises(ClientTooSlow):
+            await asyncio.wait_for(response(scope, receive, _timed(send, 0.2, scope)), 30)
+        return scope
+
+    assert asyncio.run(run())[CUT_OFF] is True

@@ -15,9 +15,11 @@ held in memory.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
@@ -203,18 +205,37 @@ class ClientTooSlow(ConnectionDropped):
 
 def _timed(send: Send, seconds: float | None, scope: Scope) -> Send:
     """``send``, giving up after ``seconds`` of waiting for a client that does not read (the
-    scope is marked so that the server aborts the connection: see ``serving.CUT_OFF``)."""
+    scope is marked so that the server aborts the connection: see ``serving.CUT_OFF``). One
+    timer handle per send, cancelled once it returns: a stream's chunks pay about a
+    microsecond each for it (a cancel scope per send costs ten)."""
     if seconds is None:
         return send
+    loop = asyncio.get_running_loop()
+    fired = False
+
+    def give_up(task: asyncio.Task[Any]) -> None:
+        nonlocal fired
+        fired = True
+        task.cancel()
 
     async def timed_send(message: Message) -> None:
+        # The task that sends: a streamed answer sends from a task of its own.
+        task = asyncio.current_task()
+        assert task is not None
+        timer = loop.call_later(seconds, give_up, task)
         try:
-            with anyio.fail_after(seconds):
-                await send(message)
-        except TimeoutError:
+            await send(message)
+        except asyncio.CancelledError:
+            if not fired:  # cancelled for another reason (the server stopping)
+                raise
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+            if uncancel is not None:
+                uncancel()
             scope[CUT_OFF] = True
             logger.info("a client left its answer unread for %g s: cut off", seconds)
             raise ClientTooSlow(f"the client read nothing for {seconds:g} s") from None
+        finally:
+            timer.cancel()
 
     return timed_send
 
@@ -222,23 +243,25 @@ def _timed(send: Send, seconds: float | None, scope: Scope) -> Send:
 async def _send_answer(
     answer: MockResponse, scope: Scope, receive: Receive, send: Send, endpoint: MockEndpoint
 ) -> None:
-    send = _timed(send, endpoint.send_timeout, scope)
     if not answer.dropped and answer.events is None:
         try:  # encoded before anything is sent: a failure can still be answered as a 500
             body, head = answer.body, raw_head(answer)
         except Exception as error:
             answer = _unsendable(answer, error, scope)
             body, head = answer.body, raw_head(answer)
-        await send({"type": "http.response.start", "status": answer.status, "headers": head})
-        if len(body) <= SEND_PART:
+        if len(body) <= SEND_PART:  # fits the connection's buffer: sent at once, no timer
+            await send({"type": "http.response.start", "status": answer.status, "headers": head})
             await send({"type": "http.response.body", "body": body})
             return
+        send = _timed(send, endpoint.send_timeout, scope)
+        await send({"type": "http.response.start", "status": answer.status, "headers": head})
         with memoryview(body) as view:
             for start in range(0, len(body), SEND_PART):
                 part = bytes(view[start : start + SEND_PART])
                 more = start + SEND_PART < len(body)
                 await send({"type": "http.response.body", "body": part, "more_body": more})
         return
+    send = _timed(send, endpoint.send_timeout, scope)
     headers = dict(answer.headers)
     media_type = headers.pop("content-type", None)
     if answer.dropped:
