@@ -299,3 +299,15 @@ def test_a_respx_router_that_answers_everything_keeps_openai_traffic_on_the_fake
         assert reply.choices[0].message.content
     assert oai_mock_network.refused == []
     assert len(oai_mock.journal) == 1
+
+
+def test_a_respx_route_for_every_request_leaves_openai_traffic_to_the_fake(
+    oai_mock: OpenAIMock,
+) -> None:
+    import respx
+
+    with respx.mock(assert_all_called=False) as router:
+        router.route().respond(json={"from": "respx"})
+        assert httpx.get("https://anything.invalid/x").json() == {"from": "respx"}
+        assert httpx.get("https://api.openai.com/v1/models").json()["object"] == "list"
+    assert [e.operation_id for e in oai_mock.journal] == ["listModels"]
