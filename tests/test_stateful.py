@@ -437,6 +437,35 @@ def test_cancel_fail_expire_and_incomplete(mock: OpenAIMock, client: Any) -> Non
     assert client.beta.threads.runs.retrieve(slow.id, thread_id=thread.id).status == "expired"
 
 
+@pytest.mark.parametrize("ending", ["cancel", "expire"])
+def test_a_run_waiting_for_tool_outputs_can_be_cancelled_or_expires(
+    mock: OpenAIMock, client: Any, ending: str
+) -> None:
+    # OpenAI: a run in requires_action is cancellable, and expires past expires_at; either
+    # way its thread takes messages again.
+    assistant = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "Weather?"}])
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id)
+    assert run.status == "requires_action"
+    if ending == "cancel":
+        client.beta.threads.runs.cancel(run_id=run.id, thread_id=thread.id)
+        for _ in range(3):
+            run = client.beta.threads.runs.retrieve(run_id=run.id, thread_id=thread.id)
+        assert run.status == "cancelled" and run.cancelled_at is not None
+    else:
+        mock.clock.advance(3600)
+        run = client.beta.threads.runs.retrieve(run_id=run.id, thread_id=thread.id)
+        assert run.status == "expired"
+        with pytest.raises(openai.BadRequestError, match='status "expired" do not accept'):
+            client.beta.threads.runs.submit_tool_outputs(
+                run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": "x"}]
+            )
+    assert run.required_action is None
+    steps = client.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id).data
+    assert [(s.type, s.status) for s in steps] == [("tool_calls", run.status)]
+    assert client.beta.threads.messages.create(thread.id, role="user", content="again").id
+
+
 def test_scripted_tool_calls_and_manual_control() -> None:
     mock = OpenAIMock(lifecycle="manual")
     client = openai_client(mock)

@@ -16,7 +16,7 @@ entering a status means (a run's reply appended to its thread, a batch's output 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -170,10 +170,13 @@ class Lifecycles:
             tracked.history.append("failed")
             tracked.on_fail(code, message)
 
-    def cancel(self, object_id: str) -> None:
+    def cancel(self, object_id: str, waiting: Collection[str] = ()) -> None:
+        """Cancel an object on its way; ``waiting``: statuses at the end of its path in which
+        it still may be cancelled (a run waiting for tool outputs)."""
         with self._lock:
             tracked = self._require(object_id)
-            if tracked.on_cancel is None or tracked.done:
+            ended = tracked.done and tracked.status not in waiting
+            if tracked.on_cancel is None or ended:
                 raise invalid_request(f"Cannot cancel an object that is {tracked.status}.")
             tracked.path = []
             tracked.on_cancel()

@@ -374,11 +374,21 @@ class RunMachine:
             )
             self.emit("thread.run.incomplete", run)
         elif status == "expired":
-            run.update(status="expired", expires_at=now)
+            self._end_waiting_step("expired", now)
+            run.update(status="expired", expires_at=now, required_action=None)
             self.emit("thread.run.expired", run)
         elif status == "cancelled":
-            run.update(status="cancelled", cancelled_at=now)
+            self._end_waiting_step("cancelled", now)
+            run.update(status="cancelled", cancelled_at=now, required_action=None)
             self.emit("thread.run.cancelled", run)
+
+    def _end_waiting_step(self, status: str, now: int) -> None:
+        """A run cancelled or expired while it waited for tool outputs: the tool-call step it
+        waited in ends the same way."""
+        if self.run.get("required_action") and self.steps:
+            step = self.steps[-1]
+            if step.get("status") == "in_progress":
+                step.update(status=status, **{f"{status}_at": now})
 
     def fail(self, code: str, message: str) -> None:
         if code not in ("server_error", "rate_limit_exceeded", "invalid_prompt"):
@@ -650,18 +660,24 @@ def _run_record(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     return found
 
 
+def _expire_if_due(mock: BehaviourContext, run: dict[str, Any]) -> dict[str, Any]:
+    """Past ``expires_at``, a run not yet ended (waiting for tool outputs included) expires."""
+    tracked = mock.lifecycles.get(run["id"])
+    if (
+        tracked is not None
+        and (not tracked.done or run["status"] == "requires_action")
+        and _now(mock) >= run["expires_at"]
+        and run["status"] != "cancelling"
+    ):
+        mock.lifecycles.set_path(run["id"], ["expired"])
+        mock.lifecycles.poll(run["id"])  # moved as the lifecycle policy moves it
+    return run
+
+
 def get_run(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         found = _run_record(call, mock)
-        run = found["run"]
-        tracked = mock.lifecycles.get(run["id"])
-        if (
-            tracked is not None
-            and not tracked.done
-            and _now(mock) >= run["expires_at"]
-            and run["status"] != "cancelling"
-        ):
-            mock.lifecycles.set_path(run["id"], ["expired"])
+        run = _expire_if_due(mock, found["run"])
         mock.lifecycles.poll(run["id"])
         return dict(run)
 
@@ -681,10 +697,11 @@ def modify_run(call: Call, mock: BehaviourContext) -> dict[str, Any]:
 
 def cancel_run(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
-        run = _run_record(call, mock)["run"]
+        run = _expire_if_due(mock, _run_record(call, mock)["run"])
         if run["status"] not in ("queued", "in_progress", "requires_action"):
             raise invalid_request(f"Cannot cancel run with status '{run['status']}'.", "run_id")
-        mock.lifecycles.cancel(run["id"])
+        # A run waiting for tool outputs is at the end of its planned path, yet cancellable.
+        mock.lifecycles.cancel(run["id"], waiting=("requires_action",))
         return dict(run)
 
 
@@ -692,7 +709,7 @@ def submit_tool_outputs(call: Call, mock: BehaviourContext) -> MockResponse | di
     body = call.json
     with mock.state.lock:
         found = _run_record(call, mock)
-        run = found["run"]
+        run = _expire_if_due(mock, found["run"])
         machine: RunMachine = found["machine"]
         if run["status"] != "requires_action":
             raise invalid_request(
