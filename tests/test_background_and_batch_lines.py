@@ -142,7 +142,9 @@ def test_batch_lines_are_answered_as_calls_with_their_parsed_bodies(
     assert answer["status_code"] == 200 and len(answer["body"]["choices"]) == 2  # 2.0 -> 2
     assert answer["request_id"].startswith("req_")
     assert entries["b"]["response"]["status_code"] == 400
-    assert entries["b"]["error"]["message"]
+    # An HTTP error is the response; `error` is for failures that are not HTTP answers.
+    assert entries["b"]["error"] is None
+    assert entries["b"]["response"]["body"]["error"]["message"]
     # The lines are the fake's own calls: not in the journal (only upload, create, retrieve,
     # and the two content downloads are).
     assert len(mock.journal) - requests_before == 5

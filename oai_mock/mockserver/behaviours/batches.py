@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from oai_mock.mockserver.behaviours.files import file_bytes, file_record, store_file
-from oai_mock.mockserver.errors import invalid_request
+from oai_mock.mockserver.errors import APIError, invalid_request
 from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
 
@@ -192,7 +192,14 @@ def _run_lines(mock: BehaviourContext, record: dict[str, Any]) -> None:
     outputs: list[bytes] = []
     failures: list[bytes] = []
     for line in record["lines"]:
-        response = mock.dispatch("POST", line["url"], line["body"])
+        if isinstance(line["body"], dict) and line["body"].get("stream"):
+            response = APIError(
+                400,
+                "Streaming is not supported for requests in a batch.",
+                param="stream",
+            ).to_response()
+        else:
+            response = mock.dispatch("POST", line["url"], line["body"])
         request_id = response.header("x-request-id")
         body = response.value if response.events is None else None
         entry = {"id": mock.ids.next("batch_req_"), "custom_id": line["custom_id"]}
@@ -209,7 +216,8 @@ def _run_lines(mock: BehaviourContext, record: dict[str, Any]) -> None:
             )
             outputs.append(orjson.dumps(entry))
         else:
-            error = (body or {}).get("error") or {}
+            # An HTTP error is the line's response; ``error`` is for failures that are not
+            # HTTP answers (OpenAI's batch output format).
             entry.update(
                 {
                     "response": {
@@ -217,7 +225,7 @@ def _run_lines(mock: BehaviourContext, record: dict[str, Any]) -> None:
                         "request_id": request_id,
                         "body": body,
                     },
-                    "error": {"code": error.get("code"), "message": error.get("message")},
+                    "error": None,
                 }
             )
             failures.append(orjson.dumps(entry))

@@ -78,6 +78,12 @@ def retrieve_model(call: Call, mock: BehaviourContext) -> dict[str, Any]:
 
 def delete_model(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     name = call.path_params["model"]
+    if mock.state.get(KIND, name) is None:  # unknown: 404, as retrieving it answers
+        raise not_found(
+            f"The model '{name}' does not exist or you do not have access to it.",
+            "model",
+            "model_not_found",
+        )
     if not name.startswith("ft:"):
         raise APIError(
             403,

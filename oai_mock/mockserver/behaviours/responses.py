@@ -75,6 +75,12 @@ def context_turns(call: Call, mock: BehaviourContext) -> list[JSON]:
     """Earlier turns the request builds on: a previous response's chain or a conversation."""
     body = call.json
     previous = body.get("previous_response_id")
+    if previous and _conversation_id(body):  # the API reference: not both
+        raise invalid_request(
+            "Mutually exclusive parameters: Ensure you are only providing one of: "
+            "'previous_response_id' or 'conversation'.",
+            "previous_response_id",
+        )
     if previous:
         stored = mock.state.get(RESPONSE, previous)
         if stored is None:

@@ -1,0 +1,68 @@
+"""Edges of single operations where the fake answers as OpenAI documents: arguments OpenAI
+refuses together, a model that does not exist, a batch line that asks for a stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import openai
+import pytest
+
+from oai_mock import OpenAIMock
+from oai_mock.mockserver.sdk import openai_client
+
+
+@pytest.fixture
+def client() -> Any:
+    return openai_client(OpenAIMock(), max_retries=0)
+
+
+def test_previous_response_id_and_conversation_are_refused_together(client: Any) -> None:
+    first = client.responses.create(model="gpt-4o", input="Hi")
+    conversation = client.conversations.create()
+    with pytest.raises(openai.BadRequestError, match="Mutually exclusive parameters") as refused:
+        client.responses.create(
+            model="gpt-4o", input="Again", previous_response_id=first.id, conversation="conv_x"
+        )
+    assert refused.value.param == "previous_response_id"
+    # Each alone is fine, and an unknown conversation is still a 404.
+    assert client.responses.create(model="gpt-4o", input="x", previous_response_id=first.id).id
+    assert client.responses.create(model="gpt-4o", input="x", conversation=conversation.id).id
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model="gpt-4o", input="x", conversation="conv_x")
+
+
+def test_deleting_a_model_that_does_not_exist_is_a_404(client: Any) -> None:
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.models.delete("no-such-model")
+    assert missing.value.code == "model_not_found"
+    with pytest.raises(openai.PermissionDeniedError):  # a base model: not the caller's to delete
+        client.models.delete("gpt-4o-mini")
+
+
+def test_a_batch_line_that_asks_for_a_stream_fails_with_a_400_in_the_error_file(
+    client: Any,
+) -> None:
+    line = {
+        "custom_id": "s",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": "Hi"}],
+            "stream": True,
+        },
+    }
+    source = client.files.create(
+        file=("in.jsonl", json.dumps(line).encode() + b"\n"), purpose="batch"
+    )
+    batch = client.batches.create(
+        input_file_id=source.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    for _ in range(10):
+        batch = client.batches.retrieve(batch.id)
+    assert batch.status == "completed" and batch.request_counts.failed == 1
+    [failed] = [json.loads(x) for x in client.files.content(batch.error_file_id).text.splitlines()]
+    assert failed["response"]["status_code"] == 400 and failed["error"] is None
+    assert failed["response"]["body"]["error"]["param"] == "stream"
