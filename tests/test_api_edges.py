@@ -66,3 +66,22 @@ def test_a_batch_line_that_asks_for_a_stream_fails_with_a_400_in_the_error_file(
     [failed] = [json.loads(x) for x in client.files.content(batch.error_file_id).text.splitlines()]
     assert failed["response"]["status_code"] == 400 and failed["error"] is None
     assert failed["response"]["body"]["error"]["param"] == "stream"
+
+
+def test_strict_models_hold_for_images_audio_and_moderations() -> None:
+    strict = openai_client(OpenAIMock(strict_models=True), max_retries=0)
+    calls = [
+        lambda model: strict.images.generate(model=model, prompt="x"),
+        lambda model: strict.audio.speech.create(model=model, voice="alloy", input="x"),
+        lambda model: strict.audio.transcriptions.create(model=model, file=("a.wav", b"RIFF")),
+        lambda model: strict.audio.translations.create(model=model, file=("a.wav", b"RIFF")),
+        lambda model: strict.moderations.create(model=model, input="x"),
+    ]
+    for call, known in zip(
+        calls,
+        ["dall-e-3", "tts-1-hd", "gpt-4o-mini-transcribe", "whisper-1", "text-moderation-latest"],
+    ):
+        with pytest.raises(openai.NotFoundError) as missing:
+            call("no-such-model")
+        assert missing.value.code == "model_not_found"
+        assert call(known) is not None

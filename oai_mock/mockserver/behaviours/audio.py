@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver import media, streams
 from oai_mock.mockserver.behaviours import text
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.generic import stream_response
 from oai_mock.mockserver.messages import MockResponse
 from oai_mock.mockserver.requests import Call
@@ -21,6 +22,7 @@ SECONDS_PER_WORD = 0.4
 
 def create_speech(call: Call, mock: BehaviourContext) -> MockResponse:
     body = call.json
+    require_model(mock, body.get("model"))
     audio, media_type = media.speech(str(body.get("response_format") or "mp3"))
     if body.get("stream_format") == "sse":
         chunk = 512
@@ -109,6 +111,7 @@ def _formatted(call: Call, heard: str, task: str) -> MockResponse | dict[str, An
 
 
 def create_transcription(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
+    require_model(mock, call.json.get("model"))
     heard = _heard(call, "transcription")
     if call.wants_stream:
         events: list[dict[str, Any]] = [
@@ -127,6 +130,7 @@ def create_transcription(call: Call, mock: BehaviourContext) -> MockResponse | d
 
 
 def create_translation(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
+    require_model(mock, call.json.get("model"))
     return _formatted(call, _heard(call, "translation"), "translate")
 
 

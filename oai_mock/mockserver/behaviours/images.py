@@ -8,6 +8,7 @@ import base64
 from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver import media, streams
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.generic import stream_response, synthesis_context
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call
@@ -40,6 +41,7 @@ def _is_gpt_image(model: str) -> bool:
 
 def create_image(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
+    require_model(mock, body.get("model"))
     model = str(body.get("model") or "dall-e-2")
     width, height = _size(body.get("size"))
     gpt_image = _is_gpt_image(model)

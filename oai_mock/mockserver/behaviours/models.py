@@ -31,10 +31,13 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("dall-e-3", "system"),
     ("dall-e-2", "system"),
     ("tts-1", "openai-internal"),
+    ("tts-1-hd", "system"),
     ("gpt-4o-mini-tts", "system"),
     ("whisper-1", "openai-internal"),
     ("gpt-4o-transcribe", "system"),
+    ("gpt-4o-mini-transcribe", "system"),
     ("omni-moderation-latest", "system"),
+    ("text-moderation-latest", "system"),
 )
 KIND = "model"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from oai_mock.mockserver.behaviours.models import require_model
 from oai_mock.mockserver.behaviours.text import digest
 from oai_mock.mockserver.requests import Call
 
@@ -46,6 +47,7 @@ IMAGE_CATEGORIES = frozenset(
 
 def create_moderation(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
+    require_model(mock, body.get("model"))
     raw = body.get("input")
     results = []
     if isinstance(raw, list) and raw and all(isinstance(p, dict) for p in raw):
