@@ -85,3 +85,20 @@ def test_strict_models_hold_for_images_audio_and_moderations() -> None:
             call("no-such-model")
         assert missing.value.code == "model_not_found"
         assert call(known) is not None
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("", "'$.input' is invalid"),
+        (["a", ""], "'$.input' is invalid"),
+        ("word " * 9000, "maximum context length is 8192 tokens, however you requested 9001"),
+        (["a"] * 2049, "array too long. Expected an array with maximum length 2048"),
+        ([], "empty array"),
+    ],
+)
+def test_embedding_inputs_outside_openais_limits_are_refused(
+    client: Any, given: Any, message: str
+) -> None:
+    with pytest.raises(openai.BadRequestError, match=message.replace("$", r"\$")):
+        client.embeddings.create(model="text-embedding-3-small", input=given)

@@ -222,12 +222,19 @@ def _explain(error: Any) -> list[Problem]:
         shared = _shared_choice(kind.context)
         if shared is not None:
             return [shared]
-        # Report the branch that came closest: the one whose tag fields (a message's role,
-        # an item's type) accept the value, then the fewest problems, then the deepest ones.
+        # Report the branch that came closest: one of the value's own JSON type (an array
+        # too long is that, not "expected a string"), then the one whose tag fields (a
+        # message's role, an item's type) accept the value, then the fewest problems, then
+        # the deepest ones.
         depth = len(error.instance_path)
         best = min(
             kind.context,
             key=lambda branch: (
+                any(
+                    isinstance(e.kind, jsonschema_rs.ValidationErrorKind.Type)
+                    and len(e.instance_path) == depth
+                    for e in branch
+                ),
                 sum(
                     isinstance(e.kind, _CHOICE_KINDS) and len(e.instance_path) > depth
                     for e in branch

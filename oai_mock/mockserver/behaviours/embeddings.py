@@ -36,6 +36,10 @@ SHORTENABLE = ("text-embedding-3-small", "text-embedding-3-large")
 WORD = re.compile(r"\w+")
 
 
+MAX_INPUT_TOKENS = 8192
+"""The most tokens one input may have (OpenAI's embedding models' context)."""
+
+
 def create_embedding(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
     require_model(mock, body.get("model"))
@@ -54,7 +58,21 @@ def create_embedding(call: Call, mock: BehaviourContext) -> dict[str, Any]:
                 "invalid_value",
             )
     inputs = inputs_of(body.get("input"))
+    if any(item == "" for item in inputs):  # the API reference: "cannot be an empty string"
+        raise invalid_request(
+            "'$.input' is invalid. Please check the API reference: "
+            "https://platform.openai.com/docs/api-reference.",
+            "input",
+        )
     counts = [text.count_tokens(item) for item in inputs]
+    for count in counts:  # each input within the model's context (8,192 tokens)
+        if count > MAX_INPUT_TOKENS:
+            raise invalid_request(
+                f"This model's maximum context length is {MAX_INPUT_TOKENS} tokens, however you "
+                f"requested {count} tokens ({count} in your prompt; 0 for the completion). "
+                "Please reduce your prompt; or completion length.",
+                "input",
+            )
     tokens = sum(counts)
     limits.check_embedding_tokens(tokens)
     data = []
