@@ -80,6 +80,7 @@ def test_strict_models_hold_for_images_audio_and_moderations() -> None:
     for call, known in zip(
         calls,
         ["dall-e-3", "tts-1-hd", "gpt-4o-mini-transcribe", "whisper-1", "text-moderation-latest"],
+        strict=True,
     ):
         with pytest.raises(openai.NotFoundError) as missing:
             call("no-such-model")
