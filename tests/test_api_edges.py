@@ -103,3 +103,17 @@ def test_embedding_inputs_outside_openais_limits_are_refused(
 ) -> None:
     with pytest.raises(openai.BadRequestError, match=message.replace("$", r"\$")):
         client.embeddings.create(model="text-embedding-3-small", input=given)
+
+
+@pytest.mark.parametrize(("size", "accepted"), [(2_147_483_648, True), (0, False), (-1, False)])
+def test_an_upload_may_declare_up_to_8_gb(client: Any, size: int, accepted: bool) -> None:
+    def create() -> Any:
+        return client.uploads.create(
+            bytes=size, filename="t.jsonl", mime_type="text/jsonl", purpose="fine-tune"
+        )
+
+    if accepted:
+        assert create().status == "pending"  # OpenAI's own example: a 2 GB upload
+    else:
+        with pytest.raises(openai.BadRequestError, match="Invalid 'bytes'"):
+            create()

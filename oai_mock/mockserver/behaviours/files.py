@@ -20,6 +20,9 @@ UPLOAD = "upload"
 PART = "upload.part"
 DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
 UPLOAD_EXPIRY_SECONDS = 3600
+UPLOAD_MAX_BYTES = 8 * 1024**3
+"""OpenAI's limit on an Upload (its parts are 64 MB each); the file it completes into is held
+in memory, so completing one is bounded by ``max_file_bytes`` too."""
 
 
 def store_file(
@@ -132,10 +135,12 @@ def _upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
 
 def create_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
-    if body["bytes"] > mock.max_file_bytes:
+    if not 0 < body["bytes"] <= UPLOAD_MAX_BYTES:
         raise invalid_request(
-            f"Upload is too large: {body['bytes']} bytes; the limit is {mock.max_file_bytes} bytes.",
+            f"Invalid 'bytes': {body['bytes']}. An Upload holds from 1 byte to "
+            f"{UPLOAD_MAX_BYTES} bytes (8 GB).",
             "bytes",
+            "invalid_value",
         )
     now = mock.clock.timestamp()
     upload = {
