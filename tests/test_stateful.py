@@ -661,3 +661,59 @@ def test_the_files_list_allows_pages_beyond_100_as_openai_does() -> None:
         answer = mock.request("GET", f"/v1/assistants?limit={limit}")
         assert answer.status == 400 and json.loads(answer.body)["error"]["param"] == "limit"
     assert mock.request("GET", "/v1/files?limit=10001").status == 400
+
+
+def test_a_streamed_run_carries_its_tool_calls_as_step_deltas(client: Any) -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Handler(AssistantEventHandler):
+        def on_tool_call_created(self, tool_call: Any) -> None:
+            seen.append(("created", tool_call.function.name))
+
+        def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None:
+            seen.append(("delta", snapshot.function.arguments))
+
+    assistant = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "Weather?"}])
+    with client.beta.threads.runs.stream(
+        thread_id=thread.id, assistant_id=assistant.id, event_handler=Handler()
+    ) as stream:
+        stream.until_done()
+        run = stream.current_run
+    assert run is not None and run.status == "requires_action"
+    [call] = run.required_action.submit_tool_outputs.tool_calls
+    assert seen == [("created", "get_weather"), ("delta", call.function.arguments)]
+    [step] = client.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id).data
+    assert step.step_details.tool_calls[0].function.arguments == call.function.arguments
+
+
+def test_a_streamed_background_response_is_stored_as_it_ended_and_resumes(client: Any) -> None:
+    events = list(client.responses.create(model="gpt-4o", input="x", background=True, stream=True))
+    response_id = events[0].response.id
+    assert events[-1].type == "response.completed"
+    assert client.responses.retrieve(response_id).status == "completed"
+    resumed = list(client.responses.retrieve(response_id, stream=True, starting_after=5))
+    assert [e.sequence_number for e in resumed] == list(range(6, len(events)))
+
+
+def test_a_cancelled_background_response_adds_no_output_to_its_conversation(
+    client: Any,
+) -> None:
+    conversation = client.conversations.create()
+    cancelled = client.responses.create(
+        model="gpt-4o", input="first", background=True, conversation=conversation.id
+    )
+    client.responses.cancel(cancelled.id)
+    done = client.responses.create(
+        model="gpt-4o", input="second", background=True, conversation=conversation.id
+    )
+    for _ in range(10):  # one step per retrieve
+        if client.responses.retrieve(done.id).status == "completed":
+            break
+    assert client.responses.retrieve(done.id).status == "completed"
+    items = client.conversations.items.list(conversation.id, order="asc").data
+    assert [(i.type, i.role) for i in items] == [
+        ("message", "user"),
+        ("message", "user"),
+        ("message", "assistant"),
+    ]

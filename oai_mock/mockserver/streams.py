@@ -30,9 +30,12 @@ def typed_stream(events: Iterable[JSON], event_lines: bool) -> Iterator[Event]:
         yield Event(event, event["type"] if event_lines else None)
 
 
-def responses_stream(events: Iterable[JSON]) -> Iterator[Event]:
-    """``event: <type>`` + ``data:`` with ``sequence_number`` counting from 0."""
+def responses_stream(events: Iterable[JSON], starting_after: int = -1) -> Iterator[Event]:
+    """``event: <type>`` + ``data:`` with ``sequence_number`` counting from 0; only the events
+    after ``starting_after`` (a stream resumed where the client lost it)."""
     for number, event in enumerate(events):
+        if number <= starting_after:
+            continue
         payload = {"type": event["type"], "sequence_number": number}
         payload.update((k, v) for k, v in event.items() if k not in payload)
         yield Event(payload, event["type"])

@@ -448,13 +448,27 @@ class RunMachine:
                     },
                 }
             )
-        self._step(
-            "tool_calls",
-            {
-                "type": "tool_calls",
-                "tool_calls": [{**c, "function": {**c["function"], "output": None}} for c in calls],
-            },
-        )
+        # The step starts without its calls and a stream carries each as a step delta, as
+        # OpenAI's does (the SDKs' tool-call callbacks read the deltas); then the stored step
+        # holds them all.
+        step = self._step("tool_calls", {"type": "tool_calls", "tool_calls": []})
+        for index, tool_call in enumerate(calls):
+            function = tool_call["function"]
+            opening = {**tool_call, "function": {**function, "arguments": "", "output": None}}
+            arguments = {"type": "function", "function": {"arguments": function["arguments"]}}
+            for part in (opening, arguments):  # the call, then its arguments
+                details = {"type": "tool_calls", "tool_calls": [{"index": index, **part}]}
+                self.emit(
+                    "thread.run.step.delta",
+                    {
+                        "id": step["id"],
+                        "object": "thread.run.step.delta",
+                        "delta": {"step_details": details},
+                    },
+                )
+        step["step_details"]["tool_calls"] = [
+            {**c, "function": {**c["function"], "output": None}} for c in calls
+        ]
         self.run["status"] = "requires_action"
         self.run["required_action"] = {
             "type": "submit_tool_outputs",

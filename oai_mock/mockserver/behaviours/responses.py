@@ -6,6 +6,7 @@ default), and the real event stream."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -284,17 +285,28 @@ def create_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
         response.pop("usage", None)
     else:
         final = response
+    conversation = _conversation_id(body)
+
+    def add_to_conversation(output: list[JSON]) -> None:
+        with mock.state.lock:
+            found = mock.state.get(CONVERSATION, conversation) if conversation else None
+            if found is not None:
+                found["items"].extend(output)
+
+    add_to_conversation(items)
     if body.get("store", True):
         stored = {"response": response, "final": final, "context": context, "input": items}
         mock.state.put(RESPONSE, response["id"], stored)
         if background:
-            _track_background(stored, mock)
-    conversation = _conversation_id(body)
-    if conversation:
-        with mock.state.lock:
-            found = mock.state.get(CONVERSATION, conversation)
-            if found is not None:
-                found["items"].extend([*items, *final["output"]])
+            # Its output joins the conversation when it is generated: a cancelled or failed
+            # response adds none.
+            _track_background(stored, mock, lambda: add_to_conversation(final["output"]))
+            if call.wants_stream:  # the stream shows it to its end: stored, it ends there too
+                tracked = mock.lifecycles.get(response["id"])
+                while tracked is not None and not tracked.done:
+                    mock.lifecycles.advance(response["id"])
+    if not background or not body.get("store", True):
+        add_to_conversation(final["output"])
     if call.wants_stream:
         return stream_response(streams.responses_stream(response_events(final)))
     return response
@@ -308,15 +320,18 @@ def _stored(call: Call, mock: BehaviourContext) -> JSON:
     return found
 
 
-def _track_background(stored: JSON, mock: BehaviourContext) -> None:
+def _track_background(
+    stored: JSON, mock: BehaviourContext, on_complete: Callable[[], None] = lambda: None
+) -> None:
     """A background response moves ``queued -> in_progress -> completed`` through the mock's
     lifecycles, under their policy (one step per retrieve, by the clock, or held until the test
-    moves it)."""
+    moves it); ``on_complete`` runs when it completes."""
     response_id = stored["response"]["id"]
 
     def enter(status: str) -> None:
         if status == "completed":
             stored["response"] = {**stored["final"], "status": stored["final"]["status"]}
+            on_complete()
         else:
             stored["response"]["status"] = status
 
@@ -342,7 +357,9 @@ def get_response(call: Call, mock: BehaviourContext) -> MockResponse | JSON:
             return response
         # A stream is encoded event by event after the lock is let go: its own copy.
         final = copy.deepcopy(stored["final"])
-    return stream_response(streams.responses_stream(response_events(final)))
+    after = call.query.get("starting_after")
+    starting_after = after if isinstance(after, int) else -1
+    return stream_response(streams.responses_stream(response_events(final), starting_after))
 
 
 def delete_response(call: Call, mock: BehaviourContext) -> MockResponse:
