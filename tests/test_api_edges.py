@@ -117,3 +117,37 @@ def test_an_upload_may_declare_up_to_8_gb(client: Any, size: int, accepted: bool
     else:
         with pytest.raises(openai.BadRequestError, match="Invalid 'bytes'"):
             create()
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "name"),
+    [
+        ("/v1/audio/transcriptions", {"model": "whisper-1", "file": "hello"}, "file"),
+        ("/v1/images/variations", {"image": "hello"}, "image"),
+        ("/v1/images/edits", {"prompt": "x", "image": "hello"}, "image"),
+    ],
+)
+def test_a_file_sent_as_a_text_field_is_refused(
+    path: str, fields: dict[str, str], name: str
+) -> None:
+    parts = [
+        f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in fields.items()
+    ]
+    body = ("".join(parts) + "--b--\r\n").encode()
+    answer = (
+        OpenAIMock()
+        .httpx_client()
+        .post(
+            path.removeprefix("/v1"),
+            content=body,
+            headers={"content-type": "multipart/form-data; boundary=b"},
+        )
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {
+        "message": f"Invalid type for '{name}': expected a file, but got a string instead.",
+        "type": "invalid_request_error",
+        "param": name,
+        "code": "invalid_type",
+    }

@@ -322,12 +322,47 @@ def _parse_form(call: Call, checker: SchemaChecker, accept_unknown: bool) -> Non
         raise invalid_request(
             f"Unrecognized request argument supplied: {error}", code="unknown_parameter"
         ) from None
+    for name, _ in form.fields:  # a file's field sent as text: OpenAI wants the file
+        name = name[:-2] if name.endswith("[]") else name
+        if name not in call.files and _takes_files(schema, name, checker):
+            raise invalid_request(
+                f"Invalid type for '{name}': expected a file, but got a string instead.",
+                name,
+                "invalid_type",
+            )
     fields = form_fields.coerce(nested, schema, checker.bundle.resolve)
     if not accept_unknown:
         _reject_unknown_arguments(fields, schema, checker)
     known = known_properties(schema, checker) if accept_unknown else None
     _check(checker, {k: v for k, v in fields.items() if known is None or k in known}, schema, None)
     call.body = fields
+
+
+def _takes_files(schema: Mapping[str, Any], name: str, checker: SchemaChecker) -> bool:
+    """Whether the form's field ``name`` holds files only (``format: binary``, or a list of
+    them) in every branch that declares it."""
+    resolve = checker.bundle.refs.resolve
+    found = []
+    for branch in [
+        schema,
+        *(resolve(b) for b in schema.get("anyOf", []) + schema.get("oneOf", [])),
+    ]:
+        prop = (branch.get("properties") or {}).get(name)
+        if isinstance(prop, Mapping):
+            found.append(resolve(prop))
+    if not found:
+        return False
+
+    def binary(node: Mapping[str, Any]) -> bool:
+        if node.get("format") == "binary":
+            return True
+        items = node.get("items")
+        if node.get("type") == "array" and isinstance(items, Mapping):
+            return binary(resolve(items))
+        options: list[Any] = node.get("anyOf") or node.get("oneOf") or []
+        return bool(options) and all(binary(resolve(o)) for o in options)
+
+    return all(binary(prop) for prop in found)
 
 
 def _reject_unknown_arguments(
