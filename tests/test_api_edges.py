@@ -151,3 +151,25 @@ def test_a_file_sent_as_a_text_field_is_refused(
         "param": name,
         "code": "invalid_type",
     }
+
+
+def test_an_upload_expires_after_an_hour_and_a_file_at_its_expires_after() -> None:
+    mock = OpenAIMock()
+    client = openai_client(mock, max_retries=0)
+    upload = client.uploads.create(
+        bytes=1, filename="t.jsonl", mime_type="text/jsonl", purpose="fine-tune"
+    )
+    kept = client.files.create(file=("kept.txt", b"x"), purpose="assistants")
+    brief = client.files.create(
+        file=("brief.txt", b"x"),
+        purpose="assistants",
+        expires_after={"anchor": "created_at", "seconds": 3600},
+    )
+    mock.clock.advance(3601)
+    with pytest.raises(openai.BadRequestError, match="is already expired"):
+        client.uploads.parts.create(upload_id=upload.id, data=b"x")
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(brief.id)
+    with pytest.raises(openai.NotFoundError):
+        client.files.content(brief.id)
+    assert [f.id for f in client.files.list()] == [kept.id]

@@ -56,10 +56,24 @@ def store_file(
 
 
 def file_record(mock: BehaviourContext, file_id: str, param: str = "file_id") -> dict[str, Any]:
-    found: dict[str, Any] = mock.state.require(
-        FILE, file_id, f"No such File object: {file_id}", param
-    )
+    found: dict[str, Any] | None = mock.state.get(FILE, file_id)
+    if found is not None and _expired(mock, found):
+        found = None
+    if found is None:
+        raise not_found(f"No such File object: {file_id}", param)
     return found
+
+
+def _expired(mock: BehaviourContext, record: dict[str, Any]) -> bool:
+    """A file past its ``expires_at`` (``expires_after`` at upload) is deleted, as OpenAI
+    deletes it: from then on it is not found, and its bytes are let go."""
+    expires_at = record.get("expires_at")
+    if expires_at is None or mock.clock.timestamp() < expires_at:
+        return False
+    with mock.state.lock:
+        mock.state.delete(FILE, record["id"])
+        mock.state.delete(CONTENT, record["id"], size=record["bytes"])
+    return True
 
 
 def file_bytes(mock: BehaviourContext, file_id: str) -> bytes:
@@ -91,7 +105,13 @@ def create_file(call: Call, mock: BehaviourContext) -> dict[str, Any]:
 
 def list_files(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     purpose = call.query.get("purpose")
-    items = mock.state.values(FILE, None if purpose is None else lambda f: f["purpose"] == purpose)
+    items = [
+        f
+        for f in mock.state.values(
+            FILE, None if purpose is None else lambda f: f["purpose"] == purpose
+        )
+        if not _expired(mock, f)
+    ]
     return paginate(
         items,
         limit=call.query.get("limit", 10_000),
@@ -168,7 +188,7 @@ def add_upload_part(call: Call, mock: BehaviourContext) -> dict[str, Any]:
         )
     with mock.state.lock:
         found = _upload(call, mock)
-        _require_pending(found["upload"])
+        _require_pending(found["upload"], mock)
         part = {
             "id": mock.ids.next("part_"),
             "object": "upload.part",
@@ -184,7 +204,7 @@ def complete_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         found = _upload(call, mock)
         upload = found["upload"]
-        _require_pending(upload)
+        _require_pending(upload, mock)
         missing = [p for p in body["part_ids"] if p not in found["parts"]]
         if missing:
             raise invalid_request(
@@ -208,13 +228,16 @@ def complete_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
 def cancel_upload(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     with mock.state.lock:
         found = _upload(call, mock)
-        _require_pending(found["upload"])
+        _require_pending(found["upload"], mock)
         found["upload"]["status"] = "cancelled"
         found["parts"] = {}
         return dict(found["upload"])
 
 
-def _require_pending(upload: dict[str, Any]) -> None:
+def _require_pending(upload: dict[str, Any], mock: BehaviourContext) -> None:
+    """The upload still takes parts; past its hour (``expires_at``) it has expired."""
+    if upload["status"] == "pending" and mock.clock.timestamp() >= upload["expires_at"]:
+        upload["status"] = "expired"
     if upload["status"] != "pending":
         raise APIError(
             400, f"Upload {upload['id']} is already {upload['status']}.", param="upload_id"
