@@ -173,3 +173,23 @@ def test_an_upload_expires_after_an_hour_and_a_file_at_its_expires_after() -> No
     with pytest.raises(openai.NotFoundError):
         client.files.content(brief.id)
     assert [f.id for f in client.files.list()] == [kept.id]
+
+
+def test_a_training_file_that_is_not_jsonl_fails_its_job_at_validation(client: Any) -> None:
+    bad = client.files.create(file=("t.jsonl", b"garbage\n"), purpose="fine-tune")
+    good = client.files.create(
+        file=("t.jsonl", b'{"messages": [{"role": "user", "content": "hi"}]}\n'),
+        purpose="fine-tune",
+    )
+    failing = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=bad.id)
+    tagged = client.fine_tuning.jobs.create(
+        model="gpt-4o-mini", training_file=good.id, metadata={"team": "search"}
+    )
+    assert failing.status == "validating_files"
+    failed = client.fine_tuning.jobs.retrieve(failing.id)
+    assert failed.status == "failed"
+    assert failed.error.code == "invalid_training_file" and failed.error.param == "training_file"
+    assert "line 1 is not a JSON object" in failed.error.message
+    assert client.fine_tuning.jobs.retrieve(tagged.id).status == "queued"
+    listed = client.fine_tuning.jobs.list(metadata={"team": "search"}).data
+    assert [job.id for job in listed] == [tagged.id]

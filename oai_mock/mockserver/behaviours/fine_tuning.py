@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oai_mock.mockserver.behaviours.files import file_record
-from oai_mock.mockserver.behaviours.models import add_model
+import orjson
+
+from oai_mock.mockserver.behaviours.files import file_bytes, file_record
+from oai_mock.mockserver.behaviours.models import add_model, require_model
 from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.requests import Call
 from oai_mock.mockserver.state import paginate
@@ -38,6 +40,7 @@ def _event(
 
 def create_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
     body = call.json
+    require_model(mock, body.get("model"))
     training = file_record(mock, body["training_file"], "training_file")
     if training["purpose"] != "fine-tune":
         raise invalid_request(
@@ -91,11 +94,14 @@ def create_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
             _event(mock, record, f"Fine-tuning job started: {job['id']}")
         elif status == "succeeded":
             _succeed(mock, record)
+        elif status == "failed" and problem is not None:
+            on_fail("invalid_training_file", problem)
 
     def on_fail(code: str, message: str) -> None:
         job["status"] = "failed"
         job["finished_at"] = mock.clock.timestamp()
-        job["error"] = {"code": code, "message": message, "param": None}
+        param = "training_file" if code == "invalid_training_file" else None
+        job["error"] = {"code": code, "message": message, "param": param}
         _event(mock, record, f"Job failed: {message}", "error")
 
     def on_cancel() -> None:
@@ -103,8 +109,29 @@ def create_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
         job["finished_at"] = mock.clock.timestamp()
         _event(mock, record, "Job cancelled")
 
-    mock.lifecycles.track(job["id"], "validating_files", PATH, enter, on_fail, on_cancel)
+    # A training file that is not JSONL fails the job where OpenAI's fails: at validation.
+    problem = _training_problem(file_bytes(mock, training["id"]))
+    path = ("failed",) if problem is not None else PATH
+    mock.lifecycles.track(job["id"], "validating_files", path, enter, on_fail, on_cancel)
     return dict(job)
+
+
+def _training_problem(data: bytes) -> str | None:
+    """Why a training file cannot be trained on (not one JSON object per line), or None."""
+    lines = [line for line in data.splitlines() if line.strip()]
+    if not lines:
+        return "The job failed due to an invalid training file: the file is empty."
+    for number, line in enumerate(lines, 1):
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            value = None
+        if not isinstance(value, dict):
+            return (
+                f"The job failed due to an invalid training file: line {number} is not a JSON "
+                "object (a training file holds one example per line, as JSON)."
+            )
+    return None
 
 
 def _succeed(mock: BehaviourContext, record: dict[str, Any]) -> None:
@@ -153,7 +180,12 @@ def retrieve_job(call: Call, mock: BehaviourContext) -> dict[str, Any]:
 
 
 def list_jobs(call: Call, mock: BehaviourContext) -> dict[str, Any]:
-    jobs = [dict(r["job"]) for r in mock.state.values(JOB)]
+    wanted = call.query.get("metadata") or {}  # metadata[key]=value: jobs with all of them
+    jobs = [
+        dict(r["job"])
+        for r in mock.state.values(JOB)
+        if all((r["job"].get("metadata") or {}).get(k) == v for k, v in wanted.items())
+    ]
     page = paginate(jobs, limit=call.query.get("limit", 20), after=call.query.get("after"))
     return {"object": "list", "data": page["data"], "has_more": page["has_more"]}
 
