@@ -193,3 +193,27 @@ def test_a_training_file_that_is_not_jsonl_fails_its_job_at_validation(client: A
     assert client.fine_tuning.jobs.retrieve(tagged.id).status == "queued"
     listed = client.fine_tuning.jobs.list(metadata={"team": "search"}).data
     assert [job.id for job in listed] == [tagged.id]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.images.generate(model="dall-e-3", prompt="x", n=2), "at most 1 image"),
+        (lambda c: c.images.generate(model="dall-e-3", prompt="x", size="256x256"), "'size'"),
+        (lambda c: c.images.generate(model="dall-e-2", prompt="x", size="1792x1024"), "'size'"),
+        (lambda c: c.images.generate(model="dall-e-2", prompt="x" * 1001), "maximum length 1000"),
+        (lambda c: c.images.generate(model="dall-e-3", prompt="x" * 4001), "maximum length 4000"),
+        (
+            lambda c: c.images.create_variation(model="dall-e-3", image=("a.png", b"\x89PNG")),
+            "support only dall-e-2",
+        ),
+    ],
+)
+def test_dall_e_per_model_rules(client: Any, call: Any, message: str) -> None:
+    with pytest.raises(openai.BadRequestError, match=message):
+        call(client)
+
+
+def test_images_within_the_rules_are_drawn(client: Any) -> None:
+    assert client.images.generate(model="dall-e-3", prompt="x", size="1792x1024").data
+    assert client.images.generate(model="dall-e-2", prompt="x", n=3, size="256x256").data

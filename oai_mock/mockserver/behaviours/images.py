@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver import media, streams
 from oai_mock.mockserver.behaviours.models import require_model
+from oai_mock.mockserver.errors import invalid_request
 from oai_mock.mockserver.generic import stream_response, synthesis_context
 from oai_mock.mockserver.messages import MockRequest, MockResponse
 from oai_mock.mockserver.requests import Call
@@ -39,10 +40,54 @@ def _is_gpt_image(model: str) -> bool:
     return model.startswith("gpt-image") or model.startswith("chatgpt-image")
 
 
+MODEL_RULES: dict[str, tuple[tuple[str, ...], int, int]] = {
+    # model: the sizes it draws, its longest prompt, its most images per request (OpenAI's
+    # image API reference)
+    "dall-e-2": (("256x256", "512x512", "1024x1024"), 1000, 10),
+    "dall-e-3": (("1024x1024", "1792x1024", "1024x1792"), 4000, 1),
+}
+
+
+def _check_model_rules(operation: str, model: str, body: dict[str, Any]) -> None:
+    """The per-model rules of DALL-E (what the request schema cannot say): sizes, prompt
+    length, ``n``, and variations for dall-e-2 only."""
+    # Names the fake does not know stay accepted (as everywhere without strict_models).
+    known_other = model == "dall-e-3" or model.startswith("gpt-image")
+    if operation == "createImageVariation" and known_other:
+        raise invalid_request(
+            f"Invalid model '{model}': image variations support only dall-e-2.", "model"
+        )
+    rules = MODEL_RULES.get(model)
+    if rules is None:
+        return
+    sizes, longest, most = rules
+    size = body.get("size")
+    if size is not None and size not in sizes:
+        raise invalid_request(
+            f"'{size}' is not one of {list(sizes)} - 'size'", "size", "invalid_value"
+        )
+    prompt = body.get("prompt")
+    if isinstance(prompt, str) and len(prompt) > longest:
+        raise invalid_request(
+            f"Invalid 'prompt': string too long. Expected a string with maximum length "
+            f"{longest}, but got a string with length {len(prompt)} instead.",
+            "prompt",
+            "string_above_max_length",
+        )
+    n = body.get("n")
+    if isinstance(n, int) and n > most:
+        raise invalid_request(
+            f"Invalid 'n': {model} makes at most {most} image(s) per request; you asked for {n}.",
+            "n",
+            "invalid_value",
+        )
+
+
 def create_image(call: Call, mock: BehaviourContext) -> MockResponse | dict[str, Any]:
     body = call.json
     require_model(mock, body.get("model"))
     model = str(body.get("model") or "dall-e-2")
+    _check_model_rules(call.operation.id, model, body)
     width, height = _size(body.get("size"))
     gpt_image = _is_gpt_image(model)
     if gpt_image and f"{width}x{height}" not in _answer_sizes(mock):
