@@ -717,3 +717,21 @@ def test_a_cancelled_background_response_adds_no_output_to_its_conversation(
         ("message", "user"),
         ("message", "assistant"),
     ]
+
+
+def test_a_tool_call_step_reports_its_usage_and_the_run_adds_up_its_steps(client: Any) -> None:
+    assistant = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "Weather?"}])
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id)
+    [call] = run.required_action.submit_tool_outputs.tool_calls
+    run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call.id, "output": "9"}]
+    )
+    assert run.status == "completed"
+    steps = client.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc")
+    usages = [s.usage for s in steps.data]
+    assert all(
+        u is not None and u.total_tokens == u.prompt_tokens + u.completion_tokens for u in usages
+    )
+    assert run.usage.total_tokens == sum(u.total_tokens for u in usages)
+    assert run.usage.completion_tokens == sum(u.completion_tokens for u in usages)

@@ -522,26 +522,33 @@ class RunMachine:
             )
         self.thread["messages"].append(message)
         self.emit("thread.message.completed", message)
-        prompt = (
-            sum(
-                text.count_tokens(
-                    " ".join(p["text"]["value"] for p in m["content"] if p.get("type") == "text")
-                )
-                + 3
-                for m in self.thread["messages"][:-1]
-            )
-            + 3
-        )
-        completion = text.count_tokens(reply)
-        usage = {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        }
+        usage = step_usage(self.prompt_tokens(self.thread["messages"][:-1]), reply)
         step.update(status="completed", completed_at=now, usage=usage)
         self.emit("thread.run.step.completed", step)
-        run.update(status="completed", completed_at=now, required_action=None, usage=usage)
+        # The run's usage is its steps' (a tool-call step, then the message): all of them.
+        steps = [s["usage"] for s in self.steps if s.get("usage")]
+        total = {key: sum(u[key] for u in steps) for key in usage}
+        run.update(status="completed", completed_at=now, required_action=None, usage=total)
         self.emit("thread.run.completed", run)
+
+    @staticmethod
+    def prompt_tokens(messages: list[dict[str, Any]]) -> int:
+        """The prompt a step reads: the thread's messages, 3 tokens each and 3 to prime."""
+        texts = (
+            " ".join(p["text"]["value"] for p in m["content"] if p.get("type") == "text")
+            for m in messages
+        )
+        return sum(text.count_tokens(t) + 3 for t in texts) + 3
+
+
+def step_usage(prompt: int, written: str) -> dict[str, int]:
+    """A completed step's usage: the prompt it read and the tokens it wrote."""
+    completion = text.count_tokens(written)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _run_object(
@@ -743,7 +750,9 @@ def submit_tool_outputs(call: Call, mock: BehaviourContext) -> MockResponse | di
         step = machine.steps[-1]
         for tool_call in step["step_details"]["tool_calls"]:
             tool_call["function"]["output"] = outputs.get(tool_call["id"])
-        step.update(status="completed", completed_at=_now(mock))
+        arguments = " ".join(c["function"]["arguments"] for c in step["step_details"]["tool_calls"])
+        usage = step_usage(machine.prompt_tokens(machine.thread["messages"]), arguments)
+        step.update(status="completed", completed_at=_now(mock), usage=usage)
         run.update(status="queued", required_action=None)
         machine.scripted = call.scripted or (
             machine.scripted if machine.scripted and not machine.scripted.tool_calls else None
