@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from typing import Any
 
 from oai_mock import __version__
 from oai_mock.mockserver.serve_options import add_dev_server_options
@@ -162,12 +163,13 @@ def _serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"oai-mock: {problem}", file=sys.stderr)
         return 2
-    from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario_file
+    from oai_mock.mockserver.scenario_file import ScenarioError, load_scenario
 
-    rules = []
+    rules: list[Any] = []
+    scenario_timing: Any = None
     if args.scenario:
         try:
-            rules = load_scenario_file(args.scenario)
+            rules, scenario_timing = load_scenario(args.scenario)
         except ScenarioError as error:
             print(f"oai-mock: {error}", file=sys.stderr)
             return 2
@@ -206,7 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
         journal_limit=args.journal_limit,
     )
     mock.scenario.add_all(rules)
-    serve_error = configure_serve(mock, args)
+    serve_error = configure_serve(mock, args, scenario_timing)
     if serve_error is not None:
         return serve_error
     args.serve_limits = ServeLimits(

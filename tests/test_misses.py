@@ -253,3 +253,16 @@ def test_a_bad_boolean_ini_value_names_the_option(pytester: pytest.Pytester) -> 
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*ini option oai_mock_strict must be true or false*"])
+
+
+def test_a_long_run_of_raising_predicates_keeps_only_the_last_errors() -> None:
+    from oai_mock.mockserver.scenario import KEPT_PREDICATE_ERRORS
+
+    mock = OpenAIMock()
+    mock.on("chat", where=lambda call: call.nope, times=None).reply("x")
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+    for _ in range(KEPT_PREDICATE_ERRORS + 20):
+        assert mock.request("POST", "/v1/chat/completions", json=body).status == 500
+    assert len(mock.scenario.predicate_errors()) == KEPT_PREDICATE_ERRORS
+    [problem] = predicate_problems(mock)
+    assert f"and at least {KEPT_PREDICATE_ERRORS} requests got a 500" in problem

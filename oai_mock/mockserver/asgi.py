@@ -269,7 +269,7 @@ async def _send_answer(
         await dropped(scope, receive, send)
     elif answer.stream is not None:
         streamed = StreamingResponse(
-            _chunks(answer.stream, endpoint.workers, _request_id(answer)),
+            _chunks(answer.stream, endpoint.workers, answer.header("x-request-id") or "-"),
             status_code=answer.status,
             headers=headers,
             media_type=media_type,
@@ -305,14 +305,10 @@ def _next_items(items: Iterator[WireItem]) -> list[WireItem]:
     return batch
 
 
-def _request_id(answer: MockResponse) -> str:
-    return next((v for k, v in answer.headers if k == "x-request-id"), "-")
-
-
 def _unsendable(answer: MockResponse, error: Exception, scope: Scope) -> MockResponse:
     """A 500 in OpenAI's shape for an answer that could not be encoded (a bug in the fake),
     its traceback logged with the answer's request id."""
-    request_id = _request_id(answer)
+    request_id = answer.header("x-request-id") or "-"
     request = MockRequest(scope["method"], scope["path"], (), {}, b"")
     failed = unexpected_error(error, request, request_id)
     failed.headers.append(("x-request-id", request_id))

@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from oai_mock.mockserver.operation_names import display
-from oai_mock.mockserver.scenario import Fault, PredicateError, Reply, Rule, request_text
+from oai_mock.mockserver.scenario import (
+    KEPT_PREDICATE_ERRORS,
+    Fault,
+    PredicateError,
+    Reply,
+    Rule,
+    request_text,
+)
 
 if TYPE_CHECKING:
     from oai_mock.mockserver.engine import OpenAIMock
@@ -181,6 +188,7 @@ def unused_rule_problems(mock: OpenAIMock) -> list[str]:
     reached its operation with why it did not match."""
     entries = mock.journal.entries()
     rules = mock.scenario.rules()
+    errors = mock.scenario.predicate_errors()
     problems = []
     for rule in mock.scenario.unused():
         if rule.times is None:
@@ -197,7 +205,7 @@ def unused_rule_problems(mock: OpenAIMock) -> list[str]:
             if entry.rule_id == rule.id:
                 lines.append(f"    {entry.method} {entry.path} was answered by this rule")
                 continue
-            why = why_not(rule, entry, rules, mock.scenario.predicate_errors)
+            why = why_not(rule, entry, rules, errors)
             lines.append(f"    {entry.method} {entry.path} did not match: {why}")
         if not reached:
             operations = _operations(rule)
@@ -221,6 +229,7 @@ def strict_problems(mock: OpenAIMock) -> list[str]:
     """A line per request no scripted rule answered, naming the nearest rule and why it
     did not."""
     rules = mock.scenario.rules()
+    errors = mock.scenario.predicate_errors()
     problems = []
     for entry in mock.journal:
         if entry.scripted:
@@ -232,7 +241,7 @@ def strict_problems(mock: OpenAIMock) -> list[str]:
         elif not _reaches(nearest, entry):
             line += f"; nearest rule: {describe_rule(nearest)}, for another operation"
         else:
-            why = why_not(nearest, entry, rules, mock.scenario.predicate_errors)
+            why = why_not(nearest, entry, rules, errors)
             line += f"; nearest rule: {describe_rule(nearest)}: {why}"
         problems.append(line)
     return problems
@@ -241,13 +250,17 @@ def strict_problems(mock: OpenAIMock) -> list[str]:
 def predicate_problems(mock: OpenAIMock) -> list[str]:
     """One paragraph per rule whose ``where=`` raised: the rule, how many requests it failed
     and the last exception with its traceback."""
+    kept = mock.scenario.predicate_errors()
+    full = len(kept) >= KEPT_PREDICATE_ERRORS  # older ones were let go: counts are lower bounds
     by_rule: dict[str, list[PredicateError]] = {}
-    for error in list(mock.scenario.predicate_errors):
+    for error in kept:
         by_rule.setdefault(error.rule.id, []).append(error)
     problems = []
     for raised in by_rule.values():
         last = raised[-1]
         times = "a request" if len(raised) == 1 else f"{len(raised)} requests"
+        if full:
+            times = f"at least {times}"
         trace = "".join(traceback.format_exception(last.error)).rstrip()
         indented = "\n".join("    " + line for line in trace.splitlines())
         problems.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -185,6 +186,9 @@ def request_text(body: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
+KEPT_PREDICATE_ERRORS = 100
+
+
 class Scenario:
     """The rules of one mock, thread-safe."""
 
@@ -192,9 +196,7 @@ class Scenario:
         self._rules: list[Rule] = []
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
-        self.predicate_errors: list[PredicateError] = []
-        """Each time a rule's ``where=`` raised (the request got a 500 saying so); the pytest
-        plugin fails the test with them."""
+        self._predicate_errors: deque[PredicateError] = deque(maxlen=KEPT_PREDICATE_ERRORS)
 
     def add(self, rule: Rule) -> Rule:
         with self._lock:
@@ -236,7 +238,8 @@ class Scenario:
 
     def take(self, call: ParsedRequest) -> Rule | None:
         """The first rule with uses left that matches ``call``, counted as used. A ``where=``
-        that raises is kept in ``predicate_errors`` and raised as :class:`PredicateError`."""
+        that raises is kept (see :meth:`predicate_errors`) and raised as
+        :class:`PredicateError`."""
         with self._lock:
             try:
                 for rule in self._rules:
@@ -244,9 +247,16 @@ class Scenario:
                         rule.used += 1
                         return rule
             except PredicateError as error:
-                self.predicate_errors.append(error)
+                self._predicate_errors.append(error)
                 raise
         return None
+
+    def predicate_errors(self) -> list[PredicateError]:
+        """The last times a rule's ``where=`` raised (its request got a 500 saying so), oldest
+        first; the pytest plugin fails the test with them. At most ``KEPT_PREDICATE_ERRORS``:
+        each holds its traceback, and with it the frames of the request it failed."""
+        with self._lock:
+            return list(self._predicate_errors)
 
     def rules(self) -> list[Rule]:
         with self._lock:
@@ -261,4 +271,4 @@ class Scenario:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
-            self.predicate_errors.clear()
+            self._predicate_errors.clear()

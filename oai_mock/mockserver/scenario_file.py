@@ -30,9 +30,9 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from oai_mock.mockserver.operation_names import UnknownOperationError, display, resolve
+from oai_mock.mockserver.operation_names import UnknownOperationError, resolve
 from oai_mock.mockserver.scenario import Fault, Reply, Rule, ToolCall, header_problem
-from oai_mock.mockserver.scripting import REPLY_OPERATIONS
+from oai_mock.mockserver.scripting import reply_problem
 from oai_mock.spec import Bundle, load_bundle
 
 RUN_STATUSES = ("completed", "failed", "incomplete", "expired", "cancelled")
@@ -124,18 +124,14 @@ class ScenarioError(ValueError):
 
 def load_scenario_file(path: str | Path, bundle: Bundle | None = None) -> list[Rule]:
     """Every rule of a YAML or JSON file, or :class:`ScenarioError`."""
+    return load_scenario(path, bundle)[0]
+
+
+def load_scenario(path: str | Path, bundle: Bundle | None = None) -> tuple[list[Rule], Any]:
+    """A scenario file's rules and its ``timing`` value (None when it has none), read and
+    parsed once; :class:`ScenarioError` for anything wrong in it."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ScenarioError(f"{path}: cannot be read: {reason}") from None
-    try:
-        data = _load_yaml(text) if path.suffix in (".yaml", ".yml") else _load_json(text)
-    except Exception as error:
-        reason = " ".join(str(error).split())
-        kind = "YAML" if path.suffix in (".yaml", ".yml") else "JSON"
-        raise ScenarioError(f"{path}: not valid {kind}: {reason}") from None
+    data = _parsed(path)
     if isinstance(data, list):
         data = {"rules": data}
     if not isinstance(data, dict):
@@ -143,7 +139,23 @@ def load_scenario_file(path: str | Path, bundle: Bundle | None = None) -> list[R
     _refuse_unknown_keys(data, set(FILE_SCHEMA["properties"]), str(path))
     if not isinstance(data.get("rules"), list):
         raise ScenarioError(f"{path}: expected a list of rules under 'rules'")
-    return parse_rules(data["rules"], str(path), source=str(path), bundle=bundle)
+    rules = parse_rules(data["rules"], str(path), source=str(path), bundle=bundle)
+    return rules, data.get("timing")
+
+
+def _parsed(path: Path) -> Any:
+    """The file's YAML (``.yaml``, ``.yml``) or JSON, or :class:`ScenarioError` saying why not."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ScenarioError(f"{path}: cannot be read: {reason}") from None
+    yaml = path.suffix in (".yaml", ".yml")
+    try:
+        return _load_yaml(text) if yaml else _load_json(text)
+    except Exception as error:
+        reason = " ".join(str(error).split())
+        raise ScenarioError(f"{path}: not valid {'YAML' if yaml else 'JSON'}: {reason}") from None
 
 
 def _load_yaml(text: str) -> Any:
@@ -191,13 +203,8 @@ def _load_json(text: str) -> Any:
 
 def file_timing(path: str | Path) -> Any:
     """The ``timing`` key of a scenario file, None when it has none (the rules are read by
-    :func:`load_scenario_file`); the file is read as strictly as for its rules."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-        data = _load_yaml(text) if path.suffix in (".yaml", ".yml") else _load_json(text)
-    except Exception as error:
-        raise ScenarioError(f"{path}: cannot be read: {' '.join(str(error).split())}") from None
+    :func:`load_scenario`, which gives both)."""
+    data = _parsed(Path(path))
     return data.get("timing") if isinstance(data, dict) else None
 
 
@@ -229,12 +236,9 @@ def parse_rule(entry: Any, where: str, *, source: str, bundle: Bundle | None = N
         raise ScenarioError(f"{where}: give exactly one of 'reply' or 'fault'")
     action = _reply(entry["reply"], where) if "reply" in entry else _fault(entry["fault"], where)
     operations = _operations(entry.get("operation"), where, bundle or load_bundle())
-    if isinstance(action, Reply) and operations and REPLY_OPERATIONS.isdisjoint(operations):
-        raise ScenarioError(
-            f"{where}: a reply would change nothing: {display(operations)} answers take no "
-            "scripted reply (replies script chat, completions, responses, audio transcriptions "
-            "and translations, and assistants runs); script a fault instead"
-        )
+    problem = reply_problem(operations) if isinstance(action, Reply) else None
+    if problem is not None:
+        raise ScenarioError(f"{where}: a reply {problem}; script a fault instead")
     return Rule(
         action,
         operation=operations,

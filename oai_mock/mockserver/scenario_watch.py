@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from oai_mock.mockserver.scenario import Scenario
-from oai_mock.mockserver.scenario_file import file_timing, load_scenario_file
+from oai_mock.mockserver.scenario_file import load_scenario
 
 TimingUpdate = Callable[[Any], Callable[[], None]]
 """Checks a file's ``timing`` value (raising ``ValueError`` when it is wrong) and returns what
@@ -69,10 +69,8 @@ class ScenarioWatcher:
     def check(self) -> bool:
         """Load the file now; True when its rules (and timing) replaced the old ones."""
         try:
-            rules = load_scenario_file(self.path)
-            apply_timing = None
-            if self.timing is not None:
-                apply_timing = self.timing(file_timing(self.path))
+            rules, timing = load_scenario(self.path)  # one reading for both
+            apply_timing = None if self.timing is None else self.timing(timing)
         except ValueError as error:  # ScenarioError, TimingError
             self.report(f"oai-mock: {error}; keeping the last good rules and timing")
             return False

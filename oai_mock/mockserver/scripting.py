@@ -54,6 +54,18 @@ REPLY_OPERATIONS = frozenset(
 output, a run's outcome); ``tests/test_scripting_arguments.py`` checks each against the bundle."""
 
 
+def reply_problem(operations: tuple[str, ...] | None) -> str | None:
+    """Why a scripted reply for ``operations`` would change nothing, or None (it would be used
+    up by their requests, whose answers take no reply)."""
+    if operations is None or not REPLY_OPERATIONS.isdisjoint(operations):
+        return None
+    return (
+        f"would change nothing: {display(operations)} answers take no scripted reply (replies "
+        "script chat, completions, responses, audio transcriptions and translations, and "
+        "assistants runs)"
+    )
+
+
 def _tool_call(value: Any) -> ToolCall:
     if isinstance(value, ToolCall):
         return value
@@ -125,14 +137,12 @@ class RuleBuilder:
     def _reply(self, verb: str, reply: Reply) -> Rule:
         """Add a reply rule, refused when none of its operations takes a scripted reply (it would
         be used up and change nothing)."""
-        operations = self._operations
-        if operations is not None and REPLY_OPERATIONS.isdisjoint(operations):
-            named = display(operations)
+        problem = reply_problem(self._operations)
+        if problem is not None:
+            named = display(self._operations or ())
             raise ValueError(
-                f"on({named!r}).{verb}(...) would change nothing: {named} answers take no "
-                "scripted reply. Replies script chat, completions, responses, audio "
-                "transcriptions and translations, and assistants runs; for other operations "
-                "script a fault (fail, delay, drop, ...) or pass behaviours= to OpenAIMock"
+                f"on({named!r}).{verb}(...) {problem}; for other operations script a fault "
+                "(fail, delay, drop, ...) or pass behaviours= to OpenAIMock"
             )
         return self._add(reply)
 

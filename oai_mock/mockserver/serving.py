@@ -34,6 +34,8 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from oai_mock.mockserver.errors import APIError
+
 logger = logging.getLogger("oai_mock.serve")
 
 
@@ -125,8 +127,14 @@ class _ClosingThrough:
 
 
 TOO_MANY_CONNECTIONS = (
-    b'{"error":{"message":"oai-mock is serving as many connections as --max-connections allows; '
-    b'try again shortly.","type":"server_error","param":null,"code":"too_many_connections"}}'
+    APIError(
+        503,
+        "oai-mock is serving as many connections as --max-connections allows; try again shortly.",
+        type="server_error",
+        code="too_many_connections",
+    )
+    .to_response()
+    .body
 )
 
 
@@ -157,6 +165,12 @@ class _HeadTimer:
     app: Any
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+
+    def _connected(self) -> None:
+        """What both protocols do once uvicorn has taken a connection."""
+        self._limit_connections()
+        self._abort_cut_off_clients()
+        self._arm()
 
     def _limit_connections(self) -> None:
         """A connection beyond ``max_connections`` gets :func:`_too_many_connections` as its
@@ -218,9 +232,7 @@ class _HeadTimeout(_HeadTimer, H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._limit_connections()
-        self._abort_cut_off_clients()
-        self._arm()
+        self._connected()
 
     def handle_events(self) -> None:
         super().handle_events()
@@ -250,9 +262,7 @@ def _httptools_head_timeout() -> type:
     class HttpToolsHeadTimeout(_HeadTimer, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._limit_connections()
-            self._abort_cut_off_clients()
-            self._arm()
+            self._connected()
 
         def on_headers_complete(self) -> None:
             self._disarm()

@@ -114,20 +114,23 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
+def configure_serve(mock: Any, args: argparse.Namespace, scenario_timing: Any = None) -> int | None:
     """Give ``mock`` its timing and the cassette ``--replay`` names; an exit code when either
-    cannot be read."""
+    cannot be read. ``scenario_timing``: the scenario file's ``timing``, when it was read with
+    its rules."""
+    from oai_mock.mockserver.scenario_file import ScenarioError, file_timing
     from oai_mock.mockserver.timing import Timing, TimingError
 
     try:
         if args.timing:
             mock.timing = Timing.parse(args.timing, seed=args.seed)
         elif args.scenario:
-            scenario_timing = _scenario_timing(args.scenario)
+            if scenario_timing is None:  # not read with the rules: read it now
+                scenario_timing = file_timing(args.scenario)
             if scenario_timing is not None:
                 where = f"{args.scenario}: timing"
                 mock.timing = Timing.from_value(scenario_timing, where, seed=args.seed)
-    except TimingError as error:
+    except (TimingError, ScenarioError) as error:
         print(f"oai-mock: {error}", file=sys.stderr)
         return 2
     if not args.replay:
@@ -158,13 +161,6 @@ def configure_serve(mock: Any, args: argparse.Namespace) -> int | None:
             file=sys.stderr,
         )
     return None
-
-
-def _scenario_timing(path: str) -> Any:
-    """The ``timing`` key of a scenario file (the rules are read by the scenario loader)."""
-    from oai_mock.mockserver.scenario_file import file_timing
-
-    return file_timing(path)
 
 
 def cassette_path(location: str) -> Path:
