@@ -217,3 +217,13 @@ def test_dall_e_per_model_rules(client: Any, call: Any, message: str) -> None:
 def test_images_within_the_rules_are_drawn(client: Any) -> None:
     assert client.images.generate(model="dall-e-3", prompt="x", size="1792x1024").data
     assert client.images.generate(model="dall-e-2", prompt="x", n=3, size="256x256").data
+
+
+def test_an_unknown_argument_is_refused_unless_the_quirk_accepts_it() -> None:
+    # The README's "Any OpenAI-compatible API" example sends top_k.
+    body = {"model": "m", "messages": [{"role": "user", "content": "Hi"}], "top_k": 20}
+    refused = OpenAIMock().request("POST", "/v1/chat/completions", json=body)
+    assert refused.status == 400
+    assert refused.value["error"]["message"] == "Unrecognized request argument supplied: top_k"
+    quirky = OpenAIMock(quirks=["unknown-arguments-accepted"])
+    assert quirky.request("POST", "/v1/chat/completions", json=body).status == 200

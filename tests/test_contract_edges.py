@@ -47,7 +47,7 @@ def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_sent(
     # A closed port: had the run started, the message would be "cannot reach".
     done = cli("--base-url", "http://127.0.0.1:9/v1", *option)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"oai-mock: {done.stderr.strip()[len('oai-mock: ') :]}"
+    assert done.stderr.startswith("oai-mock: ") and done.stderr.count("\n") == 1  # one line
     assert message in done.stderr and "cannot reach" not in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -366,8 +366,9 @@ def test_clients_that_do_not_read_hold_a_part_of_an_answer_and_are_cut_off(
     assert "Traceback" not in served.output()
 
 
-def test_a_connection_over_the_limit_gets_a_503_in_openais_shape(tmp_path: Path) -> None:
-    served = ServedFake(tmp_path / "serve.log", "--max-connections", "2")
+@pytest.mark.parametrize("http", ["h11", "httptools"])
+def test_a_connection_over_the_limit_gets_a_503_in_openais_shape(tmp_path: Path, http: str) -> None:
+    served = ServedFake(tmp_path / "serve.log", "--max-connections", "2", "--http", http)
     host, port = served.url.split("//")[1].split("/")[0].split(":")
     held = [socket.create_connection((host, int(port))) for _ in range(2)]
     try:
